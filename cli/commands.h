@@ -1,0 +1,9 @@
+/* The subcommands of `spikefuse`: each takes the arguments after its name, returns an exit code. */
+#ifndef SF_CLI_COMMANDS_H
+#define SF_CLI_COMMANDS_H
+
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

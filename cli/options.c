@@ -1,0 +1,115 @@
+#include "options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("spikefuse: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        fail(SF_EXIT_USAGE, "%s needs a value", name);
+        exit(SF_EXIT_USAGE);
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int opt_flag(char **argv, int i, const char *name)
+{
+    return strcmp(argv[i], name) == 0;
+}
+
+int parse_i64(const char *name, const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    const long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi) {
+        fail(SF_EXIT_USAGE, "%s: '%s' is not an integer in %lld..%lld", name, s, (long long)lo, (long long)hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int parse_int(const char *name, const char *s, int lo, int hi, int *out)
+{
+    int64_t v;
+    if (!parse_i64(name, s, lo, hi, &v))
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int parse_float(const char *name, const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    const float v = strtof(s, &end);
+    if (errno || end == s || *end != '\0' || !isfinite(v)) {
+        fail(SF_EXIT_USAGE, "%s: '%s' is not a finite number", name, s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int opt_lif(int argc, char **argv, int *i, sf_lif_params *p, int *matched)
+{
+    const char *v;
+    *matched = 1;
+    if (opt_value(argc, argv, i, "--decay", &v))
+        return parse_float("--decay", v, &p->decay);
+    if (opt_value(argc, argv, i, "--threshold", &v))
+        return parse_float("--threshold", v, &p->threshold);
+    if (opt_value(argc, argv, i, "--rest", &v))
+        return parse_float("--rest", v, &p->rest);
+    if (opt_value(argc, argv, i, "--width", &v))
+        return parse_float("--width", v, &p->width);
+    if (opt_value(argc, argv, i, "--alpha", &v))
+        return parse_float("--alpha", v, &p->alpha);
+    if (opt_value(argc, argv, i, "--surrogate", &v)) {
+        if (sf_surrogate_parse(v, &p->surrogate) != SF_OK)
+            return fail(0, "%s", sf_last_error()), 0;
+        return 1;
+    }
+    *matched = 0;
+    return 1;
+}
+
+int opt_launch(int argc, char **argv, int *i, sf_launch *l, int *matched)
+{
+    const char *v;
+    *matched = 1;
+    if (opt_value(argc, argv, i, "--block", &v))
+        return parse_int("--block", v, 1, 65536, &l->block);
+    if (opt_value(argc, argv, i, "--grid", &v))
+        return parse_i64("--grid", v, 1, 2147483647LL, &l->grid);
+    if (opt_value(argc, argv, i, "--threads", &v))
+        return parse_int("--threads", v, 1, 4096, &l->cpu_threads);
+    *matched = 0;
+    return 1;
+}

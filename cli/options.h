@@ -1,0 +1,40 @@
+/* Command-line parsing shared by the subcommands: --name value or --name=value, strict numbers. */
+#ifndef SF_CLI_OPTIONS_H
+#define SF_CLI_OPTIONS_H
+
+#include <stdint.h>
+
+#include "spikefuse.h"
+
+/* Exit codes of every subcommand. */
+enum { SF_EXIT_OK = 0, SF_EXIT_FAIL = 1, SF_EXIT_USAGE = 2 };
+
+/* If argv[*i] is `name` (taking the next argument) or `name=value`, sets *value, advances *i past what
+ * it used and returns 1. A `name` with no value left is a usage error: message, exit. */
+int opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+int opt_flag(char **argv, int i, const char *name);
+
+/* Strict parsers: the whole string must be a number in range; else a message and 0. */
+int parse_i64(const char *name, const char *s, int64_t lo, int64_t hi, int64_t *out);
+int parse_int(const char *name, const char *s, int lo, int hi, int *out);
+int parse_float(const char *name, const char *s, float *out);
+
+/* "spikefuse: error: ..." on stderr; returns code. */
+int fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The neuron options every kernel command takes; returns 0 after a message on a bad one. */
+int opt_lif(int argc, char **argv, int *i, sf_lif_params *p, int *matched);
+#define SF_LIF_OPTIONS_HELP                                                                        \
+    "  --decay K --threshold V --rest V      neuron constants (0.2, 0.3, 0)\n"                   \
+    "  --surrogate rect|sigmoid --width W --alpha A   (rect, 0.5, 4)\n"
+
+/* --block, --grid, --threads into a launch; returns 0 after a message on a bad one. */
+int opt_launch(int argc, char **argv, int *i, sf_launch *l, int *matched);
+#define SF_LAUNCH_OPTIONS_HELP                                                                     \
+    "  --block N --grid N --threads N        launch: threads per block, blocks, CPU threads\n"
+
+#endif

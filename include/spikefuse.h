@@ -1,0 +1,215 @@
+/* spikefuse: fused and unfused temporal LIF kernels for spiking neural networks.
+ *
+ * Plain C API in the style of cJSON: a registry of generated kernels, a run call that executes one of
+ * them on the CPU or on a CUDA device, buffers for either backend, and a float64 reference of the
+ * paper's Eqs. 1-3 to check them against.
+ *
+ * Layout is time-major: element (t, i) of a [T, M] tensor sits at t*M + i, M = batch x neurons.
+ */
+#ifndef SPIKEFUSE_H
+#define SPIKEFUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPIKEFUSE_VERSION "0.1.0"
+
+/* ---- status ----------------------------------------------------------------------------------- */
+
+typedef enum sf_status {
+    SF_OK = 0,
+    SF_ERR_INVALID,     /* bad argument: impossible size, unknown name, missing tensor */
+    SF_ERR_NOMEM,       /* does not fit in host or device memory */
+    SF_ERR_NODEVICE,    /* no CUDA device, or built without CUDA */
+    SF_ERR_CUDA,        /* a CUDA call failed */
+    SF_ERR_IO,          /* a file could not be read or written, or is malformed */
+} sf_status;
+
+const char *sf_status_name(sf_status s);
+/* One line saying what went wrong in the calling thread's last failed call. */
+const char *sf_last_error(void);
+
+/* ---- the neuron ------------------------------------------------------------------------------- */
+
+typedef enum sf_surrogate {
+    SF_SURROGATE_RECT = 0,    /* d = 1 if |v - V_th| < width (the released kernel) */
+    SF_SURROGATE_SIGMOID = 1, /* d = sigmoid'(alpha (v - V_th)) * alpha (the paper's text) */
+} sf_surrogate;
+
+typedef struct sf_lif_params {
+    float decay;     /* k: v(t) = k v(t-1) (1 - y(t-1)) + V_rest y(t-1) + x(t) */
+    float threshold; /* V_th: y(t) = 1 if v(t) - V_th >= 0 */
+    float rest;      /* V_rest: v(0) = V_rest, and the reset value */
+    sf_surrogate surrogate;
+    float width;     /* rect half-width */
+    float alpha;     /* sigmoid steepness */
+} sf_lif_params;
+
+/* k = 0.2, V_th = 0.3, V_rest = 0, rect surrogate with width 0.5, alpha = 4 (the paper's constants). */
+sf_lif_params sf_lif_defaults(void);
+/* Rejects non-finite values, V_rest >= V_th (a neuron that fires forever), width or alpha <= 0. */
+sf_status sf_lif_check(const sf_lif_params *p);
+const char *sf_surrogate_name(sf_surrogate s);
+sf_status sf_surrogate_parse(const char *name, sf_surrogate *out);
+
+/* ---- backends and buffers --------------------------------------------------------------------- */
+
+typedef enum sf_backend { SF_BACKEND_CPU = 0, SF_BACKEND_CUDA = 1 } sf_backend;
+#define SF_BACKEND_COUNT 2
+
+const char *sf_backend_name(sf_backend b);
+sf_status sf_backend_parse(const char *name, sf_backend *out);
+/* SF_OK when the backend can run kernels here; otherwise sf_last_error() says why. */
+sf_status sf_backend_available(sf_backend b);
+/* Whether this library was built with the CUDA backend compiled in. */
+int sf_built_with_cuda(void);
+
+/* Buffers on a backend: page-aligned host memory for the CPU, cudaMalloc memory for CUDA.
+ * sf_alloc refuses sizes that do not fit in the backend's memory with SF_ERR_NOMEM and a message. */
+sf_status sf_alloc(sf_backend b, size_t bytes, void **out);
+void sf_free(sf_backend b, void *p);
+sf_status sf_upload(sf_backend b, void *dst, const void *host_src, size_t bytes);
+sf_status sf_download(sf_backend b, void *host_dst, const void *src, size_t bytes);
+sf_status sf_memset(sf_backend b, void *dst, int value, size_t bytes);
+sf_status sf_synchronize(sf_backend b);
+
+/* ---- the kernel registry (generated from kernels/variants.csv and kernels/forms.csv) ---------- */
+
+typedef enum sf_direction { SF_FWD = 0, SF_BWD = 1 } sf_direction;
+
+/* Tensors a kernel reads or writes, as bits of sf_kernel.tensors_in / tensors_out. */
+enum {
+    SF_TENSOR_X = 1 << 0,      /* [T,M] input current */
+    SF_TENSOR_Y = 1 << 1,      /* [T,M] spikes */
+    SF_TENSOR_V = 1 << 2,      /* [T,M] membrane trace v(t) before reset */
+    SF_TENSOR_V_IN = 1 << 3,   /* [M] boundary membrane state in (previous time segment) */
+    SF_TENSOR_V_OUT = 1 << 4,  /* [M] final membrane state out */
+    SF_TENSOR_GRAD_Y = 1 << 5, /* [T,M] dL/dy */
+    SF_TENSOR_GRAD_X = 1 << 6, /* [T,M] dL/dx */
+};
+
+typedef struct sf_kernel {
+    const char *name;      /* e.g. "fused_fwd_train_f32_v4_n1_u1" */
+    const char *family;    /* "eager", "step" or "fused" */
+    sf_direction direction;
+    const char *form;      /* fwd: "train" (y and v trace), "infer" (y and final v), "segment"
+                              (v_in -> y, v trace, v_out); bwd: "grad" */
+    const char *dtype;     /* storage type of [T,M] tensors: "f32" */
+    int elem_bytes;
+    int vec;               /* neurons per vector load/store: 1, 2 or 4 */
+    int npt;               /* vector groups per thread */
+    int unroll;            /* time-loop unroll (fused only) */
+    int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
+    int launches_per_step; /* kernel launches per time step (fused: 1 per layer, not per step) */
+    int reads_per_step;    /* elements read per neuron-step */
+    int writes_per_step;   /* elements written per neuron-step */
+    int workspace_vectors; /* [M] scratch vectors the kernel needs */
+    unsigned tensors_in, tensors_out; /* SF_TENSOR_* bits */
+} sf_kernel;
+
+int sf_kernel_count(void);
+const sf_kernel *sf_kernel_at(int index);
+const sf_kernel *sf_kernel_find(const char *name);
+/* The first registered kernel of a family, direction and form (form NULL: "train" or "grad"). */
+const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form);
+const char *sf_direction_name(sf_direction d);
+sf_status sf_direction_parse(const char *name, sf_direction *out);
+/* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
+double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
+/* Launches needed for one whole layer (all T steps). */
+int64_t sf_kernel_launches(const sf_kernel *k, int64_t T);
+
+/* ---- running a kernel ------------------------------------------------------------------------- */
+
+typedef struct sf_tensors {
+    int64_t T, M;
+    const void *x;      /* [T,M] in (fwd) */
+    void *y;            /* [T,M] written by fwd, read by bwd */
+    void *v;            /* [T,M] written by fwd train/segment, read by bwd */
+    const void *v_in;   /* [M] in (segment) */
+    void *v_out;        /* [M] out (infer, segment) */
+    const void *grad_y; /* [T,M] in (bwd) */
+    void *grad_x;       /* [T,M] out (bwd) */
+    void *workspace;    /* sf_workspace_bytes() bytes on the same backend, or NULL if that is 0 */
+} sf_tensors;
+
+typedef struct sf_launch {
+    int block;       /* threads per block; 0 = the kernel's default (table, then occupancy API) */
+    int64_t grid;    /* blocks; 0 = enough to cover M (no kernel grid-strides, so never fewer) */
+    int cpu_threads; /* CPU backend: OpenMP threads; 0 = OpenMP's default */
+    void *stream;    /* CUDA backend: cudaStream_t; NULL = the default stream */
+} sf_launch;
+
+size_t sf_workspace_bytes(const sf_kernel *k, int64_t M);
+/* Resolves a launch (block, grid) for M neurons on a backend without running anything. */
+sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *in, sf_launch *out);
+/* Runs one whole layer (all T steps). Tensors live on backend b. Asynchronous on CUDA. */
+sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf_lif_params *p,
+                 const sf_launch *launch);
+
+/* ---- float64 reference and validation --------------------------------------------------------- */
+
+/* Compares a kernel's outputs (host buffers, float32) with a float64 evaluation of Eqs. 1-3.
+ * Forward: spikes must equal the reference's except at steps where the reference membrane lies within
+ * `band` of the threshold; there the reference takes the kernel's spike and goes on (teacher forcing),
+ * so one ambiguous step does not hide the rest of the trace. v within atol + rtol |v_ref|.
+ * Backward: gradients from y and v as given; where rounding of v - V_th could flip rect's window test
+ * (|v - V_th| within a few ulps of width), that neuron's gradients at and before that step are not
+ * compared (they depend on it). */
+typedef struct sf_tolerance {
+    double band;       /* forward: |v_ref - V_th| within which either spike is right */
+    double atol, rtol; /* membrane and gradient tolerance */
+} sf_tolerance;
+
+typedef struct sf_check_report {
+    int64_t compared;       /* values compared */
+    int64_t mismatches;     /* values outside tolerance, or spikes that differ */
+    int64_t ambiguous;      /* steps decided by the kernel because the reference was on the edge */
+    double max_abs_err;     /* over compared membrane or gradient values */
+    int64_t first_bad;      /* flat index of the first mismatch, -1 if none */
+    double got, want;       /* values at first_bad */
+} sf_check_report;
+
+sf_tolerance sf_tolerance_default(void);
+
+/* Forward of one layer in float64. v_in may be NULL (v(0) = V_rest). y, v: [T,M]; v_out: [M] or NULL. */
+void sf_reference_forward(const float *x, const float *v_in, int64_t T, int64_t M,
+                          const sf_lif_params *p, double *y, double *v, double *v_out);
+/* Backward of one layer in float64 from float32 y and v. grad_x: [T,M]. */
+void sf_reference_backward(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
+                           const sf_lif_params *p, double *grad_x);
+
+/* Check a forward kernel's y and v (v may be NULL for infer) and v_out (may be NULL). */
+sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, int64_t M,
+                                 const sf_lif_params *p, const float *y, const float *v,
+                                 const float *v_out, sf_tolerance tol);
+sf_check_report sf_check_backward(const float *grad_y, const float *y, const float *v, int64_t T,
+                                  int64_t M, const sf_lif_params *p, const float *grad_x,
+                                  sf_tolerance tol);
+
+/* One run of a kernel on seeded random inputs, checked against the reference: what `spikefuse verify`,
+ * the tests and (before timing) the harness do. Inputs: x uniform in [-0.4, 0.8) (about a third of
+ * the neuron-steps spike with the default constants); for segment kernels v_in uniform in
+ * [V_rest - 0.5, V_th + 0.5); for backward kernels y and v from the reference forward of such an x,
+ * and dL/dy uniform in [-1, 1). */
+typedef struct sf_verify_config {
+    int64_t T, M;
+    uint64_t seed;
+    int misalign;     /* place every tensor one element past an aligned address: no vector path */
+    sf_tolerance tol;
+} sf_verify_config;
+
+sf_status sf_verify(const sf_kernel *k, sf_backend b, const sf_verify_config *c, const sf_lif_params *p,
+                    const sf_launch *launch, sf_check_report *out);
+
+/* Seeded uniform floats in [lo, hi) (splitmix64), as sf_verify's inputs are made. */
+void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/* The CUDA side of the kernel prelude: launch syntax, checked launches, occupancy. */
+#ifndef SF_CUDA_PRELUDE_CUH
+#define SF_CUDA_PRELUDE_CUH
+
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+
+#define SF_GLOBAL static __global__
+#define SF_DEVICE static __device__ __forceinline__
+#define SF_HOST_EXPORT extern "C"
+#define SF_LAUNCH_BOUNDS(n) __launch_bounds__(n)
+#define SF_RESTRICT __restrict__
+#define SF_UNROLL(n) SF_PRAGMA(unroll n)
+#define SF_BACKEND_SYM(name) SF_CAT(name, _cuda)
+#define SF_BACKEND_ID SF_BACKEND_CUDA
+
+/* Records "what: cudaGetErrorString(e)" as the last error and returns SF_ERR_CUDA (src/device_cuda.c). */
+extern "C" sf_status sf_cuda_fail(int err, const char *what);
+
+/* The vector path of a load or store: one 8- or 16-byte access. */
+SF_DEVICE void sf_vector_load_f32(float *dst, const float *src, int vec)
+{
+    if (vec == 4) {
+        const float4 q = *(const float4 *)src;
+        dst[0] = q.x, dst[1] = q.y, dst[2] = q.z, dst[3] = q.w;
+    } else if (vec == 2) {
+        const float2 q = *(const float2 *)src;
+        dst[0] = q.x, dst[1] = q.y;
+    } else {
+        dst[0] = src[0];
+    }
+}
+
+SF_DEVICE void sf_vector_store_f32(float *dst, const float *src, int vec)
+{
+    if (vec == 4)
+        *(float4 *)dst = make_float4(src[0], src[1], src[2], src[3]);
+    else if (vec == 2)
+        *(float2 *)dst = make_float2(src[0], src[1]);
+    else
+        dst[0] = src[0];
+}
+
+/* The paper's launch rule: the block size cudaOccupancyMaxPotentialBlockSize picks for the kernel. */
+#define SF_OCCUPANCY_BLOCK(kernel, out) sf_cuda_occupancy_block((const void *)(kernel), (out))
+static inline sf_status sf_cuda_occupancy_block(const void *kernel, int *out)
+{
+    int min_grid = 0;
+    cudaError_t e = cudaOccupancyMaxPotentialBlockSize(&min_grid, out, kernel, 0, 0);
+    return e == cudaSuccess ? SF_OK : sf_cuda_fail((int)e, "cudaOccupancyMaxPotentialBlockSize");
+}
+
+/* kernel<<<L.grid, L.block, 0, L.stream>>>(args...), with the launch error checked. */
+#define SF_LAUNCH(kernel, L, ...)                                                              \
+    do {                                                                                       \
+        kernel<<<(unsigned)(L).grid, (unsigned)(L).block, 0, (cudaStream_t)(L).stream>>>(__VA_ARGS__); \
+        const cudaError_t sf_e_ = cudaGetLastError();                                          \
+        if (sf_e_ != cudaSuccess) return sf_cuda_fail((int)sf_e_, "launch of " #kernel);       \
+    } while (0)
+
+#endif

@@ -1,0 +1,174 @@
+# Generates the kernel instantiations and the registry from forms.csv and variants.csv.
+#
+# Included by the top-level CMakeLists.txt at configure time (the tables are CMAKE_CONFIGURE_DEPENDS, so
+# editing one regenerates). In:  SF_KERNELS_DIR, SF_GEN_DIR.  Out: SF_GEN_FAMILIES (family names),
+# SF_GEN_CUDA_SOURCES, SF_GEN_CPU_SOURCES, SF_GEN_REGISTRY (paths under SF_GEN_DIR).
+# Each generated file is rewritten only when its text changes, so a rebuild recompiles what changed.
+
+function(sf_csv_rows path out_var)
+  file(STRINGS "${path}" lines)
+  set(rows "")
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" line)
+    if(line STREQUAL "" OR line MATCHES "^#" OR line MATCHES "^family,")
+      continue()
+    endif()
+    list(APPEND rows "${line}")
+  endforeach()
+  set(${out_var} "${rows}" PARENT_SCOPE)
+endfunction()
+
+function(sf_write_if_changed path content)
+  file(WRITE "${path}.tmp" "${content}")
+  configure_file("${path}.tmp" "${path}" COPYONLY)
+  file(REMOVE "${path}.tmp")
+endfunction()
+
+# tensor names -> SF_TENSOR_* bits
+function(sf_tensor_bits names out_var)
+  string(REPLACE " " ";" names "${names}")
+  set(bits "")
+  foreach(n IN LISTS names)
+    if(NOT n MATCHES "^(x|y|v|v_in|v_out|grad_y|grad_x)$")
+      message(FATAL_ERROR "forms.csv: unknown tensor '${n}'")
+    endif()
+    string(TOUPPER "${n}" up)
+    list(APPEND bits "SF_TENSOR_${up}")
+  endforeach()
+  list(JOIN bits " | " joined)
+  set(${out_var} "${joined}" PARENT_SCOPE)
+endfunction()
+
+set(_dtype_f32_bytes 4)
+
+# ---- forms -------------------------------------------------------------------------------------
+sf_csv_rows("${SF_KERNELS_DIR}/forms.csv" _form_rows)
+set(_forms "")
+foreach(row IN LISTS _form_rows)
+  string(REPLACE "," ";" f "${row}")
+  list(LENGTH f n)
+  if(NOT n EQUAL 10)
+    message(FATAL_ERROR "forms.csv: expected 10 fields in '${row}'")
+  endif()
+  list(GET f 0 fam)
+  list(GET f 1 dir)
+  list(GET f 2 form)
+  set(key "${fam}_${dir}_${form}")
+  list(APPEND _forms "${key}")
+  list(GET f 3 _form_${key}_template)
+  list(GET f 4 _in)
+  list(GET f 5 _out)
+  sf_tensor_bits("${_in}" _form_${key}_in)
+  sf_tensor_bits("${_out}" _form_${key}_out)
+  list(GET f 6 _form_${key}_reads)
+  list(GET f 7 _form_${key}_writes)
+  list(GET f 8 _form_${key}_launches)
+  list(GET f 9 _form_${key}_workspace)
+  if(NOT EXISTS "${SF_KERNELS_DIR}/${_form_${key}_template}")
+    message(FATAL_ERROR "forms.csv: template ${_form_${key}_template} not found")
+  endif()
+endforeach()
+
+# ---- variants ----------------------------------------------------------------------------------
+sf_csv_rows("${SF_KERNELS_DIR}/variants.csv" _variant_rows)
+set(SF_GEN_FAMILIES "")
+set(_names "")
+set(_entries "")
+set(_protos "")
+foreach(row IN LISTS _variant_rows)
+  string(REPLACE "," ";" f "${row}")
+  list(LENGTH f n)
+  if(NOT n EQUAL 8)
+    message(FATAL_ERROR "variants.csv: expected 8 fields in '${row}'")
+  endif()
+  list(GET f 0 fam)
+  list(GET f 1 dir)
+  list(GET f 2 form)
+  list(GET f 3 dtype)
+  list(GET f 4 vec)
+  list(GET f 5 npt)
+  list(GET f 6 unroll)
+  list(GET f 7 block)
+  set(key "${fam}_${dir}_${form}")
+  if(NOT key IN_LIST _forms)
+    message(FATAL_ERROR "variants.csv: '${row}': no row ${fam},${dir},${form} in forms.csv")
+  endif()
+  if(NOT DEFINED _dtype_${dtype}_bytes)
+    message(FATAL_ERROR "variants.csv: '${row}': unknown dtype '${dtype}'")
+  endif()
+  if(NOT vec MATCHES "^(1|2|4)$")
+    message(FATAL_ERROR "variants.csv: '${row}': vec must be 1, 2 or 4")
+  endif()
+  if(NOT npt MATCHES "^[1-9][0-9]*$" OR NOT unroll MATCHES "^[1-9][0-9]*$" OR NOT block MATCHES "^[0-9]+$")
+    message(FATAL_ERROR "variants.csv: '${row}': npt and unroll must be >= 1, block >= 0")
+  endif()
+  if(NOT _form_${key}_launches EQUAL 0 AND NOT unroll EQUAL 1)
+    message(FATAL_ERROR "variants.csv: '${row}': unroll applies only to fused kernels (the host runs the time loop)")
+  endif()
+  set(name "${key}_${dtype}_v${vec}_n${npt}_u${unroll}")
+  if(NOT block EQUAL 0)
+    string(APPEND name "_b${block}")
+  endif()
+  if(name IN_LIST _names)
+    message(FATAL_ERROR "variants.csv: '${row}' repeats ${name}")
+  endif()
+  list(APPEND _names "${name}")
+  if(NOT fam IN_LIST SF_GEN_FAMILIES)
+    list(APPEND SF_GEN_FAMILIES "${fam}")
+    set(_family_${fam}_body "")
+  endif()
+  string(TOUPPER "${form}" FORM)
+  string(APPEND _family_${fam}_body
+"
+/* ${row} */
+#define SF_NAME ${name}
+#define SF_DTYPE ${dtype}
+#define SF_VEC ${vec}
+#define SF_NPT ${npt}
+#define SF_UNROLL_N ${unroll}
+#define SF_BLOCK ${block}
+#define SF_FORM SF_FORM_${FORM}
+#include \"${_form_${key}_template}\"
+#undef SF_NAME
+#undef SF_DTYPE
+#undef SF_VEC
+#undef SF_NPT
+#undef SF_UNROLL_N
+#undef SF_BLOCK
+#undef SF_FORM
+")
+  if(dir STREQUAL "fwd")
+    set(direction SF_FWD)
+  else()
+    set(direction SF_BWD)
+  endif()
+  string(APPEND _protos "SF_DECLARE(${name})\n")
+  string(APPEND _entries
+"    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_bytes}, ${vec}, ${npt}, ${unroll}, ${block},
+      ${_form_${key}_launches}, ${_form_${key}_reads}, ${_form_${key}_writes}, ${_form_${key}_workspace},
+      ${_form_${key}_in}, ${_form_${key}_out}},
+     SF_ENTRY_FNS(${name})},
+")
+endforeach()
+
+set(_banner "/* Generated by kernels/generate.cmake from kernels/variants.csv and kernels/forms.csv. Do not edit. */\n")
+set(SF_GEN_CUDA_SOURCES "")
+set(SF_GEN_CPU_SOURCES "")
+foreach(fam IN LISTS SF_GEN_FAMILIES)
+  sf_write_if_changed("${SF_GEN_DIR}/kernels_${fam}.cu" "${_banner}#include \"prelude.h\"\n${_family_${fam}_body}")
+  sf_write_if_changed("${SF_GEN_DIR}/kernels_${fam}_cpu.c"
+    "${_banner}/* The same kernel source as kernels_${fam}.cu, compiled as C11 through the host shim. */\n#include \"kernels_${fam}.cu\"\n")
+  list(APPEND SF_GEN_CUDA_SOURCES "${SF_GEN_DIR}/kernels_${fam}.cu")
+  list(APPEND SF_GEN_CPU_SOURCES "${SF_GEN_DIR}/kernels_${fam}_cpu.c")
+endforeach()
+
+list(LENGTH _names _count)
+sf_write_if_changed("${SF_GEN_DIR}/registry.c" "${_banner}#include \"registry_internal.h\"
+
+${_protos}
+const sf_kernel_entry sf_registry[] = {
+${_entries}};
+
+const int sf_registry_count = ${_count};
+")
+set(SF_GEN_REGISTRY "${SF_GEN_DIR}/registry.c")

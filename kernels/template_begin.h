@@ -1,0 +1,24 @@
+/* Opens one instantiation of a family template. The generated file defines, per row of
+ * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_VEC, SF_NPT, SF_UNROLL_N, SF_BLOCK, SF_FORM. */
+#define SF_SYM(x) SF_CAT(SF_CAT(sf_, SF_NAME), SF_CAT(_, x))
+#define SF_T SF_CAT(SF_CAT(sf_, SF_DTYPE), _t)
+#define SF_LOAD SF_CAT(sf_load_, SF_DTYPE)
+#define SF_STORE SF_CAT(sf_store_, SF_DTYPE)
+#define SF_ELEM_BYTES ((int)sizeof(SF_T))
+/* The exported entry points: sf_<name>_plan_<backend> and sf_<name>_run_<backend>. */
+#define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
+#define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))
+
+/* The plan entry point of an instantiation: block from the launch, else the table, else the backend's
+ * choice for `kernel` (the occupancy API on CUDA); grid to cover M. */
+#define SF_DEFINE_PLAN(kernel)                                                         \
+    SF_HOST_EXPORT sf_status SF_PLAN_FN(int64_t M, const sf_launch *in, sf_launch *out) \
+    {                                                                                  \
+        sf_launch r = sf_plan_begin(in, SF_BLOCK);                                     \
+        if (r.block == 0) {                                                            \
+            const sf_status s = SF_OCCUPANCY_BLOCK(kernel, &r.block);                  \
+            if (s != SF_OK)                                                            \
+                return s;                                                              \
+        }                                                                              \
+        return sf_plan_finish(&r, SF_BACKEND_ID, M, SF_VEC * SF_NPT, out);             \
+    }

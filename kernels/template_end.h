@@ -1,0 +1,9 @@
+/* Closes one instantiation of a family template (see template_begin.h). */
+#undef SF_SYM
+#undef SF_T
+#undef SF_LOAD
+#undef SF_STORE
+#undef SF_ELEM_BYTES
+#undef SF_PLAN_FN
+#undef SF_RUN_FN
+#undef SF_DEFINE_PLAN

@@ -1,0 +1,31 @@
+/* Helpers shared by the library's sources; not part of the public API. */
+#ifndef SF_INTERNAL_H
+#define SF_INTERNAL_H
+
+#include "spikefuse.h"
+
+#if defined(__GNUC__)
+#define SF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SF_PRINTF(f, a)
+#endif
+
+/* Records a one-line message as the calling thread's last error and returns s. */
+sf_status sf_fail(sf_status s, const char *fmt, ...) SF_PRINTF(2, 3);
+
+/* a * b into *out unless it overflows int64 (then 0). Both >= 0. */
+int sf_mul_ok(int64_t a, int64_t b, int64_t *out);
+
+/* Bytes of physical memory on this machine (0 if unknown). */
+uint64_t sf_host_memory_bytes(void);
+
+/* The CUDA side of the buffer API (device_cuda.c, or device_none.c without CUDA). */
+sf_status sf_cuda_available(void);
+sf_status sf_cuda_alloc(size_t bytes, void **out);
+void sf_cuda_free(void *p);
+sf_status sf_cuda_copy(void *dst, const void *src, size_t bytes);
+sf_status sf_cuda_memset(void *dst, int value, size_t bytes);
+sf_status sf_cuda_synchronize(void);
+sf_status sf_cuda_fail(int err, const char *what); /* also called by generated CUDA code */
+
+#endif

@@ -1,0 +1,151 @@
+/* The registry's API, launch planning and the checked entry point sf_run. */
+#include <string.h>
+
+#include "../kernels/launch.h"
+#include "internal.h"
+#include "registry_internal.h"
+
+int sf_kernel_count(void) { return sf_registry_count; }
+
+const sf_kernel *sf_kernel_at(int index)
+{
+    return index >= 0 && index < sf_registry_count ? &sf_registry[index].info : NULL;
+}
+
+const sf_kernel *sf_kernel_find(const char *name)
+{
+    for (int i = 0; name && i < sf_registry_count; ++i)
+        if (strcmp(sf_registry[i].info.name, name) == 0)
+            return &sf_registry[i].info;
+    return NULL;
+}
+
+const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form)
+{
+    if (!form)
+        form = d == SF_FWD ? "train" : "grad";
+    for (int i = 0; family && i < sf_registry_count; ++i) {
+        const sf_kernel *k = &sf_registry[i].info;
+        if (strcmp(k->family, family) == 0 && k->direction == d && strcmp(k->form, form) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* The entry a public sf_kernel* belongs to, or NULL if it is not one of the registry's. */
+static const sf_kernel_entry *entry_of(const sf_kernel *k)
+{
+    for (int i = 0; k && i < sf_registry_count; ++i)
+        if (&sf_registry[i].info == k)
+            return &sf_registry[i];
+    return NULL;
+}
+
+double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
+{
+    return (double)(k->reads_per_step + k->writes_per_step) * k->elem_bytes * (double)T * (double)M;
+}
+
+int64_t sf_kernel_launches(const sf_kernel *k, int64_t T)
+{
+    return k->launches_per_step == 0 ? 1 : (int64_t)k->launches_per_step * T;
+}
+
+size_t sf_workspace_bytes(const sf_kernel *k, int64_t M)
+{
+    return (size_t)k->workspace_vectors * sf_workspace_stride(M, k->elem_bytes);
+}
+
+sf_status sf_plan_finish(sf_launch *r, sf_backend b, int64_t M, int neurons_per_thread, sf_launch *out)
+{
+    const int max_block = b == SF_BACKEND_CUDA ? SF_CUDA_MAX_BLOCK : 65536;
+    if (M < 1)
+        return sf_fail(SF_ERR_INVALID, "M must be >= 1 (got %lld)", (long long)M);
+    if (r->block < 1 || r->block > max_block)
+        return sf_fail(SF_ERR_INVALID, "block of %d threads is outside 1..%d for the %s backend", r->block,
+                       max_block, sf_backend_name(b));
+    if (r->cpu_threads < 0)
+        return sf_fail(SF_ERR_INVALID, "cpu_threads must be >= 0 (got %d)", r->cpu_threads);
+    const int64_t tile = (int64_t)r->block * neurons_per_thread;
+    const int64_t need = (M + tile - 1) / tile;
+    if (r->grid == 0)
+        r->grid = need;
+    if (r->grid < need)
+        return sf_fail(SF_ERR_INVALID,
+                       "grid of %lld blocks covers %lld of %lld neurons; kernels do not grid-stride, use >= %lld",
+                       (long long)r->grid, (long long)(r->grid * tile), (long long)M, (long long)need);
+    if (r->grid > 2147483647LL)
+        return sf_fail(SF_ERR_INVALID, "grid of %lld blocks exceeds 2^31-1; use a larger block",
+                       (long long)r->grid);
+    *out = *r;
+    return SF_OK;
+}
+
+static sf_status check_backend(const sf_kernel_entry *e, sf_backend b)
+{
+    if (b != SF_BACKEND_CPU && b != SF_BACKEND_CUDA)
+        return sf_fail(SF_ERR_INVALID, "unknown backend %d", (int)b);
+    if (!e->run[b])
+        return sf_fail(SF_ERR_NODEVICE, "spikefuse was built without the %s backend", sf_backend_name(b));
+    return sf_backend_available(b);
+}
+
+sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *in, sf_launch *out)
+{
+    const sf_kernel_entry *e = entry_of(k);
+    if (!e)
+        return sf_fail(SF_ERR_INVALID, "not a registered kernel");
+    const sf_status s = check_backend(e, b);
+    return s != SF_OK ? s : e->plan[b](M, in, out);
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} tensor_names[] = {
+    {SF_TENSOR_X, "x"},           {SF_TENSOR_Y, "y"},           {SF_TENSOR_V, "v"},
+    {SF_TENSOR_V_IN, "v_in"},     {SF_TENSOR_V_OUT, "v_out"},   {SF_TENSOR_GRAD_Y, "grad_y"},
+    {SF_TENSOR_GRAD_X, "grad_x"},
+};
+
+static const void *tensor_ptr(const sf_tensors *t, unsigned bit)
+{
+    switch (bit) {
+    case SF_TENSOR_X: return t->x;
+    case SF_TENSOR_Y: return t->y;
+    case SF_TENSOR_V: return t->v;
+    case SF_TENSOR_V_IN: return t->v_in;
+    case SF_TENSOR_V_OUT: return t->v_out;
+    case SF_TENSOR_GRAD_Y: return t->grad_y;
+    case SF_TENSOR_GRAD_X: return t->grad_x;
+    }
+    return NULL;
+}
+
+sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf_lif_params *p,
+                 const sf_launch *launch)
+{
+    const sf_kernel_entry *e = entry_of(k);
+    if (!e)
+        return sf_fail(SF_ERR_INVALID, "not a registered kernel");
+    if (!t)
+        return sf_fail(SF_ERR_INVALID, "%s: no tensors given", k->name);
+    int64_t elems;
+    if (t->T < 1 || t->M < 1)
+        return sf_fail(SF_ERR_INVALID, "%s: T and M must be >= 1 (got T=%lld, M=%lld)", k->name,
+                       (long long)t->T, (long long)t->M);
+    if (!sf_mul_ok(t->T, t->M, &elems) || !sf_mul_ok(elems, k->elem_bytes, &elems))
+        return sf_fail(SF_ERR_INVALID, "%s: T x M = %lld x %lld overflows 64-bit byte offsets", k->name,
+                       (long long)t->T, (long long)t->M);
+    const unsigned need = k->tensors_in | k->tensors_out;
+    for (size_t i = 0; i < sizeof tensor_names / sizeof tensor_names[0]; ++i)
+        if ((need & tensor_names[i].bit) && !tensor_ptr(t, tensor_names[i].bit))
+            return sf_fail(SF_ERR_INVALID, "%s needs tensor '%s'", k->name, tensor_names[i].name);
+    if (k->workspace_vectors > 0 && !t->workspace)
+        return sf_fail(SF_ERR_INVALID, "%s needs a workspace of %zu bytes", k->name,
+                       sf_workspace_bytes(k, t->M));
+    sf_status s = sf_lif_check(p);
+    if (s == SF_OK)
+        s = check_backend(e, b);
+    return s != SF_OK ? s : e->run[b](t, p, launch);
+}

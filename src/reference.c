@@ -1,0 +1,212 @@
+/* A float64 evaluation of the paper's Eqs. 1-3, written apart from the kernels (it shares no code with
+ * kernels/), and the comparisons that check a kernel's outputs against it.
+ *
+ * The backward pass is arranged as autograd would run it (through the spike, then the decay), not as
+ * the fused kernel's single expression, so that the algebra of Eq. 3 is checked too. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct neuron {
+    double k, th, rest, width, alpha;
+    sf_surrogate surrogate;
+} neuron;
+
+static neuron neuron_of(const sf_lif_params *p)
+{
+    /* the kernels receive these as float: compare against exactly those values */
+    neuron n = {p->decay, p->threshold, p->rest, p->width, p->alpha, p->surrogate};
+    return n;
+}
+
+static double surrogate(const neuron *n, double v)
+{
+    const double u = v - n->th;
+    if (n->surrogate == SF_SURROGATE_SIGMOID) {
+        const double e = exp(-n->alpha * fabs(u)); /* symmetric in u; never overflows */
+        return n->alpha * e / ((1.0 + e) * (1.0 + e));
+    }
+    return fabs(u) < n->width ? 1.0 : 0.0;
+}
+
+/* Whether rounding can flip rect's window test |v - V_th| < width at this v. v is the same float for
+ * kernel and reference, so only the kernel's rounding of v - V_th matters: a few ulps. */
+static int window_edge_ambiguous(const neuron *n, double v)
+{
+    const double ulps = 4.0 * FLT_EPSILON * (fabs(v) + fabs(n->th) + n->width);
+    return n->surrogate == SF_SURROGATE_RECT && fabs(fabs(v - n->th) - n->width) <= ulps;
+}
+
+/* Eq. 1: v(t) from v(t-1), y(t-1) and x(t). */
+static double charge(const neuron *n, double v_prev, double y_prev, double x)
+{
+    return n->k * v_prev * (1.0 - y_prev) + n->rest * y_prev + x;
+}
+
+/* One neuron's dL/dx over all t, into out[t * stride]. */
+static void backward_neuron(const neuron *n, const float *grad_y, const float *y, const float *v, int64_t T,
+                            int64_t M, int64_t i, double *out, int64_t stride)
+{
+    double g_next = 0.0; /* dL/dv(t+1); g(T) = 0 */
+    for (int64_t t = T - 1; t >= 0; --t) {
+        const int64_t at = t * M + i;
+        const double spike_grad = grad_y[at] + g_next * (n->rest - n->k * v[at]); /* through the reset */
+        const double direct = g_next * n->k * (1.0 - y[at]);                      /* through the decay */
+        g_next = spike_grad * surrogate(n, v[at]) + direct;
+        out[t * stride] = g_next;
+    }
+}
+
+sf_tolerance sf_tolerance_default(void)
+{
+    sf_tolerance t = {1e-5, 1e-5, 1e-5};
+    return t;
+}
+
+void sf_reference_forward(const float *x, const float *v_in, int64_t T, int64_t M, const sf_lif_params *p,
+                          double *y, double *v, double *v_out)
+{
+    const neuron n = neuron_of(p);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < M; ++i) {
+        double vm = v_in ? v_in[i] : n.rest;
+        double sp = v_in && vm >= n.th ? 1.0 : 0.0;
+        for (int64_t t = 0; t < T; ++t) {
+            vm = charge(&n, vm, sp, x[t * M + i]);
+            sp = vm >= n.th ? 1.0 : 0.0;
+            y[t * M + i] = sp;
+            v[t * M + i] = vm;
+        }
+        if (v_out)
+            v_out[i] = vm;
+    }
+}
+
+void sf_reference_backward(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
+                           const sf_lif_params *p, double *grad_x)
+{
+    const neuron n = neuron_of(p);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < M; ++i)
+        backward_neuron(&n, grad_y, y, v, T, M, i, grad_x + i, M);
+}
+
+/* ---- checks ---------------------------------------------------------------------------------- */
+
+static int close_enough(double got, double want, sf_tolerance tol)
+{
+    return fabs(got - want) <= tol.atol + tol.rtol * fabs(want); /* false for NaN */
+}
+
+/* Folds one neuron's findings into the report (called inside a critical section). */
+static void merge(sf_check_report *r, const sf_check_report *n)
+{
+    r->compared += n->compared;
+    r->ambiguous += n->ambiguous;
+    if (n->max_abs_err > r->max_abs_err || isnan(n->max_abs_err))
+        r->max_abs_err = n->max_abs_err;
+    if (n->mismatches && (r->first_bad < 0 || n->first_bad < r->first_bad)) {
+        r->first_bad = n->first_bad;
+        r->got = n->got;
+        r->want = n->want;
+    }
+    r->mismatches += n->mismatches;
+}
+
+static void note(sf_check_report *r, int64_t at, double got, double want, int ok)
+{
+    r->compared++;
+    const double err = fabs(got - want);
+    if (err > r->max_abs_err || isnan(err))
+        r->max_abs_err = isnan(err) ? NAN : err;
+    if (!ok) {
+        if (!r->mismatches) {
+            r->first_bad = at;
+            r->got = got;
+            r->want = want;
+        }
+        r->mismatches++;
+    }
+}
+
+static sf_check_report empty_report(void)
+{
+    sf_check_report r = {0, 0, 0, 0.0, -1, 0.0, 0.0};
+    return r;
+}
+
+sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, int64_t M,
+                                 const sf_lif_params *p, const float *y, const float *v, const float *v_out,
+                                 sf_tolerance tol)
+{
+    const neuron n = neuron_of(p);
+    sf_check_report total = empty_report();
+#pragma omp parallel
+    {
+        sf_check_report mine = empty_report();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < M; ++i) {
+            double vm = v_in ? v_in[i] : n.rest;
+            double sp = v_in && vm >= n.th ? 1.0 : 0.0;
+            for (int64_t t = 0; t < T; ++t) {
+                const int64_t at = t * M + i;
+                vm = charge(&n, vm, sp, x[at]);
+                const double got = y[at];
+                if (fabs(vm - n.th) <= tol.band && (got == 0.0 || got == 1.0)) {
+                    sp = got; /* on the edge: either spike is right; follow the kernel's */
+                    mine.ambiguous++;
+                } else {
+                    sp = vm >= n.th ? 1.0 : 0.0;
+                }
+                note(&mine, at, got, sp, got == sp);
+                if (v)
+                    note(&mine, at, v[at], vm, close_enough(v[at], vm, tol));
+            }
+            if (v_out)
+                note(&mine, T * M + i, v_out[i], vm, close_enough(v_out[i], vm, tol));
+        }
+#pragma omp critical
+        merge(&total, &mine);
+    }
+    return total;
+}
+
+sf_check_report sf_check_backward(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
+                                  const sf_lif_params *p, const float *grad_x, sf_tolerance tol)
+{
+    const neuron n = neuron_of(p);
+    sf_check_report total = empty_report();
+    double *col = NULL;
+#pragma omp parallel private(col)
+    {
+        sf_check_report mine = empty_report();
+        col = malloc((size_t)T * sizeof *col);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < M; ++i) {
+            if (!col) { /* counted as a failure: a check that could not run must not pass */
+                note(&mine, i, NAN, 0.0, 0);
+                continue;
+            }
+            /* gradients at and before the last step whose window test could round either way depend
+             * on that step's surrogate: they are not compared */
+            int64_t edge = -1;
+            for (int64_t t = T - 1; t >= 0 && edge < 0; --t)
+                if (window_edge_ambiguous(&n, v[t * M + i]))
+                    edge = t;
+            backward_neuron(&n, grad_y, y, v, T, M, i, col, 1);
+            for (int64_t t = 0; t < T; ++t) {
+                const int64_t at = t * M + i;
+                if (t <= edge)
+                    mine.ambiguous++;
+                else
+                    note(&mine, at, grad_x[at], col[t], close_enough(grad_x[at], col[t], tol));
+            }
+        }
+        free(col);
+#pragma omp critical
+        merge(&total, &mine);
+    }
+    return total;
+}

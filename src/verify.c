@@ -1,0 +1,147 @@
+/* sf_verify: run one kernel on seeded random inputs and check it against the float64 reference. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi)
+{
+    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    for (int64_t i = 0; i < n; ++i) {
+        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        dst[i] = lo + (hi - lo) * (float)((double)(z >> 40) / (double)(1ull << 24));
+    }
+}
+
+/* A tensor on the backend with its host copy; `misalign` shifts the device pointer by one element. */
+typedef struct buffer {
+    float *host;
+    void *base, *dev;
+    size_t count;
+} buffer;
+
+static sf_status buffer_make(buffer *b, sf_backend be, size_t count, int misalign)
+{
+    memset(b, 0, sizeof *b);
+    b->count = count;
+    sf_status s = sf_alloc(SF_BACKEND_CPU, count * sizeof(float), (void **)&b->host);
+    if (s == SF_OK)
+        s = sf_alloc(be, (count + 4) * sizeof(float), &b->base);
+    if (s == SF_OK)
+        b->dev = (float *)b->base + (misalign ? 1 : 0);
+    return s;
+}
+
+static void buffer_drop(buffer *b, sf_backend be)
+{
+    sf_free(SF_BACKEND_CPU, b->host);
+    sf_free(be, b->base);
+}
+
+static sf_status upload(buffer *b, sf_backend be)
+{
+    return sf_upload(be, b->dev, b->host, b->count * sizeof(float));
+}
+
+static sf_status download(buffer *b, sf_backend be)
+{
+    return sf_download(be, b->host, b->dev, b->count * sizeof(float));
+}
+
+enum { X, Y, V, V_IN, V_OUT, GY, GX, N_BUFFERS };
+
+sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
+                    const sf_launch *launch, sf_check_report *out)
+{
+    memset(out, 0, sizeof *out);
+    out->first_bad = -1;
+    int64_t TM;
+    if (!k)
+        return sf_fail(SF_ERR_INVALID, "no kernel given");
+    if (c->T < 1 || c->M < 1 || !sf_mul_ok(c->T, c->M, &TM))
+        return sf_fail(SF_ERR_INVALID, "verify: T and M must be >= 1 (got T=%lld, M=%lld)", (long long)c->T,
+                       (long long)c->M);
+    sf_status s = sf_lif_check(p);
+    if (s == SF_OK)
+        s = sf_backend_available(be);
+    if (s != SF_OK)
+        return s;
+
+    const int64_t T = c->T, M = c->M;
+    const unsigned used = k->tensors_in | k->tensors_out;
+    const unsigned bit[N_BUFFERS] = {SF_TENSOR_X,     SF_TENSOR_Y,      SF_TENSOR_V,     SF_TENSOR_V_IN,
+                                     SF_TENSOR_V_OUT, SF_TENSOR_GRAD_Y, SF_TENSOR_GRAD_X};
+    buffer buf[N_BUFFERS];
+    memset(buf, 0, sizeof buf);
+    void *workspace = NULL;
+    for (int i = 0; i < N_BUFFERS && s == SF_OK; ++i)
+        if (used & bit[i])
+            s = buffer_make(&buf[i], be, (size_t)((bit[i] & (SF_TENSOR_V_IN | SF_TENSOR_V_OUT)) ? M : TM),
+                            c->misalign);
+    if (s == SF_OK && sf_workspace_bytes(k, M) > 0)
+        s = sf_alloc(be, sf_workspace_bytes(k, M), &workspace);
+    if (s != SF_OK)
+        goto done;
+
+    if (k->direction == SF_FWD) {
+        sf_fill_uniform(buf[X].host, TM, c->seed, -0.4f, 0.8f);
+        s = upload(&buf[X], be);
+        if (s == SF_OK && buf[V_IN].host) {
+            sf_fill_uniform(buf[V_IN].host, M, c->seed ^ 0x5eedull, p->rest - 0.5f, p->threshold + 0.5f);
+            s = upload(&buf[V_IN], be);
+        }
+    } else {
+        /* saved tensors as a forward pass would leave them: the reference's, rounded to float */
+        double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
+        float *x = malloc((size_t)TM * sizeof *x);
+        if (!yd || !vd || !x) {
+            s = sf_fail(SF_ERR_NOMEM, "verify: no host memory for T x M = %lld", (long long)TM);
+        } else {
+            sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
+            sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
+            for (int64_t i = 0; i < TM; ++i) {
+                buf[Y].host[i] = (float)yd[i];
+                buf[V].host[i] = (float)vd[i];
+            }
+            sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
+        }
+        free(yd), free(vd), free(x);
+        if (s == SF_OK)
+            s = upload(&buf[Y], be);
+        if (s == SF_OK)
+            s = upload(&buf[V], be);
+        if (s == SF_OK)
+            s = upload(&buf[GY], be);
+    }
+    if (s != SF_OK)
+        goto done;
+
+    sf_tensors t = {T, M, buf[X].dev, buf[Y].dev, buf[V].dev, buf[V_IN].dev, buf[V_OUT].dev, buf[GY].dev,
+                    buf[GX].dev, workspace};
+    s = sf_run(k, be, &t, p, launch);
+    if (s == SF_OK)
+        s = sf_synchronize(be);
+    if (s != SF_OK)
+        goto done;
+
+    if (k->direction == SF_FWD) {
+        for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
+            if (buf[i].host && (k->tensors_out & bit[i]))
+                s = download(&buf[i], be);
+        if (s == SF_OK)
+            *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
+                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, c->tol);
+    } else {
+        s = download(&buf[GX], be);
+        if (s == SF_OK)
+            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, c->tol);
+    }
+done:
+    for (int i = 0; i < N_BUFFERS; ++i)
+        buffer_drop(&buf[i], be);
+    sf_free(be, workspace);
+    return s;
+}

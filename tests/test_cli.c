@@ -1,0 +1,177 @@
+/* The command as a user runs it: .npy in, .npy out, checked against the reference; bad input gets one
+ * line on stderr and a non-zero exit. argv[1]: the spikefuse binary, argv[2]: a scratch folder. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "npy.h"
+#include "test_util.h"
+
+static const char *bin;
+static char dir[2048];
+
+static const char *path_of(const char *name)
+{
+    static char p[4][4096];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+    return p[i];
+}
+
+/* Runs `spikefuse ARGS`, stdout and stderr to files; returns the exit code. */
+static int sh(const char *fmt, ...)
+{
+    char args[3000], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout' 2>'%s/stderr'", bin, args, dir, dir);
+    const int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *name)
+{
+    static char buf[1 << 16];
+    FILE *f = fopen(path_of(name), "rb");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A refusal: non-zero exit and exactly one line on stderr, naming the problem. */
+static void refused(const char *what, const char *expect, const char *fmt, ...)
+{
+    char args[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const int code = sh("%s", args);
+    const char *err = slurp("stderr");
+    int lines = 0;
+    for (const char *c = err; *c; ++c)
+        lines += *c == '\n';
+    CHECK(code != 0, "%s: exit 0", what);
+    CHECK(lines == 1 && strncmp(err, "spikefuse: error: ", 18) == 0, "%s: stderr was '%s'", what, err);
+    CHECK(strstr(err, expect) != NULL, "%s: stderr '%s' lacks '%s'", what, err, expect);
+}
+
+static sf_npy load(const char *name)
+{
+    sf_npy a;
+    CHECK_OK(sf_npy_read(path_of(name), &a));
+    return a;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    bin = argv[1];
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    mkdir(dir, 0777);
+
+    CHECK(sh("list") == 0, "list failed");
+    const char *listing = slurp("stdout");
+    const char *must[] = {"eager_fwd", "eager_bwd", "step_fwd", "step_bwd", "fused_fwd_train", "fused_fwd_infer",
+                          "fused_fwd_segment", "fused_bwd"};
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; ++i)
+        CHECK(strstr(listing, must[i]) != NULL, "list lacks %s", must[i]);
+
+    /* forward, [T, B, N] input, every family: outputs keep the shape and match the reference */
+    enum { T = 9, B = 3, N = 37, M = B * N };
+    const int64_t shape[3] = {T, B, N};
+    static float x[T * M], gy[T * M], v0[M];
+    sf_fill_uniform(x, T * M, 7, -0.4f, 0.8f);
+    sf_fill_uniform(gy, T * M, 8, -1.0f, 1.0f);
+    sf_fill_uniform(v0, M, 9, -0.5f, 0.8f);
+    CHECK_OK(sf_npy_write(path_of("x.npy"), x, 3, shape));
+    CHECK_OK(sf_npy_write(path_of("gy.npy"), gy, 3, shape));
+    CHECK_OK(sf_npy_write(path_of("v0.npy"), v0, 2, shape + 1));
+    const sf_lif_params p = sf_lif_defaults();
+    const char *families[] = {"eager", "step", "fused"};
+    for (int f = 0; f < 3; ++f) {
+        CHECK(sh("run --family %s --input %s --out-dir %s", families[f], path_of("x.npy"), path_of("out")) == 0,
+              "run %s: %s", families[f], slurp("stderr"));
+        sf_npy y = load("out/y.npy"), v = load("out/v.npy");
+        CHECK(y.ndim == 3 && y.shape[0] == T && y.shape[1] == B && y.shape[2] == N, "y shape");
+        const sf_check_report r = sf_check_forward(x, NULL, T, M, &p, y.data, v.data, NULL, sf_tolerance_default());
+        CHECK(r.mismatches == 0 && r.compared > 0, "%s fwd via CLI: %lld mismatches", families[f],
+              (long long)r.mismatches);
+        /* backward from these saved tensors, sigmoid surrogate */
+        CHECK(sh("run --family %s --direction bwd --surrogate sigmoid --grad-y %s --spikes %s --v %s --out-dir %s",
+                 families[f], path_of("gy.npy"), path_of("out/y.npy"), path_of("out/v.npy"), path_of("outb")) == 0,
+              "bwd %s: %s", families[f], slurp("stderr"));
+        sf_npy gx = load("outb/gx.npy");
+        sf_lif_params q = p;
+        q.surrogate = SF_SURROGATE_SIGMOID;
+        const sf_check_report rb =
+            sf_check_backward(gy, y.data, v.data, T, M, &q, gx.data, sf_tolerance_default());
+        CHECK(rb.mismatches == 0 && rb.compared > 0, "%s bwd via CLI: %lld mismatches", families[f],
+              (long long)rb.mismatches);
+        sf_npy_free(&y), sf_npy_free(&v), sf_npy_free(&gx);
+    }
+
+    /* other constants, infer and segment forms */
+    CHECK(sh("run --family fused --form infer --decay 0.5 --threshold 1.0 --rest -0.2 --input %s --out-dir %s",
+             path_of("x.npy"), path_of("inf")) == 0,
+          "infer: %s", slurp("stderr"));
+    sf_npy yi = load("inf/y.npy"), vo = load("inf/v_out.npy");
+    CHECK(vo.ndim == 2 && vo.shape[0] == B && vo.shape[1] == N, "v_out shape");
+    sf_lif_params c = {0.5f, 1.0f, -0.2f, SF_SURROGATE_RECT, 0.5f, 4.0f};
+    sf_check_report r = sf_check_forward(x, NULL, T, M, &c, yi.data, NULL, vo.data, sf_tolerance_default());
+    CHECK(r.mismatches == 0 && r.compared > 0, "infer with other constants: %lld mismatches", (long long)r.mismatches);
+    sf_npy_free(&yi), sf_npy_free(&vo);
+    CHECK(sh("run --family fused --form segment --input %s --v-in %s --out-dir %s --block 32", path_of("x.npy"),
+             path_of("v0.npy"), path_of("seg")) == 0,
+          "segment: %s", slurp("stderr"));
+    sf_npy ys = load("seg/y.npy"), vs = load("seg/v.npy"), so = load("seg/v_out.npy");
+    r = sf_check_forward(x, v0, T, M, &p, ys.data, vs.data, so.data, sf_tolerance_default());
+    CHECK(r.mismatches == 0 && r.compared > 0, "segment: %lld mismatches", (long long)r.mismatches);
+    sf_npy_free(&ys), sf_npy_free(&vs), sf_npy_free(&so);
+
+    /* refusals */
+    FILE *f = fopen(path_of("junk.npy"), "wb");
+    fputs("this is not an array", f);
+    fclose(f);
+    const int64_t flat[1] = {5}, empty_t[2] = {0, 5};
+    CHECK_OK(sf_npy_write(path_of("flat.npy"), x, 1, flat));
+    CHECK_OK(sf_npy_write(path_of("t0.npy"), x, 2, empty_t));
+    const int64_t other[3] = {T, B, N - 1};
+    CHECK_OK(sf_npy_write(path_of("other.npy"), x, 3, other));
+    refused("malformed .npy", "not a .npy", "run --family fused --input %s --out-dir %s", path_of("junk.npy"), dir);
+    refused("1-D input", "[T, M]", "run --family fused --input %s --out-dir %s", path_of("flat.npy"), dir);
+    refused("T = 0", "T = 0", "run --family fused --input %s --out-dir %s", path_of("t0.npy"), dir);
+    refused("missing input", "No such file", "run --family fused --input %s --out-dir %s", path_of("nope.npy"), dir);
+    refused("unknown family", "no kernel of family 'lava'", "run --family lava --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("unknown kernel", "unknown kernel", "run --kernel fused_fwd_bogus --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("unknown option", "unknown option", "run --family fused --frobnicate 3");
+    refused("no out dir", "--out-dir", "run --family fused --input %s", path_of("x.npy"));
+    refused("bad number", "not a finite number", "run --family fused --decay abc --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("rest above threshold", "below threshold", "run --family fused --rest 0.5 --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("unknown surrogate", "unknown surrogate", "run --family fused --surrogate tanh --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("bwd shapes differ", "shape differs",
+            "run --family fused --direction bwd --grad-y %s --spikes %s --v %s --out-dir %s", path_of("x.npy"),
+            path_of("other.npy"), path_of("x.npy"), dir);
+    refused("grid too small", "grid-stride", "run --family fused --grid 1 --block 2 --input %s --out-dir %s",
+            path_of("x.npy"), dir);
+    refused("v-in on a train kernel", "segment", "run --family fused --input %s --v-in %s --out-dir %s",
+            path_of("x.npy"), path_of("v0.npy"), dir);
+    refused("unknown command", "unknown command", "frobnicate");
+    if (sf_backend_available(SF_BACKEND_CUDA) != SF_OK)
+        refused("no device", "backend cuda", "run --family fused --backend cuda --input %s --out-dir %s",
+                path_of("x.npy"), dir);
+    return sf_test_summary();
+}

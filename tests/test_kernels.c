@@ -1,0 +1,254 @@
+/* Every registered kernel against the float64 reference, on one backend (argv[1]: cpu or cuda):
+ * ragged sizes, T = 1 and long T, both surrogates, misaligned tensors, odd blocks; the families
+ * agree with each other; segmented fused equals one launch; sf_run refuses what it must. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static sf_backend be;
+
+/* One kernel on one shape, all surrogates that matter, checked. Returns 1 when it passed. */
+static int verify(const sf_kernel *k, int64_t T, int64_t M, uint64_t seed, int misalign, const sf_launch *l)
+{
+    sf_verify_config c = {T, M, seed, misalign, sf_tolerance_default()};
+    int ok = 1;
+    for (int s = 0; s < (k->direction == SF_BWD ? 2 : 1); ++s) {
+        sf_lif_params p = sf_lif_defaults();
+        p.surrogate = (sf_surrogate)s;
+        sf_check_report r;
+        const sf_status st = sf_verify(k, be, &c, &p, l, &r);
+        CHECK(st == SF_OK, "%s T=%lld M=%lld: %s", k->name, (long long)T, (long long)M, sf_last_error());
+        CHECK(r.mismatches == 0 && r.compared > 0,
+              "%s T=%lld M=%lld seed=%llu surrogate=%s misalign=%d block=%d: %lld of %lld mismatch, first at %lld "
+              "(got %.9g want %.9g)",
+              k->name, (long long)T, (long long)M, (unsigned long long)seed, sf_surrogate_name(p.surrogate), misalign,
+              l ? l->block : 0, (long long)r.mismatches, (long long)r.compared, (long long)r.first_bad, r.got, r.want);
+        /* ambiguity must stay rare, or the check would be checking little */
+        CHECK(r.ambiguous * 100 <= r.compared + 100, "%s: %lld ambiguous of %lld", k->name, (long long)r.ambiguous,
+              (long long)r.compared);
+        ok &= st == SF_OK && r.mismatches == 0;
+    }
+    return ok;
+}
+
+static void test_every_kernel(void)
+{
+    static const int64_t Ts[] = {1, 2, 7, 128};
+    static const int64_t Ms[] = {1, 31, 1000, 65537, 1048579};
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        int ok = 1;
+        for (size_t a = 0; a < sizeof Ts / sizeof Ts[0]; ++a)
+            for (size_t b = 0; b < sizeof Ms / sizeof Ms[0]; ++b) {
+                if (Ts[a] * Ms[b] > (1 << 22))
+                    continue; /* bounded below, and by the long-T cases */
+                for (uint64_t seed = 1; seed <= 2; ++seed)
+                    ok &= verify(k, Ts[a], Ms[b], seed, 0, NULL);
+            }
+        ok &= verify(k, 128, 65537, 3, 0, NULL); /* the paper's largest T on a ragged M */
+        ok &= verify(k, 4096, 37, 4, 0, NULL);   /* long T */
+        printf("%-34s %s\n", k->name, ok ? "ok" : "FAILED");
+    }
+}
+
+/* Rows not aligned to the vector width must take the scalar path, and still be right. */
+static void test_misaligned_and_blocks(void)
+{
+    static const int blocks[] = {1, 32, 33, 96, 1024};
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        verify(k, 9, 1000, 5, 1, NULL);
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; ++b) {
+            sf_launch l = {blocks[b], 0, 0, NULL};
+            verify(k, 5, 4099, 6, 0, &l);
+        }
+        sf_launch wide = {64, 0, 0, NULL};
+        sf_launch planned;
+        CHECK_OK(sf_plan(k, be, 4099, &wide, &planned));
+        wide.grid = planned.grid + 3; /* extra blocks must find nothing to do */
+        verify(k, 5, 4099, 7, 0, &wide);
+    }
+}
+
+/* Runs the default kernel of (family, direction, form) on the given tensors. */
+static void run_default(const char *family, sf_direction d, const char *form, sf_tensors *t, const sf_lif_params *p)
+{
+    const sf_kernel *k = sf_kernel_default(family, d, form);
+    CHECK(k != NULL, "no default kernel for %s %s", family, sf_direction_name(d));
+    void *ws = NULL;
+    if (sf_workspace_bytes(k, t->M))
+        CHECK_OK(sf_alloc(be, sf_workspace_bytes(k, t->M), &ws));
+    t->workspace = ws;
+    CHECK_OK(sf_run(k, be, t, p, NULL));
+    CHECK_OK(sf_synchronize(be));
+    sf_free(be, ws);
+    t->workspace = NULL;
+}
+
+/* eager, step and fused: same spikes (up to a step within rounding of the threshold, after which a
+ * neuron may legitimately diverge), membranes and gradients within tolerance. */
+static void test_families_agree(void)
+{
+    const int64_t T = 64, M = 20011, TM = T * M;
+    const sf_lif_params p = sf_lif_defaults();
+    const sf_tolerance tol = sf_tolerance_default();
+    const char *families[] = {"eager", "step", "fused"};
+    tbuf x = tbuf_make(be, TM), gy = tbuf_make(be, TM);
+    tbuf y[3], v[3], gx[3];
+    sf_fill_uniform(x.host, TM, 11, -0.4f, 0.8f);
+    sf_fill_uniform(gy.host, TM, 12, -1.0f, 1.0f);
+    tbuf_upload(&x), tbuf_upload(&gy);
+    for (int f = 0; f < 3; ++f) {
+        y[f] = tbuf_make(be, TM), v[f] = tbuf_make(be, TM), gx[f] = tbuf_make(be, TM);
+        sf_tensors t = {T, M, x.dev, y[f].dev, v[f].dev, NULL, NULL, NULL, NULL, NULL};
+        run_default(families[f], SF_FWD, NULL, &t, &p);
+        /* backward from the same saved tensors (fused's), so that gradients are comparable */
+        tbuf_download(&y[f]), tbuf_download(&v[f]);
+    }
+    for (int f = 0; f < 3; ++f) {
+        sf_tensors t = {T, M, NULL, y[2].dev, v[2].dev, NULL, NULL, gy.dev, gx[f].dev, NULL};
+        run_default(families[f], SF_BWD, NULL, &t, &p);
+        tbuf_download(&gx[f]);
+    }
+    for (int f = 0; f < 2; ++f) {
+        int64_t spikes_differ = 0, v_bad = 0, g_bad = 0, diverged = 0;
+        for (int64_t i = 0; i < M; ++i) {
+            for (int64_t s = 0; s < T; ++s) {
+                const int64_t at = s * M + i;
+                if (fabsf(v[2].host[at] - p.threshold) <= tol.band) {
+                    ++diverged; /* from here on this neuron may differ */
+                    break;
+                }
+                spikes_differ += y[f].host[at] != y[2].host[at];
+                v_bad += !(fabs(v[f].host[at] - v[2].host[at]) <= tol.atol + tol.rtol * fabs(v[2].host[at]));
+            }
+            for (int64_t s = 0; s < T; ++s) {
+                const int64_t at = s * M + i;
+                g_bad += !(fabs(gx[f].host[at] - gx[2].host[at]) <= tol.atol + tol.rtol * fabs(gx[2].host[at]));
+            }
+        }
+        CHECK(spikes_differ == 0 && v_bad == 0, "%s vs fused forward: %lld spikes and %lld membranes differ",
+              families[f], (long long)spikes_differ, (long long)v_bad);
+        CHECK(g_bad == 0, "%s vs fused backward: %lld gradients differ", families[f], (long long)g_bad);
+        CHECK(diverged < M / 100, "%s vs fused: %lld neurons reached the threshold band", families[f],
+              (long long)diverged);
+    }
+    tbuf_drop(&x), tbuf_drop(&gy);
+    for (int f = 0; f < 3; ++f)
+        tbuf_drop(&y[f]), tbuf_drop(&v[f]), tbuf_drop(&gx[f]);
+}
+
+/* T cut into segments chained v_out -> v_in gives exactly one launch of the segment kernel, and
+ * that equals the training kernel within tolerance. */
+static void test_segments(void)
+{
+    const int64_t T = 100, M = 3001, TM = T * M;
+    const sf_lif_params p = sf_lif_defaults();
+    static const int64_t cuts[][6] = {{100}, {1, 99}, {50, 50}, {7, 13, 1, 29, 50}, {33, 33, 34}};
+    for (int form = 0; form < 2; ++form) {
+        const char *name = form ? "fused_fwd_segment_f32_v4_n1_u1" : "fused_fwd_segment_f32_v1_n1_u1";
+        const sf_kernel *seg = sf_kernel_find(name);
+        CHECK(seg != NULL, "%s not registered", name);
+        if (!seg)
+            continue;
+        tbuf x = tbuf_make(be, TM), v0 = tbuf_make(be, M);
+        tbuf y1 = tbuf_make(be, TM), v1 = tbuf_make(be, TM), out1 = tbuf_make(be, M);
+        sf_fill_uniform(x.host, TM, 21, -0.4f, 0.8f);
+        for (int64_t i = 0; i < M; ++i)
+            v0.host[i] = p.rest;
+        tbuf_upload(&x), tbuf_upload(&v0);
+        sf_tensors one = {T, M, x.dev, y1.dev, v1.dev, v0.dev, out1.dev, NULL, NULL, NULL};
+        CHECK_OK(sf_run(seg, be, &one, &p, NULL));
+        tbuf_download(&y1), tbuf_download(&v1), tbuf_download(&out1);
+
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; ++c) {
+            tbuf y = tbuf_make(be, TM), v = tbuf_make(be, TM), state[2] = {tbuf_make(be, M), tbuf_make(be, M)};
+            const void *v_in = v0.dev;
+            int64_t t0 = 0;
+            for (int s = 0; t0 < T; ++s) {
+                const int64_t len = cuts[c][s];
+                const size_t off = (size_t)(t0 * M) * sizeof(float);
+                sf_tensors t = {len, M, (char *)x.dev + off, (char *)y.dev + off, (char *)v.dev + off, v_in,
+                                state[s % 2].dev, NULL, NULL, NULL};
+                CHECK_OK(sf_run(seg, be, &t, &p, NULL));
+                v_in = state[s % 2].dev;
+                t0 += len;
+            }
+            tbuf_download(&y), tbuf_download(&v);
+            float *last = malloc((size_t)M * sizeof *last);
+            CHECK_OK(sf_download(be, last, v_in, (size_t)M * sizeof(float)));
+            CHECK(memcmp(y.host, y1.host, (size_t)TM * 4) == 0 && memcmp(v.host, v1.host, (size_t)TM * 4) == 0 &&
+                      memcmp(last, out1.host, (size_t)M * 4) == 0,
+                  "%s: segments (cut %zu) differ from one launch", name, c);
+            free(last);
+            tbuf_drop(&y), tbuf_drop(&v), tbuf_drop(&state[0]), tbuf_drop(&state[1]);
+        }
+        /* and one segment launch from rest is the training kernel's result */
+        const sf_check_report r =
+            sf_check_forward(x.host, v0.host, T, M, &p, y1.host, v1.host, out1.host, sf_tolerance_default());
+        CHECK(r.mismatches == 0, "%s: %lld mismatches against the reference", name, (long long)r.mismatches);
+        tbuf_drop(&x), tbuf_drop(&v0), tbuf_drop(&y1), tbuf_drop(&v1), tbuf_drop(&out1);
+    }
+}
+
+/* Impossible requests come back as errors with a message, never a crash. */
+static void test_refusals(void)
+{
+    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, NULL);
+    const sf_lif_params p = sf_lif_defaults();
+    tbuf a = tbuf_make(be, 64), b = tbuf_make(be, 64), c = tbuf_make(be, 64);
+    sf_tensors t = {8, 8, a.dev, b.dev, c.dev, NULL, NULL, NULL, NULL, NULL};
+
+    sf_tensors bad = t;
+    bad.T = 0;
+    CHECK(sf_run(k, be, &bad, &p, NULL) == SF_ERR_INVALID, "T = 0 accepted");
+    bad = t, bad.M = -1;
+    CHECK(sf_run(k, be, &bad, &p, NULL) == SF_ERR_INVALID, "M < 0 accepted");
+    bad = t, bad.T = INT64_MAX / 2, bad.M = 4;
+    CHECK(sf_run(k, be, &bad, &p, NULL) == SF_ERR_INVALID, "overflowing T x M accepted");
+    bad = t, bad.v = NULL;
+    CHECK(sf_run(k, be, &bad, &p, NULL) == SF_ERR_INVALID && strstr(sf_last_error(), "'v'"), "missing v: %s",
+          sf_last_error());
+    sf_launch l = {2048, 0, 0, NULL};
+    if (be == SF_BACKEND_CUDA)
+        CHECK(sf_run(k, be, &t, &p, &l) == SF_ERR_INVALID, "block 2048 accepted on CUDA");
+    l.block = 0;
+    CHECK(sf_run(k, be, &t, &p, &l) == SF_OK, "block 0 (default) refused: %s", sf_last_error());
+    l.block = 2, l.grid = 1;
+    CHECK(sf_run(k, be, &t, &p, &l) == SF_ERR_INVALID && strstr(sf_last_error(), "grid-stride"),
+          "a grid too small to cover M accepted: %s", sf_last_error());
+    sf_lif_params q = p;
+    q.rest = 0.5f;
+    CHECK(sf_run(k, be, &t, &q, NULL) == SF_ERR_INVALID, "rest >= threshold accepted");
+    q = p, q.decay = NAN;
+    CHECK(sf_run(k, be, &t, &q, NULL) == SF_ERR_INVALID, "NaN decay accepted");
+    const sf_kernel *eager = sf_kernel_default("eager", SF_FWD, NULL);
+    CHECK(sf_run(eager, be, &t, &p, NULL) == SF_ERR_INVALID && strstr(sf_last_error(), "workspace"),
+          "eager without workspace accepted");
+    sf_kernel fake = *k;
+    CHECK(sf_run(&fake, be, &t, &p, NULL) == SF_ERR_INVALID, "a kernel not from the registry accepted");
+    void *huge = NULL;
+    CHECK(sf_alloc(be, (size_t)1 << 60, &huge) == SF_ERR_NOMEM && huge == NULL, "an exabyte buffer: %s",
+          sf_last_error());
+    tbuf_drop(&a), tbuf_drop(&b), tbuf_drop(&c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || sf_backend_parse(argv[1], &be) != SF_OK) {
+        fprintf(stderr, "usage: test_kernels cpu|cuda\n");
+        return 2;
+    }
+    if (sf_backend_available(be) != SF_OK) {
+        printf("skipped: backend %s: %s\n", argv[1], sf_last_error());
+        return SF_TEST_SKIP;
+    }
+    test_refusals();
+    test_segments();
+    test_families_agree();
+    test_misaligned_and_blocks();
+    test_every_kernel();
+    return sf_test_summary();
+}

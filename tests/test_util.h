@@ -1,0 +1,45 @@
+/* A few helpers for spikefuse's tests: checks that count, and buffers on either backend. */
+#ifndef SF_TEST_UTIL_H
+#define SF_TEST_UTIL_H
+
+#include <stdio.h>
+
+#include "spikefuse.h"
+
+/* Exit code CTest reads as "skipped" (SKIP_RETURN_CODE). */
+#define SF_TEST_SKIP 77
+
+extern int sf_test_passed, sf_test_failed;
+
+#define CHECK(cond, ...)                                                         \
+    do {                                                                         \
+        if (cond) {                                                              \
+            ++sf_test_passed;                                                    \
+        } else {                                                                 \
+            ++sf_test_failed;                                                    \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);      \
+            fprintf(stderr, __VA_ARGS__);                                        \
+            fputc('\n', stderr);                                                 \
+        }                                                                        \
+    } while (0)
+
+/* Prints "N passed, M failed" and returns the process exit code. */
+int sf_test_summary(void);
+
+/* Check the status of a library call; on failure report sf_last_error(). */
+#define CHECK_OK(call) CHECK((call) == SF_OK, "%s", sf_last_error())
+
+/* A float tensor with a host copy and a copy on a backend. */
+typedef struct tbuf {
+    sf_backend be;
+    size_t n;
+    float *host;
+    void *dev;
+} tbuf;
+
+tbuf tbuf_make(sf_backend be, size_t n);
+void tbuf_upload(tbuf *b);
+void tbuf_download(tbuf *b);
+void tbuf_drop(tbuf *b);
+
+#endif
