@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPU check (../shared/gpu.md): one prepared run on a machine with an NVIDIA GPU.
+#   ci/gpu-check.sh OUT_DIR
+# In order, stopping at the first failure:
+#   1. configure and build for the GPU's architecture (default 90) with carried dependencies (.deps/);
+#   2. run the `gpu` CTest label: every kernel on the device against the float64 reference;
+#   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned);
+#   4. (benchmarks and tuning: when the harness and the tuner exist);
+#   5. leave the logs and the device fingerprint in OUT_DIR (at most 8 files).
+# The device must be usable: a run where the GPU tests would only be skipped is a failure here.
+set -euo pipefail
+out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
+mkdir -p "$out"
+source "$(dirname "$0")/env.sh"
+arch="${SF_CUDA_ARCH:-90}"
+log="$out/gpu-check.log"
+exec > >(tee -a "$log") 2>&1
+step() { echo "== $(date -u +%H:%M:%S) $*"; }
+
+step "device"
+nvidia-smi --query-gpu=name,uuid,pci.bus_id,compute_cap,memory.total,driver_version,clocks.max.sm,clocks.max.mem,ecc.mode.current \
+  --format=csv | tee "$out/device.csv"
+nvcc --version | tail -2
+
+step "1. build for sm_$arch"
+prefix=()
+[ -d "$SF_ROOT/.deps/usr" ] && prefix=(-DCMAKE_PREFIX_PATH="$SF_ROOT/.deps/usr")
+SF_BUILD="$SF_ROOT/build-gpu" "$SF_ROOT/ci/build.sh" -DCMAKE_CUDA_ARCHITECTURES="$arch" "${prefix[@]}" >"$out/build.log" 2>&1 \
+  || { tail -40 "$out/build.log"; exit 1; }
+sf="$SF_ROOT/build-gpu/spikefuse"
+"$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
+
+step "2. gpu tests"
+# pipefail: a failed test stops the script here
+ctest --test-dir "$SF_ROOT/build-gpu" -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log"
+if grep -q "Skipped" "$out/ctest-gpu.log"; then echo "gpu tests were skipped on a GPU machine"; exit 1; fi
+"$sf" verify --backend cuda --T 128 --M 1000003 | tee "$out/verify-cuda.txt"
+
+step "3. compute-sanitizer memcheck"
+{
+  compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 7 --M 1001
+  compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 3 --M 1000 --misalign
+} > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
+grep "ERROR SUMMARY" "$out/memcheck.log"
+
+step "4. benchmarks: not yet (the harness is issue 3)"
+step "done"
