@@ -5,8 +5,10 @@
 #   1. configure and build for the GPU's architecture (default 90) with carried dependencies (.deps/);
 #   2. run the `gpu` CTest label: every kernel on the device against the float64 reference;
 #   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned);
-#   4. (benchmarks and tuning: when the harness and the tuner exist);
-#   5. leave the logs and the device fingerprint in OUT_DIR (at most 8 files).
+#   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
+#      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
+#   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
+# Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
 set -euo pipefail
 out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
@@ -25,8 +27,9 @@ nvcc --version | tail -2
 step "1. build for sm_$arch"
 prefix=()
 [ -d "$SF_ROOT/.deps/usr" ] && prefix=(-DCMAKE_PREFIX_PATH="$SF_ROOT/.deps/usr")
-SF_BUILD="$SF_ROOT/build-gpu" "$SF_ROOT/ci/build.sh" -DCMAKE_CUDA_ARCHITECTURES="$arch" "${prefix[@]}" >"$out/build.log" 2>&1 \
-  || { tail -40 "$out/build.log"; exit 1; }
+SF_BUILD="$SF_ROOT/build-gpu" "$SF_ROOT/ci/build.sh" -DCMAKE_CUDA_ARCHITECTURES="$arch" "${prefix[@]}" >/tmp/sf-build.log 2>&1 \
+  || { tail -60 /tmp/sf-build.log; exit 1; }
+grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
@@ -34,7 +37,7 @@ step "2. gpu tests"
 # pipefail: a failed test stops the script here
 ctest --test-dir "$SF_ROOT/build-gpu" -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log"
 if grep -q "Skipped" "$out/ctest-gpu.log"; then echo "gpu tests were skipped on a GPU machine"; exit 1; fi
-"$sf" verify --backend cuda --T 128 --M 1000003 | tee "$out/verify-cuda.txt"
+"$sf" verify --backend cuda --T 128 --M 100003
 
 step "3. compute-sanitizer memcheck"
 {
@@ -43,5 +46,10 @@ step "3. compute-sanitizer memcheck"
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
 
-step "4. benchmarks: not yet (the harness is issue 3)"
+step "4. benchmark presets"
+for preset in ${SF_GPU_PRESETS:-paper-fig5 sj-fp32}; do
+  "$sf" sweep --preset "$preset" --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" \
+    --out "$out/$preset.json" --md "$out/$preset.md"
+  sed -n '/Ratios/,$p' "$out/$preset.md"
+done
 step "done"

@@ -7,7 +7,8 @@ need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v ninja >/dev/null || need+=(ninja-build)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
-[ -e /usr/lib/gcc/x86_64-linux-gnu/*/include/omp.h ] 2>/dev/null || dpkg -s libgomp1 >/dev/null 2>&1 || need+=(libgomp1)
+dpkg -s libgomp1 >/dev/null 2>&1 || need+=(libgomp1)
+[ -e /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: installing ${need[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

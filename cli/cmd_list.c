@@ -13,24 +13,30 @@ int cmd_list(int argc, char **argv)
             printf("usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
                    "Columns: knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
                    "unroll, block: default threads per block, 0 = occupancy API), launches per step (0 = one\n"
-                   "launch per layer), bytes read and written per neuron-step, [M] workspace vectors.\n");
+                   "launch per layer), bytes read and written per neuron-step, [M] workspace vectors, and the\n"
+                   "backends on which the kernel is its form's default.\n");
             return SF_EXIT_OK;
         }
         if (!opt_value(argc, argv, &i, "--family", &family) && !opt_value(argc, argv, &i, "--direction", &direction))
             return fail(SF_EXIT_USAGE, "list: unknown option '%s'", argv[i]);
     }
     int shown = 0;
-    printf("%-34s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s\n", "name", "family", "dir", "form", "dtype",
-           "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws");
+    printf("%-34s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
+           "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if ((family && strcmp(family, k->family) != 0) ||
             (direction && strcmp(direction, sf_direction_name(k->direction)) != 0))
             continue;
-        printf("%-34s %-6s %-3s %-7s %-5s %3d %3d %6d %5d %8d %5d %5d %4d\n", k->name, k->family,
+        char dflt[32] = "";
+        for (int b = 0; b < SF_BACKEND_COUNT; ++b)
+            if (k->default_on & (1u << b))
+                snprintf(dflt + strlen(dflt), sizeof dflt - strlen(dflt), "%s%s", dflt[0] ? "," : "",
+                         sf_backend_name((sf_backend)b));
+        printf("%-34s %-6s %-3s %-7s %-5s %3d %3d %6d %5d %8d %5d %5d %4d  %s\n", k->name, k->family,
                sf_direction_name(k->direction), k->form, k->dtype, k->vec, k->npt, k->unroll, k->default_block,
                k->launches_per_step, k->reads_per_step * k->elem_bytes, k->writes_per_step * k->elem_bytes,
-               k->workspace_vectors);
+               k->workspace_vectors, dflt[0] ? dflt : "-");
         ++shown;
     }
     if (!shown)

@@ -134,7 +134,7 @@ int cmd_run(int argc, char **argv)
     } else {
         if (!family)
             return fail(SF_EXIT_USAGE, "run: give --family (eager, step, fused) or --kernel");
-        if (!(k = sf_kernel_default(family, dir, form)))
+        if (!(k = sf_kernel_default(family, dir, form, r.be)))
             return fail(SF_EXIT_USAGE, "run: no kernel of family '%s', direction %s, form %s (spikefuse list)", family,
                         dir_s, form ? form : "default");
     }

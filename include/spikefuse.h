@@ -109,13 +109,18 @@ typedef struct sf_kernel {
     int writes_per_step;   /* elements written per neuron-step */
     int workspace_vectors; /* [M] scratch vectors the kernel needs */
     unsigned tensors_in, tensors_out; /* SF_TENSOR_* bits */
+    unsigned default_on;              /* SF_DEFAULT_ON_* bits: the backends this is the form's default on */
 } sf_kernel;
+
+#define SF_DEFAULT_ON_CPU (1u << SF_BACKEND_CPU)
+#define SF_DEFAULT_ON_CUDA (1u << SF_BACKEND_CUDA)
 
 int sf_kernel_count(void);
 const sf_kernel *sf_kernel_at(int index);
 const sf_kernel *sf_kernel_find(const char *name);
-/* The first registered kernel of a family, direction and form (form NULL: "train" or "grad"). */
-const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form);
+/* The default kernel of a family, direction and form on a backend (form NULL: "train" or "grad"):
+ * the row of kernels/variants.csv whose "default" column names the backend. */
+const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form, sf_backend b);
 const char *sf_direction_name(sf_direction d);
 sf_status sf_direction_parse(const char *name, sf_direction *out);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */

@@ -1,6 +1,7 @@
 /* Status names and the per-thread last-error message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -26,10 +27,13 @@ const char *sf_last_error(void)
 
 sf_status sf_fail(sf_status s, const char *fmt, ...)
 {
+    /* formatted aside first: the arguments may include sf_last_error() itself */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return s;
 }
 

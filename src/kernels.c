@@ -20,13 +20,14 @@ const sf_kernel *sf_kernel_find(const char *name)
     return NULL;
 }
 
-const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form)
+const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form, sf_backend b)
 {
     if (!form)
         form = d == SF_FWD ? "train" : "grad";
     for (int i = 0; family && i < sf_registry_count; ++i) {
         const sf_kernel *k = &sf_registry[i].info;
-        if (strcmp(k->family, family) == 0 && k->direction == d && strcmp(k->form, form) == 0)
+        if (strcmp(k->family, family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
+            (k->default_on & (1u << b)))
             return k;
     }
     return NULL;

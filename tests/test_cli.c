@@ -1,6 +1,7 @@
 /* The command as a user runs it: .npy in, .npy out, checked against the reference; bad input gets one
  * line on stderr and a non-zero exit. argv[1]: the spikefuse binary, argv[2]: a scratch folder. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,7 +10,6 @@
 #include "npy.h"
 #include "test_util.h"
 
-static const char *bin;
 static char dir[2048];
 
 static const char *path_of(const char *name)
@@ -21,29 +21,8 @@ static const char *path_of(const char *name)
     return p[i];
 }
 
-/* Runs `spikefuse ARGS`, stdout and stderr to files; returns the exit code. */
-static int sh(const char *fmt, ...)
-{
-    char args[3000], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout' 2>'%s/stderr'", bin, args, dir, dir);
-    const int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *name)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path_of(name), "rb");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
+#define sh sf_test_sh
+#define slurp sf_test_slurp
 
 /* A refusal: non-zero exit and exactly one line on stderr, naming the problem. */
 static void refused(const char *what, const char *expect, const char *fmt, ...)
@@ -74,9 +53,9 @@ int main(int argc, char **argv)
 {
     if (argc != 3)
         return 2;
-    bin = argv[1];
     snprintf(dir, sizeof dir, "%s", argv[2]);
     mkdir(dir, 0777);
+    sf_test_cli_init(argv[1], dir);
 
     CHECK(sh("list") == 0, "list failed");
     const char *listing = slurp("stdout");

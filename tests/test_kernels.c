@@ -75,7 +75,7 @@ static void test_misaligned_and_blocks(void)
 /* Runs the default kernel of (family, direction, form) on the given tensors. */
 static void run_default(const char *family, sf_direction d, const char *form, sf_tensors *t, const sf_lif_params *p)
 {
-    const sf_kernel *k = sf_kernel_default(family, d, form);
+    const sf_kernel *k = sf_kernel_default(family, d, form, be);
     CHECK(k != NULL, "no default kernel for %s %s", family, sf_direction_name(d));
     void *ws = NULL;
     if (sf_workspace_bytes(k, t->M))
@@ -196,7 +196,7 @@ static void test_segments(void)
 /* Impossible requests come back as errors with a message, never a crash. */
 static void test_refusals(void)
 {
-    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, NULL);
+    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, NULL, be);
     const sf_lif_params p = sf_lif_defaults();
     tbuf a = tbuf_make(be, 64), b = tbuf_make(be, 64), c = tbuf_make(be, 64);
     sf_tensors t = {8, 8, a.dev, b.dev, c.dev, NULL, NULL, NULL, NULL, NULL};
@@ -216,15 +216,17 @@ static void test_refusals(void)
         CHECK(sf_run(k, be, &t, &p, &l) == SF_ERR_INVALID, "block 2048 accepted on CUDA");
     l.block = 0;
     CHECK(sf_run(k, be, &t, &p, &l) == SF_OK, "block 0 (default) refused: %s", sf_last_error());
-    l.block = 2, l.grid = 1;
-    CHECK(sf_run(k, be, &t, &p, &l) == SF_ERR_INVALID && strstr(sf_last_error(), "grid-stride"),
+    l.block = 1, l.grid = 1; /* one thread covers vec x npt <= 16 neurons, not 64 */
+    sf_tensors wide = t;
+    wide.T = 1, wide.M = 64;
+    CHECK(sf_run(k, be, &wide, &p, &l) == SF_ERR_INVALID && strstr(sf_last_error(), "grid-stride"),
           "a grid too small to cover M accepted: %s", sf_last_error());
     sf_lif_params q = p;
     q.rest = 0.5f;
     CHECK(sf_run(k, be, &t, &q, NULL) == SF_ERR_INVALID, "rest >= threshold accepted");
     q = p, q.decay = NAN;
     CHECK(sf_run(k, be, &t, &q, NULL) == SF_ERR_INVALID, "NaN decay accepted");
-    const sf_kernel *eager = sf_kernel_default("eager", SF_FWD, NULL);
+    const sf_kernel *eager = sf_kernel_default("eager", SF_FWD, NULL, be);
     CHECK(sf_run(eager, be, &t, &p, NULL) == SF_ERR_INVALID && strstr(sf_last_error(), "workspace"),
           "eager without workspace accepted");
     sf_kernel fake = *k;

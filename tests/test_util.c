@@ -1,6 +1,8 @@
 #include "test_util.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 int sf_test_passed, sf_test_failed;
 
@@ -37,4 +39,36 @@ void tbuf_drop(tbuf *b)
     sf_free(SF_BACKEND_CPU, b->host);
     sf_free(b->be, b->dev);
     b->host = NULL, b->dev = NULL;
+}
+
+static const char *cli_bin, *cli_dir;
+
+void sf_test_cli_init(const char *binary, const char *folder)
+{
+    cli_bin = binary, cli_dir = folder;
+}
+
+int sf_test_sh(const char *fmt, ...)
+{
+    char args[3000], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout' 2>'%s/stderr' </dev/null", cli_bin, args, cli_dir, cli_dir);
+    const int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *sf_test_slurp(const char *name)
+{
+    static char buf[1 << 16];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", cli_dir, name);
+    FILE *f = fopen(path, "rb");
+    const size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
 }

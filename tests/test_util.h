@@ -42,4 +42,11 @@ void tbuf_upload(tbuf *b);
 void tbuf_download(tbuf *b);
 void tbuf_drop(tbuf *b);
 
+/* Running the spikefuse command: sf_test_sh("run --family fused ...") runs the binary given to
+ * sf_test_cli_init with stdout and stderr to files in its folder, returns the exit code;
+ * sf_test_slurp("stderr") reads such a file back (up to 64 KiB). */
+void sf_test_cli_init(const char *binary, const char *folder);
+int sf_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *sf_test_slurp(const char *name);
+
 #endif

@@ -1,0 +1,172 @@
+/* spikefuse sweep: measure the cartesian product of axes; spikefuse report: re-render a results file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+#include "sweep.h"
+
+static const char sweep_help[] =
+    "usage: spikefuse sweep [--preset NAME|FILE.json] [-a AXIS=VALUES]... [--backend cpu|cuda] --out FILE.json\n"
+    "                       [--csv FILE] [--md FILE] [--reference-family eager]\n"
+    "Axes (-a, repeatable; a later one replaces an earlier one or the preset's):\n"
+    "  T, N, B            time steps, neurons, batch (M = N x B)           default T=[8:128:pow2] N=1000000 B=1\n"
+    "  family, direction  eager|step|fused, fwd|fwd+bwd                    default family=fused direction=fwd\n"
+    "  form               train|infer|segment                              default train\n"
+    "  block              threads per block (0 = the kernel's default)     default 0\n"
+    "  vec, npt, unroll   kernel knobs (0 = the family's default kernel)   default 0\n"
+    "Values: 128 | 2^20 | 8,16,32 | [8,16,32] | [8:128:pow2] | [1:10:3] | [fwd,fwd+bwd]\n"
+    "Presets: paper-fig5, sj-fp32 (harness/presets/; $SPIKEFUSE_PRESETS adds a folder).\n"
+    "Measurement: --min-samples 10 --min-time 0.5 --max-noise 0.005 --timeout 15 --max-samples 0\n"
+    "             --hot-time 0.5 | --no-hot   --no-verify   --profile (each state once, for a profiler)\n"
+    "             --threads N (CPU)\n"
+    "The output is rewritten atomically after every state; running the same command again resumes,\n"
+    "measuring only the states the file lacks.\n" SF_LIF_OPTIONS_HELP;
+
+/* The measurement options that take a non-negative number of seconds or a fraction. Sets *matched to 1
+ * (parsed), -1 (bad value, message printed) or 0 (not one of these). */
+static void float_option(int argc, char **argv, int *i, sf_sweep_config *c, int *matched)
+{
+    struct {
+        const char *name;
+        double *target;
+    } table[] = {
+        {"--min-time", &c->measure.rule.min_time},
+        {"--max-noise", &c->measure.rule.max_noise},
+        {"--timeout", &c->measure.rule.timeout},
+        {"--hot-time", &c->measure.hot_time},
+    };
+    const char *v;
+    *matched = 0;
+    for (size_t k = 0; k < sizeof table / sizeof table[0]; ++k)
+        if (opt_value(argc, argv, i, table[k].name, &v)) {
+            float f = 0;
+            if (!parse_float(table[k].name, v, &f) || f < 0) {
+                if (f < 0)
+                    fail(SF_EXIT_USAGE, "%s must be >= 0", table[k].name);
+                *matched = -1;
+                return;
+            }
+            *table[k].target = f;
+            *matched = 1;
+            return;
+        }
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    sf_sweep_config c;
+    sf_sweep_config_init(&c);
+    c.argc = argc + 2;
+    c.argv = argv - 2; /* "spikefuse sweep ..." */
+    const char *backend = "cpu", *preset = NULL, *v;
+    const char *axes[64];
+    int n_axes = 0, code = SF_EXIT_USAGE;
+    for (int i = 0; i < argc; ++i) {
+        int matched;
+        if (opt_flag(argv, i, "--help")) {
+            fputs(sweep_help, stdout);
+            return SF_EXIT_OK;
+        }
+        if (!opt_lif(argc, argv, &i, &c.params, &matched))
+            goto out;
+        if (matched)
+            continue;
+        if (opt_value(argc, argv, &i, "-a", &v) || opt_value(argc, argv, &i, "--axis", &v)) {
+            if (n_axes == 64) {
+                fail(SF_EXIT_USAGE, "sweep: too many axes");
+                goto out;
+            }
+            axes[n_axes++] = v;
+        } else if (opt_value(argc, argv, &i, "--preset", &preset) || opt_value(argc, argv, &i, "--backend", &backend) ||
+                   opt_value(argc, argv, &i, "--out", &c.out_json) || opt_value(argc, argv, &i, "--csv", &c.out_csv) ||
+                   opt_value(argc, argv, &i, "--md", &c.out_md) ||
+                   opt_value(argc, argv, &i, "--reference-family", &c.reference_family)) {
+        } else if (opt_value(argc, argv, &i, "--min-samples", &v)) {
+            if (!parse_int("--min-samples", v, 1, 1000000, &c.measure.rule.min_samples))
+                goto out;
+        } else if (opt_value(argc, argv, &i, "--max-samples", &v)) {
+            if (!parse_i64("--max-samples", v, 0, INT64_MAX, &c.measure.rule.max_samples))
+                goto out;
+        } else if (opt_value(argc, argv, &i, "--max-states", &v)) {
+            if (!parse_int("--max-states", v, 0, 1 << 30, &c.max_states))
+                goto out;
+        } else if (opt_value(argc, argv, &i, "--threads", &v)) {
+            if (!parse_int("--threads", v, 1, 4096, &c.cpu_threads))
+                goto out;
+        } else if (float_option(argc, argv, &i, &c, &matched), matched) {
+            if (matched < 0)
+                goto out;
+        } else if (opt_flag(argv, i, "--no-hot")) {
+            c.measure.hot = 0;
+        } else if (opt_flag(argv, i, "--no-verify")) {
+            c.verify = 0;
+        } else if (opt_flag(argv, i, "--profile")) {
+            c.measure.profile = 1;
+        } else {
+            fail(SF_EXIT_USAGE, "sweep: unknown option '%s' (spikefuse sweep --help)", argv[i]);
+            goto out;
+        }
+    }
+    if (sf_backend_parse(backend, &c.backend) != SF_OK || sf_lif_check(&c.params) != SF_OK) {
+        fail(SF_EXIT_USAGE, "sweep: %s", sf_last_error());
+        goto out;
+    }
+    if (!c.out_json) {
+        fail(SF_EXIT_USAGE, "sweep: --out FILE.json is required");
+        goto out;
+    }
+    if (preset && sf_sweep_load_preset(&c, preset) != SF_OK) {
+        fail(SF_EXIT_USAGE, "sweep: %s", sf_last_error());
+        goto out;
+    }
+    for (int i = 0; i < n_axes; ++i) {
+        char err[256];
+        if (sf_sweep_add_axis(&c, axes[i], err, sizeof err) != 0) {
+            fail(SF_EXIT_USAGE, "sweep: %s", err);
+            goto out;
+        }
+    }
+    const sf_status s = sf_sweep_run(&c);
+    if (s == SF_OK) {
+        code = SF_EXIT_OK;
+        printf("wrote %s%s%s%s%s\n", c.out_json, c.out_csv ? ", " : "", c.out_csv ? c.out_csv : "",
+               c.out_md ? ", " : "", c.out_md ? c.out_md : "");
+    } else {
+        code = fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
+                    "sweep: %s", sf_last_error());
+    }
+out:
+    sf_sweep_config_free(&c);
+    return code;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *in = NULL, *csv = NULL, *md = NULL;
+    for (int i = 0; i < argc; ++i) {
+        if (opt_flag(argv, i, "--help")) {
+            printf("usage: spikefuse report RESULTS.json [--csv FILE] [--md FILE]\n"
+                   "Checks a results file's schema and writes its CSV and Markdown views (Markdown to stdout\n"
+                   "when neither is given).\n");
+            return SF_EXIT_OK;
+        }
+        if (opt_value(argc, argv, &i, "--csv", &csv) || opt_value(argc, argv, &i, "--md", &md))
+            continue;
+        if (argv[i][0] == '-' || in)
+            return fail(SF_EXIT_USAGE, "report: unexpected '%s'", argv[i]);
+        in = argv[i];
+    }
+    if (!in)
+        return fail(SF_EXIT_USAGE, "report: give a results file");
+    cJSON *root;
+    if (sf_results_read(in, &root) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error());
+    sf_status s = SF_OK;
+    if (csv)
+        s = sf_results_write_csv(root, csv);
+    if (s == SF_OK && (md || !csv))
+        s = sf_results_write_md(root, md ? md : "/dev/stdout");
+    cJSON_Delete(root);
+    return s == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
+}

@@ -1,0 +1,9 @@
+/* Without CUDA there is no GPU to fingerprint. */
+#include "device.h"
+#include "internal.h"
+
+sf_status sf_device_query_cuda(sf_device_info *out)
+{
+    (void)out;
+    return sf_cuda_available();
+}

@@ -1,0 +1,139 @@
+/* Sample statistics of a measurement and the rule that decides when to stop sampling. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* NaN samples sort last, so that qsort always sees a consistent order. */
+static int compare_doubles(const void *pa, const void *pb)
+{
+    const double a = *(const double *)pa, b = *(const double *)pb;
+    if (isnan(a) || isnan(b))
+        return (isnan(a) != 0) - (isnan(b) != 0);
+    return (a > b) - (a < b);
+}
+
+/* Type-7 quantile of sorted samples: linear interpolation at rank p (n - 1). */
+static double quantile(const double *sorted, int64_t n, double p)
+{
+    const double rank = p * (double)(n - 1);
+    const int64_t lo = (int64_t)floor(rank);
+    const double frac = rank - (double)lo;
+    if (lo + 1 >= n)
+        return sorted[n - 1];
+    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+sf_summary sf_summarize(const double *x, int64_t n)
+{
+    sf_summary s;
+    s.count = 0;
+    s.min = s.q1 = s.median = s.q3 = s.max = s.mean = s.stdev = s.rel_stdev = NAN;
+    if (!x || n <= 0)
+        return s;
+    s.count = n;
+
+    /* two passes: the mean, then squared deviations from it (more accurate than one pass) */
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i)
+        sum += x[i];
+    s.mean = sum / (double)n;
+    double squares = 0.0;
+    for (int64_t i = 0; i < n; ++i)
+        squares += (x[i] - s.mean) * (x[i] - s.mean);
+    s.stdev = n > 1 ? sqrt(squares / (double)(n - 1)) : 0.0;
+    s.rel_stdev = s.mean > 0.0 ? s.stdev / s.mean : NAN;
+
+    /* quantiles need a sorted copy: the caller's samples stay in their order */
+    double *sorted = (size_t)n <= SIZE_MAX / sizeof *sorted ? malloc((size_t)n * sizeof *sorted) : NULL;
+    if (!sorted)
+        return s; /* out of memory: order statistics stay NaN */
+    memcpy(sorted, x, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, compare_doubles);
+    s.min = sorted[0];
+    s.q1 = quantile(sorted, n, 0.25);
+    s.median = quantile(sorted, n, 0.5);
+    s.q3 = quantile(sorted, n, 0.75);
+    s.max = sorted[n - 1];
+    free(sorted);
+    return s;
+}
+
+sf_stop_rule sf_stop_rule_default(void)
+{
+    const sf_stop_rule r = {10, 0.5, 0.005, 20, 0.05, 0, 15.0};
+    return r;
+}
+
+const char *sf_stop_reason_name(sf_stop_reason r)
+{
+    switch (r) {
+    case SF_STOP_CONTINUE: return "continue";
+    case SF_STOP_CONVERGED: return "converged";
+    case SF_STOP_NOISE_STABLE: return "noise-stable";
+    case SF_STOP_MAX_SAMPLES: return "max-samples";
+    case SF_STOP_TIMEOUT: return "timeout";
+    }
+    return "unknown";
+}
+
+void sf_stopper_init(sf_stopper *s, const sf_stop_rule *rule)
+{
+    memset(s, 0, sizeof *s);
+    s->rule = rule ? *rule : sf_stop_rule_default();
+}
+
+double sf_stopper_noise(const sf_stopper *s)
+{
+    if (s->n < 2)
+        return 0.0;
+    if (!(s->mean > 0.0))
+        return NAN; /* as sf_summarize: no relative spread around a mean <= 0 */
+    return sqrt(s->m2 / (double)(s->n - 1)) / s->mean;
+}
+
+/* Whether the last `window` noise estimates span at most settle x the current one. */
+static int noise_settled(const sf_stopper *s, double current)
+{
+    int window = s->rule.noise_window;
+    if (window > SF_NOISE_HISTORY)
+        window = SF_NOISE_HISTORY; /* the ring holds no more */
+    if (window <= 0 || s->noise_count < window)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 1; i <= window; ++i) {
+        const double e = s->noise[(s->noise_count - i) % SF_NOISE_HISTORY];
+        if (isnan(e))
+            return 0;
+        lo = e < lo ? e : lo;
+        hi = e > hi ? e : hi;
+    }
+    return hi - lo <= s->rule.noise_settle * current;
+}
+
+sf_stop_reason sf_stopper_add(sf_stopper *s, double sample, double elapsed)
+{
+    /* Welford: mean and sum of squared deviations, one sample at a time */
+    s->n += 1;
+    const double delta = sample - s->mean;
+    s->mean += delta / (double)s->n;
+    s->m2 += delta * (sample - s->mean);
+    s->total += sample;
+
+    const double noise = sf_stopper_noise(s);
+    if (s->n >= 5) /* fewer samples give no useful noise estimate */
+        s->noise[s->noise_count++ % SF_NOISE_HISTORY] = noise;
+
+    const sf_stop_rule *r = &s->rule;
+    const int enough = s->n >= r->min_samples && s->total >= r->min_time;
+    if (enough && noise <= r->max_noise)
+        return SF_STOP_CONVERGED;
+    if (enough && noise_settled(s, noise))
+        return SF_STOP_NOISE_STABLE;
+    if (r->max_samples > 0 && s->n >= r->max_samples)
+        return SF_STOP_MAX_SAMPLES;
+    if (elapsed >= r->timeout) /* timeout 0: one sample, never an endless run */
+        return SF_STOP_TIMEOUT;
+    return SF_STOP_CONTINUE;
+}

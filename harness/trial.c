@@ -1,0 +1,234 @@
+/* A state's trial: buffers on the backend for every set, inputs made once, and the launches. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "measure.h"
+
+double sf_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+sf_measure_config sf_measure_config_default(void)
+{
+    sf_measure_config c = {sf_stop_rule_default(), 1, 1, 0.5, 0, 0.75};
+    return c;
+}
+
+/* Tensors of one set: x, y, v (and for backward grad_y, grad_x), v_in/v_out for forms that use them. */
+static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M)
+{
+    const double tm = (double)T * (double)M * fwd->elem_bytes, m = (double)M * fwd->elem_bytes;
+    double b = 3 * tm + 2 * m + (double)sf_workspace_bytes(fwd, M);
+    if (bwd)
+        b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
+    return b;
+}
+
+double sf_trial_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int sets)
+{
+    return set_bytes(fwd, bwd, T, M) * sets;
+}
+
+int sf_trial_sets_for(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int64_t cache_bytes)
+{
+    const double one = set_bytes(fwd, bwd, T, M);
+    int sets = 1;
+    while (sets < SF_MAX_SETS && one * sets < 2.0 * (double)cache_bytes)
+        ++sets;
+    return sets;
+}
+
+int64_t sf_trial_launches(const sf_trial *tr)
+{
+    return sf_kernel_launches(tr->fwd, tr->T) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
+}
+
+static sf_status alloc_in(sf_trial *tr, int set, int slot, size_t bytes, void **out)
+{
+    const sf_status s = sf_alloc(tr->be, bytes, &tr->mem[set][slot]);
+    *out = tr->mem[set][slot];
+    return s;
+}
+
+sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, const sf_kernel *bwd, int64_t T,
+                          int64_t M, const sf_lif_params *p, int block, int sets, uint64_t seed)
+{
+    memset(tr, 0, sizeof *tr);
+    tr->be = be, tr->fwd = fwd, tr->bwd = bwd, tr->T = T, tr->M = M, tr->p = *p;
+    tr->sets = sets < 1 ? 1 : sets > SF_MAX_SETS ? SF_MAX_SETS : sets;
+    sf_launch want = {block, 0, 0, NULL};
+    sf_status s = sf_plan(fwd, be, M, &want, &tr->fwd_launch);
+    if (s == SF_OK && bwd)
+        s = sf_plan(bwd, be, M, &want, &tr->bwd_launch);
+    const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&tr->host_x);
+    if (s == SF_OK && bwd)
+        s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&tr->host_gy);
+    float *rest = NULL;
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, m, (void **)&rest);
+    if (s != SF_OK) {
+        sf_free(SF_BACKEND_CPU, rest);
+        sf_trial_destroy(tr);
+        return s;
+    }
+    sf_fill_uniform(tr->host_x, T * M, seed, -0.4f, 0.8f);
+    if (bwd)
+        sf_fill_uniform(tr->host_gy, T * M, seed ^ 0x6badull, -1.0f, 1.0f);
+    for (int64_t i = 0; i < M; ++i)
+        rest[i] = p->rest;
+    for (int k = 0; k < tr->sets && s == SF_OK; ++k) {
+        sf_tensors *t = &tr->t[k];
+        void *x = NULL, *v_in = NULL, *gy = NULL;
+        t->T = T, t->M = M;
+        s = alloc_in(tr, k, 0, tm, &x);
+        if (s == SF_OK)
+            s = alloc_in(tr, k, 1, tm, &t->y);
+        if (s == SF_OK)
+            s = alloc_in(tr, k, 2, tm, &t->v);
+        if (s == SF_OK && (fwd->tensors_out & SF_TENSOR_V_OUT))
+            s = alloc_in(tr, k, 3, m, &t->v_out);
+        if (s == SF_OK && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
+            s = sf_upload(be, v_in, rest, m);
+        const size_t ws_f = sf_workspace_bytes(fwd, M), ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
+        const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
+        if (s == SF_OK && ws)
+            s = alloc_in(tr, k, 5, ws, &t->workspace);
+        if (s == SF_OK && bwd && (s = alloc_in(tr, k, 6, tm, &gy)) == SF_OK)
+            s = alloc_in(tr, k, 7, tm, &t->grad_x);
+        if (s == SF_OK)
+            s = sf_upload(be, x, tr->host_x, tm);
+        if (s == SF_OK && bwd)
+            s = sf_upload(be, gy, tr->host_gy, tm);
+        t->x = x, t->v_in = v_in, t->grad_y = gy;
+    }
+    sf_free(SF_BACKEND_CPU, rest);
+    if (s != SF_OK)
+        sf_trial_destroy(tr);
+    return s;
+}
+
+sf_status sf_trial_run(sf_trial *tr, int set, void *stream)
+{
+    sf_tensors *t = &tr->t[set % tr->sets];
+    sf_launch lf = tr->fwd_launch, lb = tr->bwd_launch;
+    lf.stream = lb.stream = stream;
+    sf_status s = sf_run(tr->fwd, tr->be, t, &tr->p, &lf);
+    if (s == SF_OK && tr->bwd)
+        s = sf_run(tr->bwd, tr->be, t, &tr->p, &lb);
+    return s;
+}
+
+sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, sf_check_report *bwd)
+{
+    const int64_t T = tr->T, M = tr->M;
+    const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
+    float *y = NULL, *v = NULL, *out = NULL, *gx = NULL;
+    sf_status s = sf_trial_run(tr, 0, NULL);
+    if (s == SF_OK)
+        s = sf_synchronize(tr->be);
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&y);
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&v);
+    if (s == SF_OK)
+        s = sf_download(tr->be, y, tr->t[0].y, tm);
+    if (s == SF_OK)
+        s = sf_download(tr->be, v, tr->t[0].v, tm);
+    if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)
+        s = sf_download(tr->be, out, tr->t[0].v_out, m);
+    if (s == SF_OK) {
+        const int trace = (tr->fwd->tensors_out & SF_TENSOR_V) != 0;
+        float *v_in = NULL;
+        if (tr->t[0].v_in && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&v_in)) == SF_OK)
+            s = sf_download(tr->be, v_in, tr->t[0].v_in, m);
+        if (s == SF_OK)
+            *fwd = sf_check_forward(tr->host_x, v_in, T, M, &tr->p, y, trace ? v : NULL, out, tol);
+        sf_free(SF_BACKEND_CPU, v_in);
+    }
+    if (s == SF_OK && tr->bwd && (s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
+        (s = sf_download(tr->be, gx, tr->t[0].grad_x, tm)) == SF_OK)
+        *bwd = sf_check_backward(tr->host_gy, y, v, T, M, &tr->p, gx, tol);
+    sf_free(SF_BACKEND_CPU, y), sf_free(SF_BACKEND_CPU, v), sf_free(SF_BACKEND_CPU, out), sf_free(SF_BACKEND_CPU, gx);
+    return s;
+}
+
+void sf_trial_destroy(sf_trial *tr)
+{
+    for (int k = 0; k < SF_MAX_SETS; ++k)
+        for (int j = 0; j < 8; ++j) {
+            sf_free(tr->be, tr->mem[k][j]);
+            tr->mem[k][j] = NULL;
+        }
+    sf_free(SF_BACKEND_CPU, tr->host_x), sf_free(SF_BACKEND_CPU, tr->host_gy);
+    tr->host_x = tr->host_gy = NULL;
+}
+
+void sf_mode_add(sf_mode *m, double sample, double clock_ghz, int with_clock)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->samples = realloc(m->samples, (size_t)m->cap * sizeof *m->samples);
+        if (with_clock)
+            m->clock_ghz = realloc(m->clock_ghz, (size_t)m->cap * sizeof *m->clock_ghz);
+    }
+    m->samples[m->n] = sample;
+    if (with_clock)
+        m->clock_ghz[m->n] = clock_ghz;
+    m->n++;
+}
+
+void sf_measurement_free(sf_measurement *m)
+{
+    free(m->cold.samples), free(m->cold.clock_ghz), free(m->graph.samples), free(m->graph.clock_ghz);
+    memset(m, 0, sizeof *m);
+}
+
+sf_status sf_measure(sf_trial *tr, const sf_device_info *dev, const sf_measure_config *c, const char *name,
+                     sf_measurement *out)
+{
+    memset(out, 0, sizeof *out);
+    return tr->be == SF_BACKEND_CUDA ? sf_measure_cuda(tr, dev, c, name, out) : sf_measure_cpu(tr, dev, c, name, out);
+}
+
+sf_status sf_copy_bandwidth(sf_backend be, const sf_device_info *dev, double *bytes_per_s)
+{
+    if (be == SF_BACKEND_CUDA)
+        return sf_copy_bandwidth_cuda(bytes_per_s);
+    /* a copy well beyond the last-level cache, so that it streams from DRAM */
+    int64_t bytes = 8 * sf_device_flush_bytes(dev);
+    if (bytes < ((int64_t)256 << 20))
+        bytes = (int64_t)256 << 20;
+    char *a = NULL, *b = NULL;
+    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)bytes, (void **)&a);
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, (size_t)bytes, (void **)&b);
+    if (s != SF_OK) {
+        sf_free(SF_BACKEND_CPU, a);
+        return s;
+    }
+    memset(a, 1, (size_t)bytes), memset(b, 2, (size_t)bytes);
+    enum { REPS = 9 };
+    double t[REPS];
+    const int threads = dev->threads_used > 0 ? dev->threads_used : 1;
+    for (int r = 0; r < REPS; ++r) {
+        const double t0 = sf_now();
+        /* the kernels run on all OpenMP threads: so does the copy they are compared with */
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int k = 0; k < threads; ++k) {
+            const size_t chunk = (size_t)bytes / (size_t)threads, off = chunk * (size_t)k;
+            memcpy(b + off, a + off, k == threads - 1 ? (size_t)bytes - off : chunk);
+        }
+        t[r] = sf_now() - t0;
+    }
+    const sf_summary sum = sf_summarize(t, REPS);
+    *bytes_per_s = 2.0 * (double)bytes / sum.median;
+    sf_free(SF_BACKEND_CPU, a), sf_free(SF_BACKEND_CPU, b);
+    return SF_OK;
+}

@@ -1,0 +1,269 @@
+/* spikefuse sweep as a user runs it: the JSON schema round trip, the CSV and Markdown views, resume
+ * after a stop and after a kill, and the error paths. argv[1]: the binary, argv[2]: a scratch folder. */
+#define _DEFAULT_SOURCE /* usleep */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sweep.h"
+#include "test_util.h"
+
+static char dir[2048];
+
+static const char *path_of(const char *name)
+{
+    static char p[4][4096];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+    return p[i];
+}
+
+/* A quick measurement: few samples, little time, so that the suite stays fast. */
+#define QUICK "--min-samples 3 --min-time 0.002 --timeout 2 --hot-time 0.002"
+#define AXES "-a family=eager,step,fused -a direction=fwd,fwd+bwd -a T=[2,5] -a N=1001 -a B=3"
+
+static double num(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(x) ? x->valuestring : "";
+}
+
+static cJSON *load(const char *name)
+{
+    cJSON *root = NULL;
+    CHECK(sf_results_read(path_of(name), &root) == SF_OK, "%s: %s", name, sf_last_error());
+    return root;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (; *text; ++text)
+        n += *text == '\n';
+    return n;
+}
+
+static void test_schema_round_trip(void)
+{
+    CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s --csv %s --md %s", path_of("a.json"), path_of("a.csv"),
+                     path_of("a.md")) == 0,
+          "sweep failed: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("a.json");
+    if (!root)
+        return;
+    CHECK(num(root, "schema_version", NULL) == SF_SWEEP_SCHEMA_VERSION, "schema_version");
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(meta, "argv")) > 10, "argv not recorded");
+    CHECK(strlen(str(meta, "git_commit")) > 0 && cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(meta, "git_dirty")),
+          "commit and dirty flag");
+    CHECK(strlen(str(meta, "date")) == 20 && strlen(str(meta, "compiler")) > 0, "date, compiler");
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+    CHECK(strcmp(str(dev, "backend"), "cpu") == 0 && strlen(str(dev, "key")) == 16 && strlen(str(dev, "slug")) > 4,
+          "device fingerprint: backend, key, slug");
+    CHECK(num(dev, "threads_used", NULL) >= 1 && num(dev, "memory_bytes", NULL) > 0 &&
+              num(dev, "copy_bandwidth_Bps", NULL) > 1e8,
+          "CPU fingerprint: threads, memory, copy bandwidth");
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *s;
+    CHECK(cJSON_GetArraySize(states) == 12, "%d states, want 3 families x 2 directions x 2 T", cJSON_GetArraySize(states));
+    cJSON_ArrayForEach(s, states)
+    {
+        CHECK(strcmp(str(s, "status"), "ok") == 0, "%s: %s %s", str(s, "id"), str(s, "status"), str(s, "reason"));
+        const double n = num(s, "cold", "samples_n"), med = num(s, "cold", "median_s"), T = num(s, "T", NULL);
+        const cJSON *samples = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "cold"), "samples_s");
+        CHECK(n >= 3 && cJSON_GetArraySize(samples) == (int)n, "%s: %g samples, %d raw", str(s, "id"), n,
+              cJSON_GetArraySize(samples));
+        CHECK(num(s, "cold", "min_s") <= med && med <= num(s, "cold", "max_s") && num(s, "cold", "q1_s") <= med &&
+                  med <= num(s, "cold", "q3_s"),
+              "%s: summary out of order", str(s, "id"));
+        CHECK(num(s, "M", NULL) == 3003 && num(s, "N", NULL) == 1001 && num(s, "B", NULL) == 3, "M = N x B");
+        CHECK(fabs(num(s, "metrics", "paper_steps_per_s") - T / (1000 * med)) <= 1e-9 * T / (1000 * med),
+              "paper unit is T / (1000 trials x median)");
+        const sf_kernel *f = sf_kernel_find(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 0)->valuestring);
+        const cJSON *k1 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 1);
+        const double bytes = sf_kernel_bytes(f, (int64_t)T, 3003) + (k1 ? sf_kernel_bytes(sf_kernel_find(k1->valuestring), (int64_t)T, 3003) : 0);
+        CHECK(num(s, "metrics", "bytes") == bytes, "%s: bytes %g, byte model says %g", str(s, "id"),
+              num(s, "metrics", "bytes"), bytes);
+        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "verified"), "forward");
+        CHECK(num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0, "%s: not verified", str(s, "id"));
+        CHECK(num(s, "hot", "per_trial_s") > 0, "%s: no hot figure", str(s, "id"));
+        if (strcmp(str(s, "family"), "eager") == 0)
+            CHECK(num(s, "metrics", "speedup") == 1.0, "eager over itself: %g", num(s, "metrics", "speedup"));
+        else
+            CHECK(num(s, "metrics", "speedup") > 0, "%s: no speedup", str(s, "id"));
+    }
+    cJSON_Delete(root);
+    CHECK(count_lines(sf_test_slurp("a.csv")) == 13, "CSV: header + 12 rows");
+    const char *md = sf_test_slurp("a.md");
+    CHECK(strstr(md, "fused over step") && strstr(md, "| fused |") && strstr(md, "copy bandwidth"), "Markdown views");
+    /* report re-renders any results file */
+    CHECK(sf_test_sh("report %s --csv %s", path_of("a.json"), path_of("b.csv")) == 0, "report: %s",
+          sf_test_slurp("stderr"));
+    CHECK(count_lines(sf_test_slurp("b.csv")) == 13, "report CSV");
+}
+
+/* A state's JSON text, for comparing a resumed state with the original. */
+static char *state_text(const char *file, int i)
+{
+    cJSON *root = load(file);
+    char *t = root ? cJSON_PrintUnformatted(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), i)) : NULL;
+    cJSON_Delete(root);
+    return t;
+}
+
+static void test_resume(void)
+{
+    CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s --max-states 5", path_of("r.json")) == 0, "partial: %s",
+          sf_test_slurp("stderr"));
+    char *before[5];
+    for (int i = 0; i < 5; ++i)
+        before[i] = state_text("r.json", i);
+    CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0, "resume: %s", sf_test_slurp("stderr"));
+    CHECK(strstr(sf_test_slurp("stderr"), "7 measured, 5 resumed") != NULL, "resume did not keep 5 states: %s",
+          sf_test_slurp("stderr"));
+    for (int i = 0; i < 5; ++i) {
+        char *after = state_text("r.json", i);
+        size_t at = 0;
+        while (before[i] && after && before[i][at] && before[i][at] == after[at])
+            ++at;
+        CHECK(before[i] && after && strcmp(before[i], after) == 0, "state %d changed at byte %zu: '%.80s' vs '%.80s'", i,
+              at, before[i] ? before[i] + (at > 20 ? at - 20 : 0) : "", after ? after + (at > 20 ? at - 20 : 0) : "");
+        free(after), free(before[i]);
+    }
+    CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
+              strstr(sf_test_slurp("stderr"), "0 measured, 12 resumed"),
+          "a finished sweep re-run measures nothing: %s", sf_test_slurp("stderr"));
+}
+
+/* Kill -9 in the middle; the next run finishes only what is missing. */
+static void test_kill_and_resume(const char *bin)
+{
+    const char *out = path_of("k.json");
+    remove(out);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        execl(bin, bin, "sweep", "-a", "family=eager,step,fused", "-a", "T=[3,4,5,6]", "-a", "N=20000",
+              "--min-samples", "20", "--min-time", "0.3", "--timeout", "5", "--no-hot", "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    int states = 0;
+    for (int tries = 0; tries < 600 && states < 2; ++tries) { /* up to 60 s */
+        usleep(100000);
+        cJSON *root = NULL;
+        if (sf_results_read(out, &root) == SF_OK)
+            states = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "states"));
+        cJSON_Delete(root);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK(states >= 2 && states < 12, "killed after %d states", states);
+    CHECK(sf_test_sh("sweep -a family=eager,step,fused -a T=[3,4,5,6] -a N=20000 --min-samples 3 --min-time 0.002 "
+                     "--timeout 2 --no-hot --out %s",
+                     out) == 0,
+          "resume after kill: %s", sf_test_slurp("stderr"));
+    char expect[64];
+    snprintf(expect, sizeof expect, "%d measured, %d resumed", 12 - states, states);
+    CHECK(strstr(sf_test_slurp("stderr"), expect) != NULL, "want '%s': %s", expect, sf_test_slurp("stderr"));
+    cJSON *root = load("k.json");
+    CHECK(root && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "states")) == 12, "12 states after resume");
+    cJSON_Delete(root);
+}
+
+static void refused(int code, const char *expect, const char *args)
+{
+    const int got = sf_test_sh("%s", args);
+    const char *err = sf_test_slurp("stderr");
+    CHECK(got == code, "'%s': exit %d, want %d (%s)", args, got, code, err);
+    CHECK(strstr(err, expect) != NULL, "'%s': stderr '%s' lacks '%s'", args, err, expect);
+}
+
+static void test_errors(void)
+{
+    char args[4096];
+    refused(2, "unknown family 'lava'", "sweep -a family=lava --out /dev/null/x.json");
+    refused(2, "axis T", "sweep -a T=[8: --out x.json");
+    refused(2, "unknown axis", "sweep -a Q=3 --out x.json");
+    refused(2, "unknown preset", "sweep --preset no-such-preset --out x.json");
+    refused(2, "--out", "sweep -a T=4");
+    refused(2, "unknown direction", "sweep -a direction=sideways --out x.json");
+    /* resuming from a malformed file: refused, and the file is left as it was */
+    FILE *f = fopen(path_of("bad.json"), "w");
+    fputs("{\"schema\": \"spikefuse.sweep\", \"states\": [", f);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep -a T=2 -a N=10 " QUICK " --out %s", path_of("bad.json"));
+    refused(1, "malformed JSON", args);
+    CHECK(strcmp(sf_test_slurp("bad.json"), "{\"schema\": \"spikefuse.sweep\", \"states\": [") == 0,
+          "malformed file was overwritten");
+    snprintf(args, sizeof args, "report %s", path_of("bad.json"));
+    refused(1, "malformed JSON", args);
+    /* another device's results: refused */
+    cJSON *root = load("a.json");
+    if (root) {
+        cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+        cJSON_ReplaceItemInObjectCaseSensitive(dev, "key", cJSON_CreateString("0123456789abcdef"));
+        char *text = cJSON_Print(root);
+        CHECK(sf_write_atomic(path_of("other.json"), text) == SF_OK, "write");
+        free(text);
+        cJSON_Delete(root);
+        snprintf(args, sizeof args, "sweep " AXES " " QUICK " --out %s", path_of("other.json"));
+        refused(1, "holds results of device", args);
+    }
+    if (sf_backend_available(SF_BACKEND_CUDA) != SF_OK) {
+        snprintf(args, sizeof args, "sweep --backend cuda -a T=2 --out %s", path_of("gpu.json"));
+        refused(1, "CUDA", args);
+    }
+    /* an impossible size is skipped with a reason, not a crash */
+    CHECK(sf_test_sh("sweep -a T=2^30 -a N=2^30 " QUICK " --out %s", path_of("huge.json")) == 0, "huge: %s",
+          sf_test_slurp("stderr"));
+    root = load("huge.json");
+    const cJSON *s = root ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), 0) : NULL;
+    CHECK(s && strcmp(str(s, "status"), "skipped") == 0 && strstr(str(s, "reason"), "GiB"), "huge state: %s",
+          s ? str(s, "reason") : "missing");
+    cJSON_Delete(root);
+}
+
+static void test_preset(void)
+{
+    CHECK(sf_test_sh("sweep --preset paper-fig5 -a T=2 -a N=64 " QUICK " --out %s", path_of("p.json")) == 0,
+          "preset: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("p.json");
+    const cJSON *meta = root ? cJSON_GetObjectItemCaseSensitive(root, "meta") : NULL;
+    CHECK(root && strcmp(str(meta, "preset"), "paper-fig5") == 0 &&
+              cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "states")) == 6,
+          "paper-fig5 with T and N overridden: 3 families x 2 directions");
+    cJSON_Delete(root);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    mkdir(dir, 0777);
+    sf_test_cli_init(argv[1], dir);
+    /* a fresh folder each run: resume must not find an earlier run's files */
+    const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
+                           "huge.json", "p.json", "gpu.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
+        remove(path_of(files[i]));
+    test_schema_round_trip();
+    test_resume();
+    test_kill_and_resume(argv[1]);
+    test_errors();
+    test_preset();
+    return sf_test_summary();
+}
