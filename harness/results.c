@@ -224,11 +224,14 @@ sf_status sf_results_write_md(const cJSON *root, const char *path)
     {
         if (strcmp(str(s, "status"), "ok") != 0)
             continue;
-        put(&t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %.1f | %.0f | %.2fx |\n",
+        char speedup[32] = "-";
+        if (!isnan(num(s, "metrics", "speedup")))
+            snprintf(speedup, sizeof speedup, "%.2fx", num(s, "metrics", "speedup"));
+        put(&t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %.1f | %.0f | %s |\n",
             str(s, "family"), kernels(s, kb, sizeof kb), str(s, "direction"), num(s, "T", NULL), num(s, "N", NULL),
             num(s, "B", NULL), num(s, "block", NULL), 1e3 * num(s, "cold", "median_s"),
             num(s, "metrics", "paper_steps_per_s"), num(s, "metrics", "GBps"), num(s, "metrics", "pct_copy_bw"),
-            num(s, "metrics", "hot_pct_copy_bw"), num(s, "cold", "samples_n"), num(s, "metrics", "speedup"));
+            num(s, "metrics", "hot_pct_copy_bw"), num(s, "cold", "samples_n"), speedup);
     }
 
     put(&t, "\n## Ratios of cold medians, measured in this run\n\n");

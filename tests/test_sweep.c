@@ -155,7 +155,8 @@ static void test_kill_and_resume(const char *bin)
     remove(out);
     const pid_t pid = fork();
     if (pid == 0) {
-        freopen("/dev/null", "w", stderr);
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(126);
         execl(bin, bin, "sweep", "-a", "family=eager,step,fused", "-a", "T=[3,4,5,6]", "-a", "N=20000",
               "--min-samples", "20", "--min-time", "0.3", "--timeout", "5", "--no-hot", "--out", out, (char *)NULL);
         _exit(127);
