@@ -140,6 +140,14 @@ sf_status sf_device_query(sf_backend b, sf_device_info *d)
     return SF_OK;
 }
 
+void sf_device_arch(const sf_device_info *d, char *out, size_t n)
+{
+    if (d->backend == SF_BACKEND_CUDA)
+        snprintf(out, n, "sm_%d%d", d->cc_major, d->cc_minor);
+    else
+        snprintf(out, n, "%s", d->name);
+}
+
 int64_t sf_device_flush_bytes(const sf_device_info *d)
 {
     if (d->backend == SF_BACKEND_CUDA)
@@ -162,6 +170,7 @@ cJSON *sf_device_to_json(const sf_device_info *d)
         snprintf(cc, sizeof cc, "%d.%d", d->cc_major, d->cc_minor);
         cJSON_AddStringToObject(j, "compute_capability", cc);
         cJSON_AddNumberToObject(j, "sm_count", d->sm_count);
+        cJSON_AddNumberToObject(j, "max_threads_per_sm", d->max_threads_per_sm);
         cJSON_AddNumberToObject(j, "l2_bytes", (double)d->l2_bytes);
         cJSON_AddNumberToObject(j, "memory_bus_width_bits", d->bus_width_bits);
         cJSON_AddNumberToObject(j, "sm_clock_khz", d->sm_clock_khz);

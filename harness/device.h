@@ -15,7 +15,7 @@ typedef struct sf_device_info {
     int64_t memory_bytes;
     /* CUDA */
     char uuid[48], pci_bus_id[32], nvcc[32];
-    int cc_major, cc_minor, sm_count, bus_width_bits, ecc;
+    int cc_major, cc_minor, sm_count, bus_width_bits, ecc, max_threads_per_sm;
     int sm_clock_khz, mem_clock_khz, driver_version, runtime_version;
     int64_t l2_bytes;
     /* CPU */
@@ -25,6 +25,8 @@ typedef struct sf_device_info {
 
 sf_status sf_device_query(sf_backend b, sf_device_info *out);
 cJSON *sf_device_to_json(const sf_device_info *d);
+/* The architecture a tuning database groups devices by: "sm_90", or the CPU model. */
+void sf_device_arch(const sf_device_info *d, char *out, size_t n);
 /* Largest cache to flush before a cold sample: L2 on a GPU, the last-level cache on the CPU. */
 int64_t sf_device_flush_bytes(const sf_device_info *d);
 

@@ -30,6 +30,7 @@ sf_status sf_device_query_cuda(sf_device_info *d)
     d->cc_major = p.major;
     d->cc_minor = p.minor;
     d->sm_count = p.multiProcessorCount;
+    d->max_threads_per_sm = p.maxThreadsPerMultiProcessor;
     d->l2_bytes = p.l2CacheSize;
     d->memory_bytes = (int64_t)p.totalGlobalMem;
     d->bus_width_bits = p.memoryBusWidth;

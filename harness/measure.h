@@ -9,17 +9,19 @@
 
 #define SF_MAX_SETS 8
 
-/* One trial = the forward kernel over all T steps, then the backward kernel if there is one. */
+/* One trial = the forward kernel over all T steps, then the backward kernel if there is one. A trial
+ * with no forward kernel is backward only, from saved tensors made by the float64 reference. */
 typedef struct sf_trial {
     sf_backend be;
-    const sf_kernel *fwd, *bwd; /* bwd NULL: forward only */
+    const sf_kernel *fwd, *bwd; /* bwd NULL: forward only; fwd NULL: backward only */
     int64_t T, M;
     sf_lif_params p;
     sf_launch fwd_launch, bwd_launch; /* resolved (sf_plan) */
     int sets;
     sf_tensors t[SF_MAX_SETS];
     void *mem[SF_MAX_SETS][8];
-    float *host_x, *host_gy; /* set 0's inputs, for verification */
+    float *host_x, *host_gy;  /* set 0's inputs, for verification */
+    float *host_y, *host_v;   /* backward only: the saved forward tensors */
 } sf_trial;
 
 /* Device bytes a trial of these kernels needs with `sets` buffer sets. */

@@ -29,7 +29,7 @@ sf_status sf_write_atomic(const char *path, const char *text)
     return SF_OK;
 }
 
-sf_status sf_results_read(const char *path, cJSON **out)
+sf_status sf_json_read_file(const char *path, cJSON **out)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -51,9 +51,20 @@ sf_status sf_results_read(const char *path, cJSON **out)
         const char *at = cJSON_GetErrorPtr();
         const long off = at && at >= text && at <= text + size ? (long)(at - text) : -1;
         free(text);
-        return sf_fail(SF_ERR_IO, "%s: malformed JSON near byte %ld", path, off);
+        return sf_fail(SF_ERR_IO, "%s: malformed JSON near byte %ld (truncated?)", path, off);
     }
     free(text);
+    *out = root;
+    return SF_OK;
+}
+
+sf_status sf_results_read(const char *path, cJSON **out)
+{
+    cJSON *root = NULL;
+    const sf_status rs = sf_json_read_file(path, &root);
+    *out = NULL;
+    if (rs != SF_OK)
+        return rs;
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "schema_version");
     const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states");

@@ -1,6 +1,8 @@
 /* The sweep driver: axes -> states -> verified, measured, written after every state. */
 #include "sweep.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -485,6 +487,37 @@ static void progress(int64_t i, int64_t n, const char *what, double elapsed, dou
     fflush(stderr);
 }
 
+/* ---- one writer per output ----------------------------------------------------------------- */
+
+/* Two sweeps writing one file would each drop the other's states: OUT.lock holds the writer's pid.
+ * A lock whose process is gone (a crash, kill -9) is stale and taken over. */
+static sf_status lock_output(const char *out, char *lock, size_t n)
+{
+    snprintf(lock, n, "%s.lock", out);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const int fd = open(lock, O_CREAT | O_EXCL | O_WRONLY, 0644);
+        if (fd >= 0) {
+            dprintf(fd, "%ld\n", (long)getpid());
+            close(fd);
+            return SF_OK;
+        }
+        if (errno != EEXIST)
+            return sf_fail(SF_ERR_IO, "%s: %s", lock, strerror(errno));
+        long pid = 0;
+        FILE *f = fopen(lock, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &pid) != 1)
+                pid = 0;
+            fclose(f);
+        }
+        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+            return sf_fail(SF_ERR_INVALID, "another sweep (pid %ld) is writing %s; wait for it, or remove %s if it is gone",
+                           pid, out, lock);
+        unlink(lock);
+    }
+    return sf_fail(SF_ERR_IO, "%s: cannot take the lock", lock);
+}
+
 /* ---- the run ------------------------------------------------------------------------------- */
 
 /* Previous results in the output file: finished states by id. Refuses a file from another device. */
@@ -517,6 +550,8 @@ static cJSON *find_state(cJSON *prev, const char *id)
     return NULL;
 }
 
+static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev);
+
 sf_status sf_sweep_run(sf_sweep_config *c)
 {
     sf_device_info dev;
@@ -527,8 +562,21 @@ sf_status sf_sweep_run(sf_sweep_config *c)
         return s;
     if (!c->out_json)
         return sf_fail(SF_ERR_INVALID, "sweep: no output file given");
+    char lock[4096];
+    if ((s = lock_output(c->out_json, lock, sizeof lock)) != SF_OK)
+        return s;
+    s = sweep_locked(c, &dev);
+    unlink(lock);
+    return s;
+}
+
+/* The sweep proper, with the output locked. */
+static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
+{
+    sf_device_info dev = *devp;
     cJSON *prev = NULL;
-    if ((s = load_previous(c, &dev, &prev)) != SF_OK)
+    sf_status s = load_previous(c, &dev, &prev);
+    if (s != SF_OK)
         return s;
 
     double mem_limit = 0.8 * (double)sf_host_memory_bytes();

@@ -45,6 +45,8 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path);
 sf_status sf_results_write_md(const cJSON *root, const char *path);
 /* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. */
 sf_status sf_results_read(const char *path, cJSON **out);
+/* Parses a JSON file; SF_ERR_IO with the byte where it stops being JSON. */
+sf_status sf_json_read_file(const char *path, cJSON **out);
 /* Writes text to path atomically: a temporary file beside it, then rename. */
 sf_status sf_write_atomic(const char *path, const char *text);
 

@@ -22,8 +22,9 @@ sf_measure_config sf_measure_config_default(void)
 /* Tensors of one set: x, y, v (and for backward grad_y, grad_x), v_in/v_out for forms that use them. */
 static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M)
 {
-    const double tm = (double)T * (double)M * fwd->elem_bytes, m = (double)M * fwd->elem_bytes;
-    double b = 3 * tm + 2 * m + (double)sf_workspace_bytes(fwd, M);
+    const sf_kernel *any = fwd ? fwd : bwd;
+    const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
+    double b = 3 * tm + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
     return b;
@@ -45,7 +46,26 @@ int sf_trial_sets_for(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int
 
 int64_t sf_trial_launches(const sf_trial *tr)
 {
-    return sf_kernel_launches(tr->fwd, tr->T) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
+    return (tr->fwd ? sf_kernel_launches(tr->fwd, tr->T) : 0) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
+}
+
+/* A backward-only trial needs the tensors a forward pass saves: the reference's, rounded to float. */
+static sf_status saved_forward(sf_trial *tr)
+{
+    const int64_t TM = tr->T * tr->M;
+    double *y = malloc((size_t)TM * sizeof *y), *v = malloc((size_t)TM * sizeof *v);
+    sf_status s = y && v ? SF_OK : sf_fail(SF_ERR_NOMEM, "no host memory for the saved forward tensors");
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_y);
+    if (s == SF_OK)
+        s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_v);
+    if (s == SF_OK) {
+        sf_reference_forward(tr->host_x, NULL, tr->T, tr->M, &tr->p, y, v, NULL);
+        for (int64_t i = 0; i < TM; ++i)
+            tr->host_y[i] = (float)y[i], tr->host_v[i] = (float)v[i];
+    }
+    free(y), free(v);
+    return s;
 }
 
 static sf_status alloc_in(sf_trial *tr, int set, int slot, size_t bytes, void **out)
@@ -62,9 +82,13 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     tr->be = be, tr->fwd = fwd, tr->bwd = bwd, tr->T = T, tr->M = M, tr->p = *p;
     tr->sets = sets < 1 ? 1 : sets > SF_MAX_SETS ? SF_MAX_SETS : sets;
     sf_launch want = {block, 0, 0, NULL};
-    sf_status s = sf_plan(fwd, be, M, &want, &tr->fwd_launch);
+    sf_status s = fwd || bwd ? SF_OK : sf_fail(SF_ERR_INVALID, "a trial needs a kernel");
+    if (s == SF_OK && fwd)
+        s = sf_plan(fwd, be, M, &want, &tr->fwd_launch);
     if (s == SF_OK && bwd)
         s = sf_plan(bwd, be, M, &want, &tr->bwd_launch);
+    if (s == SF_OK && !fwd)
+        tr->fwd_launch = tr->bwd_launch; /* carries cpu_threads for the measurement */
     const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&tr->host_x);
@@ -81,6 +105,11 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     sf_fill_uniform(tr->host_x, T * M, seed, -0.4f, 0.8f);
     if (bwd)
         sf_fill_uniform(tr->host_gy, T * M, seed ^ 0x6badull, -1.0f, 1.0f);
+    if (!fwd && (s = saved_forward(tr)) != SF_OK) {
+        sf_free(SF_BACKEND_CPU, rest);
+        sf_trial_destroy(tr);
+        return s;
+    }
     for (int64_t i = 0; i < M; ++i)
         rest[i] = p->rest;
     for (int k = 0; k < tr->sets && s == SF_OK; ++k) {
@@ -92,11 +121,13 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
             s = alloc_in(tr, k, 1, tm, &t->y);
         if (s == SF_OK)
             s = alloc_in(tr, k, 2, tm, &t->v);
-        if (s == SF_OK && (fwd->tensors_out & SF_TENSOR_V_OUT))
+        if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
             s = alloc_in(tr, k, 3, m, &t->v_out);
-        if (s == SF_OK && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
+        if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
             s = sf_upload(be, v_in, rest, m);
-        const size_t ws_f = sf_workspace_bytes(fwd, M), ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
+        if (s == SF_OK && !fwd && (s = sf_upload(be, t->y, tr->host_y, tm)) == SF_OK)
+            s = sf_upload(be, t->v, tr->host_v, tm);
+        const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
         const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
         if (s == SF_OK && ws)
             s = alloc_in(tr, k, 5, ws, &t->workspace);
@@ -119,7 +150,7 @@ sf_status sf_trial_run(sf_trial *tr, int set, void *stream)
     sf_tensors *t = &tr->t[set % tr->sets];
     sf_launch lf = tr->fwd_launch, lb = tr->bwd_launch;
     lf.stream = lb.stream = stream;
-    sf_status s = sf_run(tr->fwd, tr->be, t, &tr->p, &lf);
+    sf_status s = tr->fwd ? sf_run(tr->fwd, tr->be, t, &tr->p, &lf) : SF_OK;
     if (s == SF_OK && tr->bwd)
         s = sf_run(tr->bwd, tr->be, t, &tr->p, &lb);
     return s;
@@ -133,6 +164,14 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     sf_status s = sf_trial_run(tr, 0, NULL);
     if (s == SF_OK)
         s = sf_synchronize(tr->be);
+    if (s == SF_OK && !tr->fwd) { /* backward only: against the saved tensors it was given */
+        memset(fwd, 0, sizeof *fwd);
+        if ((s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
+            (s = sf_download(tr->be, gx, tr->t[0].grad_x, tm)) == SF_OK)
+            *bwd = sf_check_backward(tr->host_gy, tr->host_y, tr->host_v, T, M, &tr->p, gx, tol);
+        sf_free(SF_BACKEND_CPU, gx);
+        return s;
+    }
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&y);
     if (s == SF_OK)
@@ -167,7 +206,8 @@ void sf_trial_destroy(sf_trial *tr)
             tr->mem[k][j] = NULL;
         }
     sf_free(SF_BACKEND_CPU, tr->host_x), sf_free(SF_BACKEND_CPU, tr->host_gy);
-    tr->host_x = tr->host_gy = NULL;
+    sf_free(SF_BACKEND_CPU, tr->host_y), sf_free(SF_BACKEND_CPU, tr->host_v);
+    tr->host_x = tr->host_gy = tr->host_y = tr->host_v = NULL;
 }
 
 void sf_mode_add(sf_mode *m, double sample, double clock_ghz, int with_clock)

@@ -152,6 +152,8 @@ typedef struct sf_launch {
 size_t sf_workspace_bytes(const sf_kernel *k, int64_t M);
 /* Resolves a launch (block, grid) for M neurons on a backend without running anything. */
 sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *in, sf_launch *out);
+/* Resident blocks per SM at a block size (the CUDA occupancy API; 1 on the CPU). */
+sf_status sf_occupancy(const sf_kernel *k, sf_backend b, int block, int *blocks_per_sm);
 /* Runs one whole layer (all T steps). Tensors live on backend b. Asynchronous on CUDA. */
 sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf_lif_params *p,
                  const sf_launch *launch);

@@ -50,6 +50,7 @@ static inline void sf_vector_store_f32(float *dst, const float *src, int vec)
 }
 
 #define SF_OCCUPANCY_BLOCK(kernel, out) ((*(out) = SF_CPU_DEFAULT_BLOCK), SF_OK)
+#define SF_BLOCKS_PER_SM(kernel, block, out) ((void)(block), (*(out) = 1), SF_OK)
 
 /* kernel<<<L.grid, L.block>>>(args...) */
 #define SF_LAUNCH(kernel, L, ...)                                                                  \

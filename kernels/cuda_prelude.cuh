@@ -51,6 +51,14 @@ static inline sf_status sf_cuda_occupancy_block(const void *kernel, int *out)
     return e == cudaSuccess ? SF_OK : sf_cuda_fail((int)e, "cudaOccupancyMaxPotentialBlockSize");
 }
 
+/* Resident blocks per SM at a block size. */
+#define SF_BLOCKS_PER_SM(kernel, block, out) sf_cuda_blocks_per_sm((const void *)(kernel), (block), (out))
+static inline sf_status sf_cuda_blocks_per_sm(const void *kernel, int block, int *out)
+{
+    cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(out, kernel, block, 0);
+    return e == cudaSuccess ? SF_OK : sf_cuda_fail((int)e, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+}
+
 /* kernel<<<L.grid, L.block, 0, L.stream>>>(args...), with the launch error checked. */
 #define SF_LAUNCH(kernel, L, ...)                                                              \
     do {                                                                                       \

@@ -55,7 +55,7 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT x, SF_T *SF_RESTRICT y, SF
     }
 }
 
-SF_DEFINE_PLAN(SF_SYM(kernel))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
 {

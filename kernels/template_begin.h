@@ -8,10 +8,13 @@
 /* The exported entry points: sf_<name>_plan_<backend> and sf_<name>_run_<backend>. */
 #define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
 #define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))
+#define SF_OCCUPANCY_FN SF_BACKEND_SYM(SF_SYM(occupancy))
 
-/* The plan entry point of an instantiation: block from the launch, else the table, else the backend's
- * choice for `kernel` (the occupancy API on CUDA); grid to cover M. */
-#define SF_DEFINE_PLAN(kernel)                                                         \
+/* The launch queries of an instantiation, for `kernel` (the first kernel of a multi-kernel set):
+ *   plan:      block from the launch, else the table, else the backend's choice (the occupancy API on
+ *              CUDA); grid to cover M;
+ *   occupancy: resident blocks per SM at a block size (the occupancy API; 1 on the CPU). */
+#define SF_DEFINE_LAUNCH_QUERIES(kernel)                                               \
     SF_HOST_EXPORT sf_status SF_PLAN_FN(int64_t M, const sf_launch *in, sf_launch *out) \
     {                                                                                  \
         sf_launch r = sf_plan_begin(in, SF_BLOCK);                                     \
@@ -21,4 +24,8 @@
                 return s;                                                              \
         }                                                                              \
         return sf_plan_finish(&r, SF_BACKEND_ID, M, SF_VEC * SF_NPT, out);             \
+    }                                                                                  \
+    SF_HOST_EXPORT sf_status SF_OCCUPANCY_FN(int block, int *blocks_per_sm)            \
+    {                                                                                  \
+        return SF_BLOCKS_PER_SM(kernel, block, blocks_per_sm);                         \
     }

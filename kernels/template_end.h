@@ -6,4 +6,5 @@
 #undef SF_ELEM_BYTES
 #undef SF_PLAN_FN
 #undef SF_RUN_FN
-#undef SF_DEFINE_PLAN
+#undef SF_OCCUPANCY_FN
+#undef SF_DEFINE_LAUNCH_QUERIES

@@ -100,6 +100,15 @@ sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *
     return s != SF_OK ? s : e->plan[b](M, in, out);
 }
 
+sf_status sf_occupancy(const sf_kernel *k, sf_backend b, int block, int *blocks_per_sm)
+{
+    const sf_kernel_entry *e = entry_of(k);
+    if (!e)
+        return sf_fail(SF_ERR_INVALID, "not a registered kernel");
+    const sf_status s = check_backend(e, b);
+    return s != SF_OK ? s : e->occupancy[b](block, blocks_per_sm);
+}
+
 static const struct {
     unsigned bit;
     const char *name;

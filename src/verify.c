@@ -6,9 +6,11 @@
 
 void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi)
 {
-    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    const uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    /* splitmix64: element i depends on i alone, so the fill runs in parallel and stays reproducible */
+#pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; ++i) {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+        uint64_t z = s + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         z ^= z >> 31;

@@ -227,6 +227,21 @@ static void test_errors(void)
         snprintf(args, sizeof args, "sweep --backend cuda -a T=2 --out %s", path_of("gpu.json"));
         refused(1, "CUDA", args);
     }
+    /* one writer per output: a live lock holder refuses a second sweep; a dead one's lock is stale */
+    f = fopen(path_of("locked.json.lock"), "w");
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+    snprintf(args, sizeof args, "sweep -a T=2 -a N=10 " QUICK " --out %s", path_of("locked.json"));
+    refused(1, "another sweep", args);
+    const pid_t gone = fork();
+    if (gone == 0)
+        _exit(0);
+    waitpid(gone, NULL, 0);
+    f = fopen(path_of("locked.json.lock"), "w");
+    fprintf(f, "%ld\n", (long)gone);
+    fclose(f);
+    CHECK(sf_test_sh("%s", args) == 0, "a stale lock blocked the sweep: %s", sf_test_slurp("stderr"));
+    CHECK(access(path_of("locked.json.lock"), F_OK) != 0, "the lock was left behind");
     /* an impossible size is skipped with a reason, not a crash */
     CHECK(sf_test_sh("sweep -a T=2^30 -a N=2^30 " QUICK " --out %s", path_of("huge.json")) == 0, "huge: %s",
           sf_test_slurp("stderr"));
@@ -258,7 +273,7 @@ int main(int argc, char **argv)
     sf_test_cli_init(argv[1], dir);
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
-                           "huge.json", "p.json", "gpu.json"};
+                           "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();

@@ -1,0 +1,275 @@
+/* The tuner without a device: replaying a recorded cache (tests/data), the database it writes, merges,
+ * malformed and truncated files, every lookup level, the emitted header and the example program.
+ * argv[1]: the spikefuse binary, argv[2]: tuning_example, argv[3]: tests/data, argv[4]: a scratch folder. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sweep.h"
+#include "test_util.h"
+#include "tuning.h"
+
+static char dir[2048], data[2048];
+
+static const char *path_of(const char *name)
+{
+    static char p[4][4096];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+    return p[i];
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+/* The fastest verified evaluation of a size in a cache file, computed here independently. */
+static double fastest_in_cache(const char *cache, double T, double M, int *count)
+{
+    FILE *f = fopen(cache, "r");
+    char line[4096];
+    double best = INFINITY;
+    *count = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "record"), *st = cJSON_GetObjectItemCaseSensitive(j, "status");
+        if (cJSON_IsString(r) && !strcmp(r->valuestring, "eval") && num(j, "T") == T && num(j, "M") == M &&
+            cJSON_IsString(st) && !strcmp(st->valuestring, "ok")) {
+            best = fmin(best, num(j, "median_s"));
+            ++*count;
+        }
+        cJSON_Delete(j);
+    }
+    if (f)
+        fclose(f);
+    return best;
+}
+
+static const cJSON *entry_for(const sf_tuning_db *db, double T)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, sf_tuning_entries(db))
+    {
+        if (num(e, "T") == T)
+            return e;
+    }
+    return NULL;
+}
+
+#define REPLAY "tune --family fused --direction fwd -a T=[4,16] -a N=4096 -a block=[1,16,256] --replay %s --db %s"
+
+static void test_replay(const char *cache)
+{
+    CHECK(sf_test_sh(REPLAY, cache, path_of("ex.json")) == 0, "exhaustive replay: %s", sf_test_slurp("stderr"));
+    CHECK(strstr(sf_test_slurp("stderr"), "0 measured") != NULL, "a replay measured something: %s",
+          sf_test_slurp("stderr"));
+    sf_tuning_db *ex = NULL;
+    CHECK_OK(sf_tuning_load(path_of("ex.json"), &ex));
+    CHECK(sf_tuning_count(ex) == 2, "%d entries, want one per size", sf_tuning_count(ex));
+    for (double T = 4; T <= 16; T *= 4) {
+        int n = 0;
+        const double want = fastest_in_cache(cache, T, 4096, &n);
+        const cJSON *e = entry_for(ex, T);
+        CHECK(e && num(e, "time_s") == want, "T=%g: best %g, the cache's fastest is %g", T, e ? num(e, "time_s") : NAN,
+              want);
+        CHECK(e && num(e, "space") == 21 && num(e, "measured") == 21, "exhaustive: measured all 21");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "default");
+        CHECK(d && fabs(num(e, "speedup_over_default") - num(d, "time_s") / want) < 1e-12, "speedup over default");
+        const cJSON *w;
+        cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(e, "within_3pct"))
+        CHECK(num(w, "time_s") <= 1.03 * want && num(w, "time_s") >= want, "within_3pct holds a slower config");
+    }
+    /* random with a budget, and the model: fewer measured, never better than exhaustive */
+    char args[16384];
+    snprintf(args, sizeof args, REPLAY " --strategy random --budget 5 --seed 3", cache, path_of("rnd.json"));
+    CHECK(sf_test_sh("%s", args) == 0, "random replay: %s", sf_test_slurp("stderr"));
+    snprintf(args, sizeof args, REPLAY " --strategy model", cache, path_of("model.json"));
+    CHECK(sf_test_sh("%s", args) == 0, "model replay: %s", sf_test_slurp("stderr"));
+    sf_tuning_db *rnd = NULL, *model = NULL;
+    CHECK_OK(sf_tuning_load(path_of("rnd.json"), &rnd));
+    CHECK_OK(sf_tuning_load(path_of("model.json"), &model));
+    for (double T = 4; T <= 16; T *= 4) {
+        const cJSON *r = entry_for(rnd, T), *m = entry_for(model, T), *e = entry_for(ex, T);
+        CHECK(r && num(r, "measured") == 5 && num(r, "time_s") >= num(e, "time_s"), "random: budget 5");
+        CHECK(m && num(m, "measured") <= 6 && num(m, "time_s") >= num(e, "time_s"), "model: at most a quarter of 21");
+    }
+    sf_tuning_free(rnd), sf_tuning_free(model), sf_tuning_free(ex);
+    /* a size the cache never saw: replay says so */
+    snprintf(args, sizeof args, "tune --family fused -a T=5 -a N=4096 -a block=[1,16,256] --replay %s --db %s", cache,
+             path_of("miss.json"));
+    CHECK(sf_test_sh("%s", args) == 1 && strstr(sf_test_slurp("stderr"), "not in the cache"), "missing: %s",
+          sf_test_slurp("stderr"));
+}
+
+/* A cache cut short mid-line (a killed tune) still replays; a broken line before the end does not. */
+static void test_damaged_cache(const char *cache)
+{
+    FILE *in = fopen(cache, "r"), *cut = fopen(path_of("cut.jsonl"), "w"), *bad = fopen(path_of("bad.jsonl"), "w");
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, in)) {
+        fputs(line, cut);
+        fputs(n == 3 ? "{\"record\": \"eval\", \"dev\n" : line, bad);
+        ++n;
+    }
+    fputs("{\"record\":\"eval\",\"device_key\":\"f9", cut);
+    fclose(in), fclose(cut), fclose(bad);
+    char args[16384];
+    snprintf(args, sizeof args, REPLAY, path_of("cut.jsonl"), path_of("cut.json"));
+    CHECK(sf_test_sh("%s", args) == 0 && strstr(sf_test_slurp("stderr"), "cut short"), "cut cache: %s",
+          sf_test_slurp("stderr"));
+    snprintf(args, sizeof args, REPLAY, path_of("bad.jsonl"), path_of("bad.json"));
+    CHECK(sf_test_sh("%s", args) == 1 && strstr(sf_test_slurp("stderr"), "line 4"), "broken cache: %s",
+          sf_test_slurp("stderr"));
+}
+
+static cJSON *entry(const char *key, const char *arch, double T, double M, const char *kernel, int block, double t)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "device_key", key);
+    cJSON_AddStringToObject(e, "arch", arch);
+    cJSON_AddStringToObject(e, "backend", "cpu");
+    cJSON_AddStringToObject(e, "family", "fused");
+    cJSON_AddStringToObject(e, "direction", "fwd");
+    cJSON_AddStringToObject(e, "form", "train");
+    cJSON_AddStringToObject(e, "dtype", "f32");
+    cJSON_AddNumberToObject(e, "T", T);
+    cJSON_AddNumberToObject(e, "M", M);
+    cJSON_AddNumberToObject(e, "T_bucket", sf_log2_bucket((int64_t)T));
+    cJSON_AddNumberToObject(e, "M_bucket", sf_log2_bucket((int64_t)M));
+    cJSON_AddNumberToObject(e, "time_s", t);
+    cJSON *b = cJSON_AddObjectToObject(e, "best");
+    cJSON_AddStringToObject(b, "kernel", kernel);
+    cJSON_AddNumberToObject(b, "block", block);
+    cJSON_AddNumberToObject(b, "threads", 2);
+    return e;
+}
+
+static void test_lookup_levels(void)
+{
+    sf_tuning_db *db = sf_tuning_new();
+    CHECK_OK(sf_tuning_put(db, entry("aaaaaaaaaaaaaaaa", "cpu-x", 128, 1 << 20, "fused_fwd_train_f32_v4_n2_u1", 64, 1e-3)));
+    CHECK_OK(sf_tuning_put(db, entry("aaaaaaaaaaaaaaaa", "cpu-x", 8, 1 << 10, "fused_fwd_train_f32_v1_n4_u1", 16, 1e-5)));
+    CHECK_OK(sf_tuning_put(db, entry("bbbbbbbbbbbbbbbb", "cpu-y", 128, 1 << 20, "fused_fwd_train_f32_v2_n1_u1", 4, 1e-3)));
+    sf_tuned t;
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "aaaaaaaaaaaaaaaa", "cpu-x", "fused", SF_FWD, NULL, NULL, 120,
+                              1000000, &t));
+    CHECK(t.level == SF_LOOKUP_EXACT && t.launch.block == 64, "exact: %s block %d", sf_lookup_level_name(t.level),
+          t.launch.block);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "aaaaaaaaaaaaaaaa", "cpu-x", "fused", SF_FWD, NULL, NULL, 16, 4096, &t));
+    CHECK(t.level == SF_LOOKUP_NEAREST && t.launch.block == 16 && t.T == 8, "nearest: %s T=%lld",
+          sf_lookup_level_name(t.level), (long long)t.T);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "cccccccccccccccc", "cpu-y", "fused", SF_FWD, NULL, NULL, 64,
+                              1 << 20, &t));
+    CHECK(t.level == SF_LOOKUP_ARCH && t.launch.block == 4, "arch: %s", sf_lookup_level_name(t.level));
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "cccccccccccccccc", "cpu-z", "fused", SF_FWD, NULL, NULL, 64,
+                              1 << 20, &t));
+    CHECK(t.level == SF_LOOKUP_HEURISTIC && t.kernel == sf_kernel_default("fused", SF_FWD, NULL, SF_BACKEND_CPU),
+          "fallback: %s", sf_lookup_level_name(t.level));
+    CHECK_OK(sf_tuning_lookup(NULL, SF_BACKEND_CPU, NULL, NULL, "step", SF_BWD, NULL, NULL, 64, 1 << 20, &t));
+    CHECK(t.level == SF_LOOKUP_HEURISTIC && strcmp(t.kernel->family, "step") == 0 && t.kernel->direction == SF_BWD,
+          "no database: the default kernel");
+    CHECK(sf_tuning_lookup(db, SF_BACKEND_CPU, NULL, NULL, "lava", SF_FWD, NULL, NULL, 8, 8, &t) == SF_ERR_INVALID,
+          "unknown family looked up");
+
+    /* the override wins over everything; a broken override is an error, not a silent fallback */
+    sf_tuning_db *o = sf_tuning_new();
+    CHECK_OK(sf_tuning_put(o, entry("aaaaaaaaaaaaaaaa", "cpu-x", 2, 2, "fused_fwd_train_f32_v4_n1_u1", 1024, 1.0)));
+    CHECK_OK(sf_tuning_save(o, path_of("override.json")));
+    setenv("SPIKEFUSE_TUNING_OVERRIDE", path_of("override.json"), 1);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "aaaaaaaaaaaaaaaa", "cpu-x", "fused", SF_FWD, NULL, NULL, 128,
+                              1 << 20, &t));
+    CHECK(t.level == SF_LOOKUP_OVERRIDE && t.launch.block == 1024, "override: %s", sf_lookup_level_name(t.level));
+    FILE *f = fopen(path_of("broken.json"), "w");
+    fputs("{\"schema\": \"spikefuse.tuning\", \"schema_version\": 1, \"entries\": [", f);
+    fclose(f);
+    setenv("SPIKEFUSE_TUNING_OVERRIDE", path_of("broken.json"), 1);
+    CHECK(sf_tuning_lookup(db, SF_BACKEND_CPU, NULL, NULL, "fused", SF_FWD, NULL, NULL, 8, 8, &t) == SF_ERR_IO &&
+              strstr(sf_last_error(), "SPIKEFUSE_TUNING_OVERRIDE"),
+          "broken override: %s", sf_last_error());
+    unsetenv("SPIKEFUSE_TUNING_OVERRIDE");
+
+    /* merge: union of keys, the faster of a shared key */
+    sf_tuning_db *m = sf_tuning_new();
+    CHECK_OK(sf_tuning_put(m, entry("aaaaaaaaaaaaaaaa", "cpu-x", 128, 1 << 20, "fused_fwd_train_f32_v1_n1_u1", 8, 5e-4)));
+    CHECK_OK(sf_tuning_put(m, entry("dddddddddddddddd", "cpu-x", 8, 8, "fused_fwd_train_f32_v1_n1_u1", 8, 5e-4)));
+    CHECK_OK(sf_tuning_merge(db, m));
+    CHECK(sf_tuning_count(db) == 4, "merged: %d entries, want 4", sf_tuning_count(db));
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "aaaaaaaaaaaaaaaa", "cpu-x", "fused", SF_FWD, NULL, NULL, 128,
+                              1 << 20, &t));
+    CHECK(t.launch.block == 8 && t.time_s == 5e-4, "merge kept the slower entry");
+
+    /* save, reload, emit a header */
+    CHECK_OK(sf_tuning_save(db, path_of("db.json")));
+    sf_tuning_db *again = NULL;
+    CHECK_OK(sf_tuning_load(path_of("db.json"), &again));
+    CHECK(again && sf_tuning_count(again) == 4, "reloaded");
+    CHECK_OK(sf_tuning_emit_header(db, path_of("tuned.h")));
+    const char *h = sf_test_slurp("tuned.h");
+    CHECK(strstr(h, "sf_tuned_table") && strstr(h, "fused_fwd_train_f32_v2_n1_u1") && strstr(h, "sf_tuned_find"),
+          "header lacks the table");
+    sf_tuning_free(again), sf_tuning_free(m), sf_tuning_free(o), sf_tuning_free(db);
+}
+
+static void refused_db(const char *name, const char *text, const char *expect)
+{
+    FILE *f = fopen(path_of(name), "w");
+    fputs(text, f);
+    fclose(f);
+    sf_tuning_db *db = NULL;
+    CHECK(sf_tuning_load(path_of(name), &db) == SF_ERR_IO && db == NULL, "%s accepted", name);
+    CHECK(strstr(sf_last_error(), expect) != NULL, "%s: '%s' lacks '%s'", name, sf_last_error(), expect);
+}
+
+static void test_bad_databases(void)
+{
+    refused_db("trunc.json", "{\"schema\": \"spikefuse.tuning\", \"schema_version\": 1, \"entries\": [{\"dev", "malformed");
+    refused_db("other.json", "{\"schema\": \"spikefuse.sweep\", \"schema_version\": 1, \"states\": []}", "not a spikefuse tuning");
+    refused_db("newer.json", "{\"schema\": \"spikefuse.tuning\", \"schema_version\": 99, \"entries\": []}", "newer");
+    refused_db("noentry.json", "{\"schema\": \"spikefuse.tuning\", \"schema_version\": 1}", "entries");
+    refused_db("field.json",
+               "{\"schema\": \"spikefuse.tuning\", \"schema_version\": 1, \"entries\": [{\"device_key\": \"a\", "
+               "\"arch\": \"x\", \"backend\": \"cpu\", \"family\": \"fused\", \"direction\": \"fwd\", \"form\": "
+               "\"train\", \"dtype\": \"f32\", \"T\": 8, \"M\": 8, \"T_bucket\": 3, \"M_bucket\": 3, \"time_s\": 1}]}",
+               "best");
+    /* the atomic write leaves no temporary file behind */
+    sf_tuning_db *db = sf_tuning_new();
+    CHECK_OK(sf_tuning_save(db, path_of("empty.json")));
+    sf_tuning_free(db);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
+    CHECK(system(cmd) != 0, "a temporary file was left behind");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5)
+        return 2;
+    snprintf(data, sizeof data, "%s", argv[3]);
+    snprintf(dir, sizeof dir, "%s", argv[4]);
+    mkdir(dir, 0777);
+    sf_test_cli_init(argv[1], dir);
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/tune-cpu.jsonl", data);
+    const char *outputs[] = {"ex.json", "rnd.json", "model.json", "miss.json", "cut.json", "bad.json", "db.json"};
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; ++i)
+        remove(path_of(outputs[i]));
+    test_replay(cache);
+    test_damaged_cache(cache);
+    test_lookup_levels();
+    test_bad_databases();
+    /* the example program, as another program would link and use the library */
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' --db '%s' --T 4 --M 4096 > '%s/example.out' 2>&1", argv[2], path_of("ex.json"), dir);
+    (void)!system(cmd);
+    const char *out = sf_test_slurp("example.out");
+    /* the recorded cache's device is not this one unless it is the same machine: exact, nearest or arch */
+    CHECK(strstr(out, "ran fused_fwd_train") && strstr(out, "lookup level"), "example: %s", out);
+    return sf_test_summary();
+}
