@@ -7,8 +7,12 @@
 #   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned);
 #   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
+#      then the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
+#      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
+#      cache with no device (what it would have measured and found);
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
+# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune"; the build always runs).
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
 set -euo pipefail
 out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
@@ -33,23 +37,42 @@ grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
+steps="${SF_GPU_STEPS:-tests memcheck presets tune}"
+want() { case " $steps " in *" $1 "*) return 0 ;; *) echo "(step $1 not selected)"; return 1 ;; esac; }
+
 step "2. gpu tests"
+if want tests; then
 # pipefail: a failed test stops the script here
 ctest --test-dir "$SF_ROOT/build-gpu" -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log"
 if grep -q "Skipped" "$out/ctest-gpu.log"; then echo "gpu tests were skipped on a GPU machine"; exit 1; fi
 "$sf" verify --backend cuda --T 128 --M 100003
+fi
 
 step "3. compute-sanitizer memcheck"
+if want memcheck; then
 {
   compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 7 --M 1001
   compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 3 --M 1000 --misalign
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
+fi
 
 step "4. benchmark presets"
-for preset in ${SF_GPU_PRESETS:-paper-fig5 sj-fp32}; do
+want presets && for preset in ${SF_GPU_PRESETS:-paper-fig5 sj-fp32}; do
   "$sf" sweep --preset "$preset" --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" \
     --out "$out/$preset.json" --md "$out/$preset.md"
   sed -n '/Ratios/,$p' "$out/$preset.md"
 done
+
+step "4b. tuner"
+if want tune; then
+  for job in ${SF_GPU_TUNE:-fwd:[32,128] bwd:[32,128]}; do
+    dir="${job%%:*}" sizes="${job#*:}"
+    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 \
+      --db "$out/tuning.json" --cache "$out/tune-cache.jsonl"
+    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 --strategy model \
+      --db "$out/tuning-model.json" --replay "$out/tune-cache.jsonl"
+  done
+  "$SF_ROOT/build-gpu/tuning_example" --db "$out/tuning.json" --backend cuda --T 128 --M 1048576
+fi
 step "done"

@@ -183,17 +183,18 @@ static const cJSON *find_occupancy(const cache *k, const char *key, const char *
     return NULL;
 }
 
-/* An evaluation of (kernel, block, threads) at (T, M); block < 0 finds the default's evaluation. */
+/* An evaluation of (kernel, block, threads) at (T, M); block < 0 finds the kernel's evaluation as the
+ * default config (its block is whatever the backend chose then). */
 static const cJSON *find_eval(const cache *k, const char *key, const char *kernel, int block, int threads, int64_t T,
                               int64_t M)
 {
     for (int i = 0; i < k->n; ++i) {
         const cJSON *l = k->lines[i];
         if (strcmp(str(l, "record"), "eval") != 0 || strcmp(str(l, "device_key"), key) != 0 ||
-            num(l, "T") != (double)T || num(l, "M") != (double)M)
+            strcmp(str(l, "kernel"), kernel) != 0 || num(l, "T") != (double)T || num(l, "M") != (double)M)
             continue;
         if (block < 0 ? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "default"))
-                      : strcmp(str(l, "kernel"), kernel) == 0 && num(l, "block") == block && num(l, "threads") == threads)
+                      : num(l, "block") == block && num(l, "threads") == threads)
             return l;
     }
     return NULL;
@@ -225,7 +226,7 @@ static char *now_iso(char *buf, size_t n)
 static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64_t M, int is_default, const cJSON **out)
 {
     const sf_tune_config *c = s->c;
-    *out = is_default ? find_eval(&s->k, s->key, NULL, -1, 0, T, M)
+    *out = is_default ? find_eval(&s->k, s->key, cand->kernel->name, -1, 0, T, M)
                       : find_eval(&s->k, s->key, cand->kernel->name, cand->block, cand->threads, T, M);
     if (*out) {
         ++s->reused;
@@ -420,7 +421,7 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
         const sf_kernel *dk = sf_kernel_default(c->family, c->direction, s->form, c->backend);
         sf_candidate d = {dk, 0, space[0].threads, 0};
         if (s->replay) {
-            dflt = find_eval(&s->k, s->key, NULL, -1, 0, T, M);
+            dflt = find_eval(&s->k, s->key, dk->name, -1, 0, T, M);
             if (!dflt)
                 st = sf_fail(SF_ERR_INVALID, "replay: no default evaluation at T=%lld M=%lld in the cache", (long long)T,
                              (long long)M);
