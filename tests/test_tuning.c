@@ -107,6 +107,44 @@ static void test_replay(const char *cache)
           sf_test_slurp("stderr"));
 }
 
+/* The model-pruned search on a real GPU's exhaustive measurements (an H100, tests/data/tune-h100.jsonl,
+ * recorded by ci/gpu-check.sh): it must find a config within 3 % of exhaustive's best while measuring
+ * at most a quarter of the space. Replayed: no GPU needed. */
+static void test_model_on_gpu_data(void)
+{
+    char cache[4096], args[16384];
+    snprintf(cache, sizeof cache, "%s/tune-h100.jsonl", data);
+    const char *jobs[][2] = {{"fwd", "[32,128]"}, {"bwd", "128"}};
+    for (int j = 0; j < 2; ++j) {
+        snprintf(args, sizeof args, "tune --family fused --direction %s --backend cuda -a T=%s -a N=2^20 --replay %s --db %s",
+                 jobs[j][0], jobs[j][1], cache, path_of("h-ex.json"));
+        CHECK(sf_test_sh("%s", args) == 0, "exhaustive replay of the H100 cache: %s", sf_test_slurp("stderr"));
+        snprintf(args, sizeof args,
+                 "tune --family fused --direction %s --backend cuda -a T=%s -a N=2^20 --strategy model --replay %s --db %s",
+                 jobs[j][0], jobs[j][1], cache, path_of("h-model.json"));
+        CHECK(sf_test_sh("%s", args) == 0, "model replay of the H100 cache: %s", sf_test_slurp("stderr"));
+    }
+    sf_tuning_db *ex = NULL, *model = NULL;
+    CHECK_OK(sf_tuning_load(path_of("h-ex.json"), &ex));
+    CHECK_OK(sf_tuning_load(path_of("h-model.json"), &model));
+    CHECK(sf_tuning_count(ex) == 3 && sf_tuning_count(model) == 3, "3 entries each: fwd T=32, 128; bwd T=128");
+    const cJSON *e, *m;
+    cJSON_ArrayForEach(e, sf_tuning_entries(ex))
+    {
+        cJSON_ArrayForEach(m, sf_tuning_entries(model))
+        {
+            const cJSON *de = cJSON_GetObjectItemCaseSensitive(e, "direction"), *dm = cJSON_GetObjectItemCaseSensitive(m, "direction");
+            if (num(m, "T") != num(e, "T") || strcmp(de->valuestring, dm->valuestring) != 0)
+                continue;
+            CHECK(num(m, "measured") <= num(m, "space") / 4, "model measured %g of %g", num(m, "measured"),
+                  num(m, "space"));
+            CHECK(num(m, "time_s") <= 1.03 * num(e, "time_s"), "%s T=%g: model's best %g vs exhaustive %g (> 3 %%)",
+                  de->valuestring, num(e, "T"), num(m, "time_s"), num(e, "time_s"));
+        }
+    }
+    sf_tuning_free(ex), sf_tuning_free(model);
+}
+
 /* A cache cut short mid-line (a killed tune) still replays; a broken line before the end does not. */
 static void test_damaged_cache(const char *cache)
 {
@@ -257,10 +295,12 @@ int main(int argc, char **argv)
     sf_test_cli_init(argv[1], dir);
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/tune-cpu.jsonl", data);
-    const char *outputs[] = {"ex.json", "rnd.json", "model.json", "miss.json", "cut.json", "bad.json", "db.json"};
+    const char *outputs[] = {"ex.json",  "rnd.json", "model.json", "miss.json",  "cut.json",
+                             "bad.json", "db.json",  "h-ex.json",  "h-model.json"};
     for (size_t i = 0; i < sizeof outputs / sizeof *outputs; ++i)
         remove(path_of(outputs[i]));
     test_replay(cache);
+    test_model_on_gpu_data();
     test_damaged_cache(cache);
     test_lookup_levels();
     test_bad_databases();

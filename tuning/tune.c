@@ -382,7 +382,7 @@ static int choose(const sf_tune_config *c, sf_candidate *space, int n)
         return c->budget > 0 && c->budget < n ? c->budget : n;
     }
     qsort(space, (size_t)n, sizeof *space, by_prediction);
-    const int quarter = (n + 3) / 4;
+    const int quarter = n / 4 > 0 ? n / 4 : 1; /* at most a quarter of the space */
     return c->budget > 0 && c->budget < n ? c->budget : quarter;
 }
 
