@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "json_util.h"
 #include "sweep.h"
 
 sf_status sf_write_atomic(const char *path, const char *text)
@@ -95,18 +97,16 @@ sf_status sf_results_read(const char *path, cJSON **out)
     return SF_OK;
 }
 
-static double num(const cJSON *o, const char *a, const char *b)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-    if (b)
-        x = cJSON_GetObjectItemCaseSensitive(x, b);
-    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
+#define num sf_json_num
+#define str sf_json_str
 
-static const char *str(const cJSON *o, const char *key)
+char *sf_utc_now(char *buf, size_t n)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(x) ? x->valuestring : "";
+    const time_t t = time(NULL);
+    struct tm tmv;
+    gmtime_r(&t, &tmv);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    return buf;
 }
 
 static const char *kernels(const cJSON *st, char *buf, size_t n)

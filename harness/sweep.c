@@ -13,6 +13,7 @@
 
 #include "build_info.h"
 #include "internal.h"
+#include "json_util.h"
 
 #ifndef SF_SOURCE_DIR
 #define SF_SOURCE_DIR "."
@@ -347,19 +348,8 @@ static void add_metrics(cJSON *j, const state *s, const sf_measurement *m, doubl
     }
 }
 
-static double num(const cJSON *o, const char *path1, const char *path2)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, path1);
-    if (path2)
-        a = cJSON_GetObjectItemCaseSensitive(a, path2);
-    return cJSON_IsNumber(a) ? a->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(a) ? a->valuestring : "";
-}
+#define num sf_json_num
+#define str sf_json_str
 
 /* Speedup of every measured state over the reference family's state of the same direction, T, N, B
  * and block, measured in this sweep (the reference's default kernel, else its first). */
@@ -394,15 +384,6 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
     }
 }
 
-static char *now_iso(char *buf, size_t n)
-{
-    const time_t t = time(NULL);
-    struct tm tmv;
-    gmtime_r(&t, &tmv);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    return buf;
-}
-
 static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, double copy_bw)
 {
     char date[32];
@@ -420,7 +401,7 @@ static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, doub
     cJSON_AddStringToObject(meta, "c_flags", SF_C_FLAGS);
     cJSON_AddStringToObject(meta, "cuda_compiler", SF_CUDA_COMPILER);
     cJSON_AddStringToObject(meta, "cuda_architectures", SF_CUDA_ARCHITECTURES);
-    cJSON_AddStringToObject(meta, "date", now_iso(date, sizeof date));
+    cJSON_AddStringToObject(meta, "date", sf_utc_now(date, sizeof date));
     if (c->preset)
         cJSON_AddStringToObject(meta, "preset", c->preset);
     cJSON *devs = cJSON_AddArrayToObject(root, "devices");

@@ -12,14 +12,7 @@
 
 static char dir[2048];
 
-static const char *path_of(const char *name)
-{
-    static char p[4][4096];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
+#define path_of sf_test_path
 
 #define sh sf_test_sh
 #define slurp sf_test_slurp

@@ -15,14 +15,7 @@
 
 static char dir[2048];
 
-static const char *path_of(const char *name)
-{
-    static char p[4][4096];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
+#define path_of sf_test_path
 
 /* A quick measurement: few samples, little time, so that the suite stays fast. */
 #define QUICK "--min-samples 3 --min-time 0.002 --timeout 2 --hot-time 0.002"

@@ -14,14 +14,7 @@
 
 static char dir[2048], data[2048];
 
-static const char *path_of(const char *name)
-{
-    static char p[4][4096];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
+#define path_of sf_test_path
 
 static double num(const cJSON *o, const char *k)
 {

@@ -48,6 +48,15 @@ void sf_test_cli_init(const char *binary, const char *folder)
     cli_bin = binary, cli_dir = folder;
 }
 
+const char *sf_test_path(const char *name)
+{
+    static char p[4][4096];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", cli_dir, name);
+    return p[i];
+}
+
 int sf_test_sh(const char *fmt, ...)
 {
     char args[3000], cmd[8192];

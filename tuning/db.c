@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "internal.h"
+#include "json_util.h"
 #include "spikefuse_tuning.h"
 #include "sweep.h" /* sf_write_atomic */
 #include "tuning.h"
@@ -17,17 +18,8 @@ struct sf_tuning_db {
     cJSON *root;
 };
 
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
+#define str sf_json_str
+#define num(o, key) sf_json_num(o, key, NULL)
 
 int sf_log2_bucket(int64_t x)
 {
@@ -69,13 +61,13 @@ static const char *entry_problem(const cJSON *e)
     static const char *strings[] = {"device_key", "arch", "backend", "family", "direction", "form", "dtype"};
     static const char *numbers[] = {"T", "M", "T_bucket", "M_bucket", "time_s"};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; ++i)
-        if (!str(e, strings[i]))
+        if (!str(e, strings[i])[0])
             return strings[i];
     for (size_t i = 0; i < sizeof numbers / sizeof *numbers; ++i)
         if (isnan(num(e, numbers[i])))
             return numbers[i];
     const cJSON *best = cJSON_GetObjectItemCaseSensitive(e, "best");
-    if (!str(best, "kernel") || !(num(best, "block") >= 0) || !(num(best, "threads") >= 0))
+    if (!str(best, "kernel")[0] || !(num(best, "block") >= 0) || !(num(best, "threads") >= 0))
         return "best (kernel, block, threads)";
     if (num(e, "T") < 1 || num(e, "M") < 1 || !(num(e, "time_s") > 0))
         return "T, M >= 1 and time_s > 0";
@@ -91,7 +83,7 @@ sf_status sf_tuning_load(const char *path, sf_tuning_db **out)
         return s;
     const char *schema = str(root, "schema");
     const cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
-    if (!schema || strcmp(schema, SF_TUNING_SCHEMA) != 0)
+    if (strcmp(schema, SF_TUNING_SCHEMA) != 0)
         s = sf_fail(SF_ERR_IO, "%s: not a spikefuse tuning database (schema is not \"%s\")", path, SF_TUNING_SCHEMA);
     else if (!(num(root, "schema_version") >= 1) || num(root, "schema_version") > SF_TUNING_SCHEMA_VERSION)
         s = sf_fail(SF_ERR_IO, "%s: schema_version missing or newer than this spikefuse reads (%d)", path,

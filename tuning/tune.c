@@ -12,6 +12,7 @@
 
 #include "build_info.h"
 #include "internal.h"
+#include "json_util.h"
 #include "sweep.h"
 #include "tuning.h"
 
@@ -152,17 +153,8 @@ static void cache_free(cache *k)
         fclose(k->append);
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(x) ? x->valuestring : "";
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
+#define str sf_json_str
+#define num(o, key) sf_json_num(o, key, NULL)
 
 static const cJSON *find_device(const cache *k, const char *key)
 {
@@ -212,15 +204,6 @@ typedef struct session {
     sf_model_device model;
     int evaluated, reused;
 } session;
-
-static char *now_iso(char *buf, size_t n)
-{
-    const time_t t = time(NULL);
-    struct tm tmv;
-    gmtime_r(&t, &tmv);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    return buf;
-}
 
 /* Measures one candidate (verified first: a wrong kernel cannot win) and appends it to the cache. */
 static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64_t M, int is_default, const cJSON **out)
@@ -278,7 +261,7 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
         cJSON_AddNumberToObject(l, "samples", (double)m.cold.summary.count);
     }
     cJSON_AddStringToObject(l, "commit", SF_GIT_COMMIT);
-    cJSON_AddStringToObject(l, "date", now_iso(date, sizeof date));
+    cJSON_AddStringToObject(l, "date", sf_utc_now(date, sizeof date));
     sf_measurement_free(&m);
     ++s->evaluated;
     *out = l;
@@ -473,7 +456,7 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
         cJSON_AddNumberToObject(e, "measured", chosen);
         cJSON_AddNumberToObject(e, "space", n);
         cJSON_AddStringToObject(e, "commit", SF_GIT_COMMIT);
-        cJSON_AddStringToObject(e, "date", now_iso(date, sizeof date));
+        cJSON_AddStringToObject(e, "date", sf_utc_now(date, sizeof date));
         printf("T=%-5lld M=%-9lld best %-34s block %4.0f threads %2.0f %.4g ms; default %.4g ms (%.2fx); measured %d of %d\n",
                (long long)T, (long long)M, str(best, "kernel"), num(best, "block"), num(best, "threads"),
                1e3 * num(best, "median_s"), dflt ? 1e3 * num(dflt, "median_s") : NAN,
