@@ -9,6 +9,7 @@ command -v ninja >/dev/null || need+=(ninja-build)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 dpkg -s libgomp1 >/dev/null 2>&1 || need+=(libgomp1)
 [ -e /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: installing ${need[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

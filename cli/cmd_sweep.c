@@ -11,7 +11,8 @@ static const char sweep_help[] =
     "                       [--csv FILE] [--md FILE] [--reference-family eager]\n"
     "Axes (-a, repeatable; a later one replaces an earlier one or the preset's):\n"
     "  T, N, B            time steps, neurons, batch (M = N x B)           default T=[8:128:pow2] N=1000000 B=1\n"
-    "  family, direction  eager|step|fused, fwd|fwd+bwd                    default family=fused direction=fwd\n"
+    "  family, direction  eager|step|fused|fused-tuned, fwd|fwd+bwd        default family=fused direction=fwd\n"
+    "                     fused-tuned: kernels and blocks from --db tuning.json (spikefuse tune), else defaults\n"
     "  form               train|infer|segment                              default train\n"
     "  block              threads per block (0 = the kernel's default)     default 0\n"
     "  vec, npt, unroll   kernel knobs (0 = the family's default kernel)   default 0\n"
@@ -81,7 +82,8 @@ int cmd_sweep(int argc, char **argv)
         } else if (opt_value(argc, argv, &i, "--preset", &preset) || opt_value(argc, argv, &i, "--backend", &backend) ||
                    opt_value(argc, argv, &i, "--out", &c.out_json) || opt_value(argc, argv, &i, "--csv", &c.out_csv) ||
                    opt_value(argc, argv, &i, "--md", &c.out_md) ||
-                   opt_value(argc, argv, &i, "--reference-family", &c.reference_family)) {
+                   opt_value(argc, argv, &i, "--reference-family", &c.reference_family) ||
+                   opt_value(argc, argv, &i, "--db", &c.tuning_db)) {
         } else if (opt_value(argc, argv, &i, "--min-samples", &v)) {
             if (!parse_int("--min-samples", v, 1, 1000000, &c.measure.rule.min_samples))
                 goto out;
@@ -143,15 +145,17 @@ out:
 
 int cmd_report(int argc, char **argv)
 {
-    const char *in = NULL, *csv = NULL, *md = NULL;
+    const char *in = NULL, *csv = NULL, *md = NULL, *dat = NULL;
     for (int i = 0; i < argc; ++i) {
         if (opt_flag(argv, i, "--help")) {
             printf("usage: spikefuse report RESULTS.json [--csv FILE] [--md FILE]\n"
+                   "       spikefuse report RESULTS.json|multigpu.json|tune-cache.jsonl --dat DIR\n"
                    "Checks a results file's schema and writes its CSV and Markdown views (Markdown to stdout\n"
-                   "when neither is given).\n");
+                   "when neither is given), or the whitespace tables plots/*.gp read (--dat).\n");
             return SF_EXIT_OK;
         }
-        if (opt_value(argc, argv, &i, "--csv", &csv) || opt_value(argc, argv, &i, "--md", &md))
+        if (opt_value(argc, argv, &i, "--csv", &csv) || opt_value(argc, argv, &i, "--md", &md) ||
+            opt_value(argc, argv, &i, "--dat", &dat))
             continue;
         if (argv[i][0] == '-' || in)
             return fail(SF_EXIT_USAGE, "report: unexpected '%s'", argv[i]);
@@ -159,6 +163,8 @@ int cmd_report(int argc, char **argv)
     }
     if (!in)
         return fail(SF_EXIT_USAGE, "report: give a results file");
+    if (dat)
+        return sf_write_plot_data(in, dat) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
     cJSON *root;
     if (sf_results_read(in, &root) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error());

@@ -8,5 +8,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
 
 #endif

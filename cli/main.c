@@ -15,6 +15,7 @@ static const struct {
     {"verify", cmd_verify, "check every kernel on a backend against the float64 reference"},
     {"sweep", cmd_sweep, "measure kernels over axes of T, N, B, block, family and knobs; JSON out"},
     {"report", cmd_report, "check a results file and write its CSV and Markdown views"},
+    {"reproduce", cmd_reproduce, "the paper's Fig. 5 table, the multi-GPU model and figures on this device"},
     {"tune", cmd_tune, "search launch configs per device into a tuning database; look up, merge"},
 };
 

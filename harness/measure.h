@@ -28,8 +28,9 @@ typedef struct sf_trial {
 double sf_trial_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int sets);
 /* Sets to rotate among: enough that the sets together exceed twice the cache when one fits in it. */
 int sf_trial_sets_for(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int64_t cache_bytes);
+/* block_fwd, block_bwd: threads per block of each pass (0 = the kernel's default). */
 sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, const sf_kernel *bwd, int64_t T,
-                          int64_t M, const sf_lif_params *p, int block, int sets, uint64_t seed);
+                          int64_t M, const sf_lif_params *p, int block_fwd, int block_bwd, int sets, uint64_t seed);
 /* Enqueues one whole trial on buffer set `set` (asynchronous on CUDA; launch.stream as given). */
 sf_status sf_trial_run(sf_trial *tr, int set, void *stream);
 /* Runs set 0 once and checks its outputs against the float64 reference. */

@@ -12,6 +12,7 @@
 extern "C" {
 #include "internal.h"
 #include "measure.h"
+#include "multigpu.h"
 #include "nvtx.h"
 }
 
@@ -284,6 +285,68 @@ extern "C" sf_status sf_copy_bandwidth_cuda(double *bytes_per_s)
     }
 done:
     cudaFree(a), cudaFree(b);
+    if (e0)
+        cudaEventDestroy(e0);
+    if (e1)
+        cudaEventDestroy(e1);
+    return s;
+}
+
+/* T_c of the multi-GPU model: one hand-off of the boundary state, device 0 to device 1 when there are two
+ * (peer access enabled where the pair allows it), else between two buffers on the one device. */
+extern "C" sf_status sf_handoff_cuda(size_t bytes, int samples, double *seconds, int *peer)
+{
+    sf_status s = SF_OK;
+    int n = 0, can = 0;
+    void *a = NULL, *b = NULL;
+    cudaEvent_t e0 = NULL, e1 = NULL;
+    double *t = (double *)malloc((size_t)samples * sizeof *t);
+    *peer = 0;
+    if (!t)
+        return sf_fail(SF_ERR_NOMEM, "no memory");
+    CK(cudaGetDeviceCount(&n));
+    if (n >= 2) {
+        CK(cudaDeviceCanAccessPeer(&can, 0, 1));
+        CK(cudaSetDevice(1));
+        CK(cudaMalloc(&b, bytes));
+        if (can) {
+            const cudaError_t e = cudaDeviceEnablePeerAccess(0, 0);
+            if (e != cudaSuccess && e != cudaErrorPeerAccessAlreadyEnabled)
+                CK(e);
+            (void)cudaGetLastError();
+        }
+        CK(cudaSetDevice(0));
+        *peer = 1;
+    } else {
+        CK(cudaMalloc(&b, bytes));
+    }
+    CK(cudaMalloc(&a, bytes));
+    CK(cudaMemset(a, 1, bytes));
+    CK(cudaEventCreate(&e0));
+    CK(cudaEventCreate(&e1));
+    for (int i = -1; i < samples; ++i) { /* i = -1: warm-up */
+        float ms = 0;
+        CK(cudaEventRecord(e0));
+        if (*peer)
+            CK(cudaMemcpyPeerAsync(b, 1, a, 0, bytes));
+        else
+            CK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
+        CK(cudaEventRecord(e1));
+        CK(cudaEventSynchronize(e1));
+        CK(cudaEventElapsedTime(&ms, e0, e1));
+        if (i >= 0)
+            t[i] = 1e-3 * ms;
+    }
+    *seconds = sf_summarize(t, samples).median;
+done:
+    free(t);
+    cudaFree(a);
+    if (b) {
+        if (*peer)
+            cudaSetDevice(1);
+        cudaFree(b);
+        cudaSetDevice(0);
+    }
     if (e0)
         cudaEventDestroy(e0);
     if (e1)

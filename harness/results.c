@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "json_util.h"
+#include "text.h"
 #include "sweep.h"
 
 sf_status sf_write_atomic(const char *path, const char *text)
@@ -122,45 +123,9 @@ static const char *kernels(const cJSON *st, char *buf, size_t n)
     return buf;
 }
 
-/* A growing text buffer for the writers. */
-typedef struct text {
-    char *s;
-    size_t n, cap;
-    int failed;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        const int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            t->failed = 1;
-            return;
-        }
-        if (t->s && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        const size_t cap = (t->cap + (size_t)k + 1) * 2;
-        char *g = realloc(t->s, cap);
-        if (!g) {
-            t->failed = 1;
-            return;
-        }
-        t->s = g, t->cap = cap;
-    }
-}
-
-static sf_status finish(text *t, const char *path)
-{
-    sf_status s = t->failed ? sf_fail(SF_ERR_NOMEM, "%s: out of memory", path) : sf_write_atomic(path, t->s ? t->s : "");
-    free(t->s);
-    return s;
-}
+typedef sf_text text;
+#define put sf_text_put
+#define finish sf_text_finish
 
 sf_status sf_results_write_csv(const cJSON *root, const char *path)
 {

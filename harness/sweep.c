@@ -14,6 +14,7 @@
 #include "build_info.h"
 #include "internal.h"
 #include "json_util.h"
+#include "spikefuse_tuning.h"
 
 #ifndef SF_SOURCE_DIR
 #define SF_SOURCE_DIR "."
@@ -139,7 +140,7 @@ static sf_status validate(const sf_sweep_config *c)
 {
     const sf_axis *fam = axis(c, "family"), *dir = axis(c, "direction"), *form = axis(c, "form");
     for (int i = 0; fam && i < fam->count; ++i)
-        if (!sf_kernel_default(fam->strings[i], SF_FWD, NULL, c->backend))
+        if (strcmp(fam->strings[i], SF_TUNED_FAMILY) != 0 && !sf_kernel_default(fam->strings[i], SF_FWD, NULL, c->backend))
             return sf_fail(SF_ERR_INVALID, "unknown family '%s' (spikefuse list shows them)", fam->strings[i]);
     for (int i = 0; dir && i < dir->count; ++i)
         if (strcmp(dir->strings[i], "fwd") != 0 && strcmp(dir->strings[i], "fwd+bwd") != 0)
@@ -159,7 +160,8 @@ typedef struct state {
     char family[64], direction[16], form[32];
     const sf_kernel *fwd, *bwd;
     int64_t T, N, B, M;
-    int block, vec, npt, unroll;
+    int block, block_bwd, vec, npt, unroll;
+    char tuned[96]; /* fused-tuned: the lookup levels that answered */
     char skip[256]; /* non-empty: why this state is not measured */
 } state;
 
@@ -205,6 +207,24 @@ static void describe(state *s)
              s->fwd ? s->fwd->name : "-", (long long)s->T, (long long)s->N, (long long)s->B, s->block);
 }
 
+/* fused-tuned: the fused kernels and blocks the tuning database gives for this device and problem. */
+static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, state *s)
+{
+    sf_tuned f, b;
+    int64_t M;
+    if (!sf_mul_ok(s->N, s->B, &M) ||
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, "f32", s->T, M, &f) != SF_OK)
+        return;
+    s->fwd = f.kernel, s->block = f.launch.block;
+    snprintf(s->tuned, sizeof s->tuned, "fwd %s", sf_lookup_level_name(f.level));
+    if (strcmp(s->direction, "fwd+bwd") == 0 &&
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_BWD, "grad", "f32", s->T, M, &b) == SF_OK) {
+        s->bwd = b.kernel, s->block_bwd = b.launch.block;
+        snprintf(s->tuned + strlen(s->tuned), sizeof s->tuned - strlen(s->tuned), ", bwd %s",
+                 sf_lookup_level_name(b.level));
+    }
+}
+
 /* Why a state cannot be measured here, or "" if it can. */
 static void check_state(const sf_sweep_config *c, state *s, double mem_limit)
 {
@@ -227,7 +247,7 @@ static void check_state(const sf_sweep_config *c, state *s, double mem_limit)
  * contiguous: an odometer over the axes' value indices. */
 enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
 
-static state *enumerate(const sf_sweep_config *c, int64_t *count, double mem_limit)
+static state *enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_t *count, double mem_limit)
 {
     static const int64_t paper_T[] = {8, 16, 32, 64, 128};
     values v[AX_COUNT] = {
@@ -255,9 +275,14 @@ static state *enumerate(const sf_sweep_config *c, int64_t *count, double mem_lim
         s->B = ival(&v[AX_B], at[AX_B]);
         s->N = ival(&v[AX_N], at[AX_N]);
         s->T = ival(&v[AX_T], at[AX_T]);
-        s->fwd = find_kernel(c->backend, s->family, SF_FWD, s->form, s->vec, s->npt, s->unroll);
-        if (strcmp(s->direction, "fwd+bwd") == 0)
-            s->bwd = find_kernel(c->backend, s->family, SF_BWD, "grad", s->vec, s->npt, s->unroll);
+        s->block_bwd = s->block;
+        if (strcmp(s->family, SF_TUNED_FAMILY) == 0) {
+            look_up_tuned(c, db, s);
+        } else {
+            s->fwd = find_kernel(c->backend, s->family, SF_FWD, s->form, s->vec, s->npt, s->unroll);
+            if (strcmp(s->direction, "fwd+bwd") == 0)
+                s->bwd = find_kernel(c->backend, s->family, SF_BWD, "grad", s->vec, s->npt, s->unroll);
+        }
         describe(s);
         check_state(c, s, mem_limit);
         for (int a = AX_COUNT - 1; a >= 0 && ++at[a] == v[a].count; --a)
@@ -323,6 +348,8 @@ static cJSON *state_json(const state *s)
     cJSON_AddNumberToObject(j, "B", (double)s->B);
     cJSON_AddNumberToObject(j, "M", (double)s->M);
     cJSON_AddNumberToObject(j, "block_requested", s->block);
+    if (s->tuned[0])
+        cJSON_AddStringToObject(j, "tuned", s->tuned);
     return j;
 }
 
@@ -564,7 +591,13 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
     if (c->backend == SF_BACKEND_CUDA)
         mem_limit = 0.9 * (double)dev.memory_bytes;
     int64_t n = 0;
-    state *states = enumerate(c, &n, mem_limit);
+    sf_tuning_db *db = NULL;
+    if (c->tuning_db && (s = sf_tuning_load(c->tuning_db, &db)) != SF_OK) {
+        cJSON_Delete(prev);
+        return s;
+    }
+    state *states = enumerate(c, db, &n, mem_limit);
+    sf_tuning_free(db);
     if (!states) {
         cJSON_Delete(prev);
         return sf_fail(SF_ERR_NOMEM, "sweep: no memory for the state list");
@@ -613,8 +646,8 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
         progress(i, n, st->id, sf_now() - start, measured ? (sf_now() - start) / (double)measured : 0);
         sf_trial tr;
         const int sets = sf_trial_sets_for(st->fwd, st->bwd, st->T, st->M, sf_device_flush_bytes(&dev));
-        s = sf_trial_create(&tr, c->backend, st->fwd, st->bwd, st->T, st->M, &c->params, st->block, sets,
-                            (uint64_t)i + 1);
+        s = sf_trial_create(&tr, c->backend, st->fwd, st->bwd, st->T, st->M, &c->params, st->block, st->block_bwd,
+                            sets, (uint64_t)i + 1);
         if (s == SF_ERR_NOMEM || s == SF_ERR_INVALID) { /* this state cannot run here: say why, go on */
             cJSON_AddStringToObject(j, "status", "skipped");
             cJSON_AddStringToObject(j, "reason", sf_last_error());
@@ -627,6 +660,8 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
         if (c->cpu_threads > 0)
             tr.fwd_launch.cpu_threads = tr.bwd_launch.cpu_threads = c->cpu_threads;
         cJSON_AddNumberToObject(j, "block", tr.fwd_launch.block);
+        if (st->bwd)
+            cJSON_AddNumberToObject(j, "block_bwd", tr.bwd_launch.block);
         cJSON_AddNumberToObject(j, "grid", (double)tr.fwd_launch.grid);
         cJSON_AddNumberToObject(j, "buffer_sets", tr.sets);
         cJSON_AddNumberToObject(j, "launches_per_trial", (double)sf_trial_launches(&tr));

@@ -11,6 +11,8 @@
 #define SF_SWEEP_SCHEMA "spikefuse.sweep"
 #define SF_SWEEP_SCHEMA_VERSION 1
 #define SF_SWEEP_MAX_AXES 16
+/* The pseudo-family whose fused kernels and blocks a tuning database chooses per state. */
+#define SF_TUNED_FAMILY "fused-tuned"
 
 typedef struct sf_sweep_config {
     sf_backend backend;
@@ -18,6 +20,7 @@ typedef struct sf_sweep_config {
     int n_axes;
     const char *out_json, *out_csv, *out_md; /* out_json required */
     const char *preset;                      /* name, for the record */
+    const char *tuning_db;                   /* family "fused-tuned": configs looked up here (NULL: fallbacks) */
     const char *reference_family;            /* speedups are over this family; default "eager" */
     sf_lif_params params;
     sf_measure_config measure;
@@ -45,6 +48,8 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path);
 sf_status sf_results_write_md(const cJSON *root, const char *path);
 /* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. */
 sf_status sf_results_read(const char *path, cJSON **out);
+/* gnuplot tables from a sweep results file, a multi-GPU model file or a tuning cache (harness/plotdata.c). */
+sf_status sf_write_plot_data(const char *path, const char *dir);
 /* Parses a JSON file; SF_ERR_IO with the byte where it stops being JSON. */
 sf_status sf_json_read_file(const char *path, cJSON **out);
 /* Writes text to path atomically: a temporary file beside it, then rename. */

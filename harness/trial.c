@@ -76,17 +76,17 @@ static sf_status alloc_in(sf_trial *tr, int set, int slot, size_t bytes, void **
 }
 
 sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, const sf_kernel *bwd, int64_t T,
-                          int64_t M, const sf_lif_params *p, int block, int sets, uint64_t seed)
+                          int64_t M, const sf_lif_params *p, int block_fwd, int block_bwd, int sets, uint64_t seed)
 {
     memset(tr, 0, sizeof *tr);
     tr->be = be, tr->fwd = fwd, tr->bwd = bwd, tr->T = T, tr->M = M, tr->p = *p;
     tr->sets = sets < 1 ? 1 : sets > SF_MAX_SETS ? SF_MAX_SETS : sets;
-    sf_launch want = {block, 0, 0, NULL};
+    const sf_launch want_f = {block_fwd, 0, 0, NULL}, want_b = {block_bwd, 0, 0, NULL};
     sf_status s = fwd || bwd ? SF_OK : sf_fail(SF_ERR_INVALID, "a trial needs a kernel");
     if (s == SF_OK && fwd)
-        s = sf_plan(fwd, be, M, &want, &tr->fwd_launch);
+        s = sf_plan(fwd, be, M, &want_f, &tr->fwd_launch);
     if (s == SF_OK && bwd)
-        s = sf_plan(bwd, be, M, &want, &tr->bwd_launch);
+        s = sf_plan(bwd, be, M, &want_b, &tr->bwd_launch);
     if (s == SF_OK && !fwd)
         tr->fwd_launch = tr->bwd_launch; /* carries cpu_threads for the measurement */
     const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);

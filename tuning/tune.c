@@ -223,7 +223,7 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
     const int sets = sf_trial_sets_for(fwd ? cand->kernel : NULL, fwd ? NULL : cand->kernel, T, M,
                                        sf_device_flush_bytes(&s->dev));
     sf_status st = sf_trial_create(&tr, c->backend, fwd ? cand->kernel : NULL, fwd ? NULL : cand->kernel, T, M,
-                                   &c->params, cand->block, sets, 1);
+                                   &c->params, cand->block, cand->block, sets, 1);
     if (st != SF_OK)
         return st;
     tr.fwd_launch.cpu_threads = tr.bwd_launch.cpu_threads = cand->threads;

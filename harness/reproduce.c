@@ -1,0 +1,311 @@
+/* spikefuse reproduce: measure what the paper's Fig. 4-6 need on the present device, then write a report
+ * and figures. Each part is an ordinary results file, so that `report` and plots/ work on it as on any. */
+#include "reproduce.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build_info.h"
+#include "internal.h"
+#include "json_util.h"
+#include "multigpu.h"
+#include "text.h"
+
+#ifndef SF_SOURCE_DIR
+#define SF_SOURCE_DIR "."
+#endif
+
+#define num sf_json_num
+#define str sf_json_str
+
+static sf_status make_dirs(const char *path)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *c = p + 1; *c; ++c)
+        if (*c == '/') {
+            *c = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                return sf_fail(SF_ERR_IO, "%s: %s", p, strerror(errno));
+            *c = '/';
+        }
+    if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        return sf_fail(SF_ERR_IO, "%s: %s", p, strerror(errno));
+    return SF_OK;
+}
+
+/* One sweep of the reproduction into dir/name.json (and .md): resumable like any sweep. */
+static sf_status sweep_part(const sf_reproduce_config *c, const char *dir, const char *name, const char *preset,
+                            const char *const *axes, const char *tuning_db)
+{
+    char json[4096], md[4096];
+    snprintf(json, sizeof json, "%s/%s.json", dir, name);
+    snprintf(md, sizeof md, "%s/%s.md", dir, name);
+    sf_sweep_config s;
+    sf_sweep_config_init(&s);
+    s.backend = c->backend;
+    s.out_json = json, s.out_md = md;
+    s.tuning_db = tuning_db;
+    s.measure.rule.timeout = c->timeout;
+    s.argc = c->argc, s.argv = c->argv;
+    sf_status st = preset ? sf_sweep_load_preset(&s, preset) : SF_OK;
+    for (int i = 0; axes[i] && st == SF_OK; ++i) {
+        char err[256];
+        if (sf_sweep_add_axis(&s, axes[i], err, sizeof err) != 0)
+            st = sf_fail(SF_ERR_INVALID, "%s", err);
+    }
+    if (st == SF_OK) {
+        fprintf(stderr, "reproduce: %s\n", name);
+        st = sf_sweep_run(&s);
+    }
+    sf_sweep_config_free(&s);
+    return st;
+}
+
+/* T_s and T_c at the largest M (at most 1M) whose longest layer fits in a third of the memory. */
+static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir)
+{
+    static const int64_t Ts[] = {1024, 2048, 4096};
+    const double memory = c->backend == SF_BACKEND_CUDA ? (double)dev->memory_bytes : (double)sf_host_memory_bytes();
+    int64_t M = 1000000;
+    while (M > 1024 && (double)Ts[2] * (double)M * 4.0 * 3.0 > memory / 3.0)
+        M /= 2;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/multigpu.json", dir);
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, "reproduce: multigpu: kept %s\n", path);
+        return SF_OK;
+    }
+    fprintf(stderr, "reproduce: multigpu model (T_s for T = 1024, 2048, 4096 at M = %lld; T_c)\n", (long long)M);
+    sf_measure_config mc = sf_measure_config_default();
+    mc.rule.timeout = c->timeout;
+    mc.hot = 0;
+    cJSON *model = NULL;
+    sf_status st = sf_multigpu_measure(c->backend, dev, Ts, 3, M, &mc, &model);
+    if (st != SF_OK)
+        return st;
+    char date[32];
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", "spikefuse.multigpu");
+    cJSON_AddNumberToObject(root, "schema_version", 1);
+    cJSON *meta = cJSON_AddObjectToObject(root, "meta");
+    cJSON *argv = cJSON_AddArrayToObject(meta, "argv");
+    for (int i = 0; i < c->argc; ++i)
+        cJSON_AddItemToArray(argv, cJSON_CreateString(c->argv[i]));
+    cJSON_AddStringToObject(meta, "git_commit", SF_GIT_COMMIT);
+    cJSON_AddBoolToObject(meta, "git_dirty", SF_GIT_DIRTY);
+    cJSON_AddStringToObject(meta, "date", sf_utc_now(date, sizeof date));
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "devices"), sf_device_to_json(dev));
+    cJSON_AddItemToObject(root, "model", model);
+    char *text = cJSON_Print(root);
+    st = text ? sf_write_atomic(path, text) : sf_fail(SF_ERR_NOMEM, "no memory");
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return st;
+}
+
+sf_status sf_reproduce_run(const sf_reproduce_config *c)
+{
+    sf_device_info dev;
+    sf_status st = sf_device_query(c->backend, &dev);
+    if (st != SF_OK)
+        return st;
+    char dir[2048], db[4096], preset[4096];
+    if (c->out_dir)
+        snprintf(dir, sizeof dir, "%s", c->out_dir);
+    else
+        snprintf(dir, sizeof dir, "results/%s/reproduce", dev.slug);
+    snprintf(db, sizeof db, "%s/../tuning/tuning.json", dir);
+    const char *tuning = c->tuning_db ? c->tuning_db : access(db, F_OK) == 0 ? db : NULL;
+    snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", SF_SOURCE_DIR);
+    if ((st = make_dirs(dir)) != SF_OK)
+        return st;
+    fprintf(stderr, "reproduce on %s (%s) into %s; tuned configs from %s\n", dev.name, sf_backend_name(c->backend), dir,
+            tuning ? tuning : "no database (fused-tuned falls back to the defaults)");
+
+    static const char *fig5_axes[] = {"family=eager,step,fused,fused-tuned", NULL};
+    static const char *bw_axes[] = {"family=fused,step", "direction=fwd", "T=64",
+                                    "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22", NULL};
+    st = sweep_part(c, dir, "paper-fig5", "paper-fig5", fig5_axes, tuning);
+    if (st == SF_OK)
+        st = sweep_part(c, dir, "bandwidth", NULL, bw_axes, NULL);
+    if (st == SF_OK)
+        st = multigpu_part(c, &dev, dir);
+    char md[4200];
+    snprintf(md, sizeof md, "%s/reproduce.md", dir);
+    if (st == SF_OK)
+        st = sf_reproduce_write_md(dir, preset, md);
+    if (st != SF_OK)
+        return st;
+    printf("wrote %s\n", md);
+    if (c->plots) {
+        char cmd[9000];
+        snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null && '%s/plots/plot.sh' '%s'", SF_SOURCE_DIR, dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "reproduce: figures not made (needs gnuplot: apt-get install gnuplot-nox); "
+                            "plots/plot.sh %s makes them later\n", dir);
+    }
+    return SF_OK;
+}
+
+/* ---- the report ------------------------------------------------------------------------------ */
+
+static const cJSON *state_of(const cJSON *states, const char *family, const char *direction, double T)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 &&
+            strcmp(str(s, "direction"), direction) == 0 && num(s, "T", NULL) == T)
+            return s;
+    }
+    return NULL;
+}
+
+static void cell(sf_text *t, double v, const char *fmt)
+{
+    if (isnan(v))
+        sf_text_put(t, " - |");
+    else
+        sf_text_put(t, fmt, v);
+}
+
+static double steps(const cJSON *s)
+{
+    return s ? num(s, "metrics", "paper_steps_per_s") : NAN;
+}
+
+static double paper_value(const cJSON *paper, const char *series, double T)
+{
+    const cJSON *Ts = cJSON_GetObjectItemCaseSensitive(paper, "T");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(paper, "series"), series);
+    for (int i = 0; i < cJSON_GetArraySize(Ts); ++i)
+        if (cJSON_GetArrayItem(Ts, i)->valuedouble == T)
+            return cJSON_GetArrayItem(v, i) ? cJSON_GetArrayItem(v, i)->valuedouble : NAN;
+    return NAN;
+}
+
+static cJSON *read_optional(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cJSON *j = NULL;
+    if (access(path, F_OK) == 0 && sf_json_read_file(path, &j) != SF_OK)
+        return NULL;
+    return j;
+}
+
+sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md)
+{
+    cJSON *fig5 = NULL, *preset = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/paper-fig5.json", dir);
+    sf_status st = sf_results_read(path, &fig5);
+    if (st == SF_OK)
+        st = sf_json_read_file(preset_path, &preset);
+    if (st != SF_OK) {
+        cJSON_Delete(fig5);
+        return st;
+    }
+    cJSON *multi = read_optional(dir, "multigpu.json"), *bw = read_optional(dir, "bandwidth.json");
+    const cJSON *paper = cJSON_GetObjectItemCaseSensitive(preset, "paper");
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fig5, "devices"), 0);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(fig5, "meta");
+    const int cpu = strcmp(str(dev, "backend"), "cpu") == 0;
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(fig5, "states");
+    sf_text t = {0};
+    sf_text_put(&t, "# Reproducing the paper's Fig. 5 on %s (%s backend%s)\n\n", str(dev, "name"), str(dev, "backend"),
+                cpu ? ": no GPU here, every number below is a CPU measurement" : "");
+    sf_text_put(&t, "- Device key `%s`; measured copy bandwidth %.1f GB/s. Commit %.12s%s, %s.\n", str(dev, "key"),
+                num(dev, "copy_bandwidth_Bps", NULL) / 1e9, str(meta, "git_commit"),
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "git_dirty")) ? " (dirty)" : "", str(meta, "date"));
+    sf_text_put(&t, "- Unit: time steps per second = T / (seconds of 1000 trials), from cold medians, as the paper's "
+                    "Fig. 5; one LIF layer of 1,000,000 neurons. eager is the analogue of the paper's Serial (PyTorch), "
+                    "step of Serial (CUDA), fused of ours; fused-tuned runs the tuning database's config (the lookup "
+                    "level that answered is in `paper-fig5.json`, field `tuned`). Ratios are measured in this run.\n");
+    sf_text_put(&t, "- Paper columns: %s. They are the paper's numbers, not ours, on another GPU.\n\n", str(paper, "source"));
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(&t, "## %s\n\n", d ? "Forward and backward" : "Forward");
+        sf_text_put(&t, "| T | eager | step | fused | fused-tuned | fused / eager | fused / step | tuned / fused | "
+                        "fused %% of copy BW | paper: Serial (PyTorch) | paper: Serial (CUDA) | paper: ours | "
+                        "paper: ours / Serial (CUDA) |\n");
+        sf_text_put(&t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        static const double Ts[] = {8, 16, 32, 64, 128};
+        for (int i = 0; i < 5; ++i) {
+            const double T = Ts[i];
+            const cJSON *e = state_of(states, "eager", dirs[d], T), *s = state_of(states, "step", dirs[d], T),
+                        *f = state_of(states, "fused", dirs[d], T), *ft = state_of(states, SF_TUNED_FAMILY, dirs[d], T);
+            sf_text_put(&t, "| %.0f |", T);
+            cell(&t, steps(e), " %.2f |");
+            cell(&t, steps(s), " %.2f |");
+            cell(&t, steps(f), " %.2f |");
+            cell(&t, steps(ft), " %.2f |");
+            cell(&t, steps(f) / steps(e), " %.2fx |");
+            cell(&t, steps(f) / steps(s), " %.2fx |");
+            cell(&t, steps(ft) / steps(f), " %.2fx |");
+            cell(&t, f ? num(f, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+            const double pp = paper_value(paper, "Serial (PyTorch)", T), pc = paper_value(paper, "Serial (CUDA)", T),
+                         po = paper_value(paper, "ours", T);
+            cell(&t, pp, " %.2f |");
+            cell(&t, pc, " %.2f |");
+            cell(&t, po, " %.2f |");
+            cell(&t, po / pc, " %.2fx |");
+            sf_text_put(&t, "\n");
+        }
+        sf_text_put(&t, "\n");
+    }
+
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(multi, "model");
+    if (model) {
+        sf_text_put(&t, "## Multi-GPU model (Eqs. 4-5)\n\n");
+        sf_text_put(&t, "T_s: one fused layer (`%s`, M = %.0f) on this device; T_c: one hand-off of the boundary "
+                        "state (M floats), %s: %.3g us. mu(k) = k T_s / (k (k-1) T_c + T_s), k* = sqrt(T_s / T_c).\n\n",
+                    str(model, "kernel"), num(model, "M", NULL), str(model, "handoff"), 1e6 * num(model, "T_c_s", NULL));
+        sf_text_put(&t, "| T | T_s (ms) | r = T_s / T_c | k* | mu* | mu(2) | mu(4) | mu(8) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(model, "layers"))
+        {
+            const cJSON *mu = cJSON_GetObjectItemCaseSensitive(row, "mu_k1_to_8");
+            sf_text_put(&t, "| %.0f | %.4g | %.4g | %.1f | %.2f | %.2f | %.2f | %.2f |\n", num(row, "T", NULL),
+                        1e3 * num(row, "T_s_s", NULL), num(row, "r", NULL), num(row, "k_star", NULL),
+                        num(row, "mu_star", NULL), cJSON_GetArrayItem(mu, 1)->valuedouble,
+                        cJSON_GetArrayItem(mu, 3)->valuedouble, cJSON_GetArrayItem(mu, 7)->valuedouble);
+        }
+        const cJSON *fig4 = cJSON_GetObjectItemCaseSensitive(preset, "fig4");
+        sf_text_put(&t, "\nFig. 4's model curve for r = 64, from the formula beside the paper's values: ");
+        const cJSON *pv = cJSON_GetObjectItemCaseSensitive(fig4, "mu_k1_to_8");
+        for (int k = 1; k <= 8; ++k)
+            sf_text_put(&t, "%s%.2f (paper %.2f)", k > 1 ? ", " : "", sf_mu(k, 64), cJSON_GetArrayItem(pv, k - 1)->valuedouble);
+        sf_text_put(&t, ".\n\n");
+    }
+    if (bw) {
+        sf_text_put(&t, "## %% of copy bandwidth against N (T = 64, forward)\n\n| N | fused | step |\n|---:|---:|---:|\n");
+        const cJSON *s;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(bw, "states"))
+        {
+            if (strcmp(str(s, "family"), "fused") != 0 || strcmp(str(s, "status"), "ok") != 0)
+                continue;
+            const cJSON *p = NULL, *o;
+            cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(bw, "states"))
+            {
+                if (strcmp(str(o, "family"), "step") == 0 && num(o, "N", NULL) == num(s, "N", NULL) &&
+                    strcmp(str(o, "status"), "ok") == 0)
+                    p = o;
+            }
+            sf_text_put(&t, "| %.0f | %.1f %% |", num(s, "N", NULL), num(s, "metrics", "pct_copy_bw"));
+            cell(&t, p ? num(p, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+            sf_text_put(&t, "\n");
+        }
+        sf_text_put(&t, "\n");
+    }
+    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`, `bandwidth.json`, "
+                    "`multigpu.json`.\n", dir);
+    cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(multi), cJSON_Delete(bw);
+    return sf_text_finish(&t, out_md);
+}

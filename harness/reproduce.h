@@ -1,0 +1,24 @@
+/* spikefuse reproduce: the paper's Fig. 5 (default and tuned configs), % of copy bandwidth against N,
+ * and the multi-GPU model's inputs, measured on the present device; a Markdown report beside the paper's
+ * A100 values; figures through plots/plot.sh. */
+#ifndef SF_REPRODUCE_H
+#define SF_REPRODUCE_H
+
+#include "sweep.h"
+
+typedef struct sf_reproduce_config {
+    sf_backend backend;
+    const char *out_dir;   /* default: results/<device slug>/reproduce */
+    const char *tuning_db; /* for fused-tuned; NULL: results/<slug>/tuning/tuning.json if it exists */
+    double timeout;        /* per state */
+    int plots;             /* run plots/plot.sh when gnuplot is present */
+    int argc;
+    char **argv;
+} sf_reproduce_config;
+
+sf_status sf_reproduce_run(const sf_reproduce_config *c);
+/* The report from the files in dir (paper-fig5.json, multigpu.json, bandwidth.json) and the preset's paper
+ * values: what `reproduce` writes as dir/reproduce.md. */
+sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md);
+
+#endif
