@@ -10,9 +10,11 @@
 #      then the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
 #      cache with no device (what it would have measured and found);
+#      then `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
+#      else the committed results/*/tuning/tuning.json; figures are made later, where gnuplot is);
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
-# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune"; the build always runs).
+# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce"; the build always runs).
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
 set -euo pipefail
 out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
@@ -37,7 +39,7 @@ grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
-steps="${SF_GPU_STEPS:-tests memcheck presets tune}"
+steps="${SF_GPU_STEPS:-tests memcheck presets tune reproduce}"
 want() { case " $steps " in *" $1 "*) return 0 ;; *) echo "(step $1 not selected)"; return 1 ;; esac; }
 
 step "2. gpu tests"
@@ -74,5 +76,14 @@ if want tune; then
       --db "$out/tuning-model.json" --replay "$out/tune-cache.jsonl"
   done
   "$SF_ROOT/build-gpu/tuning_example" --db "$out/tuning.json" --backend cuda --T 128 --M 1048576
+fi
+
+step "4c. reproduce"
+if want reproduce; then
+  db="$out/tuning.json"
+  [ -e "$db" ] || db="$(ls "$SF_ROOT"/results/*/tuning/tuning.json 2>/dev/null | head -1)"
+  "$sf" reproduce --backend cuda --out-dir "$out/reproduce" --timeout "${SF_GPU_TIMEOUT:-15}" --no-plots \
+    ${db:+--db "$db"} 2>&1 | grep -v '^\['
+  sed -n '/## Forward$/,/^$/p' "$out/reproduce/reproduce.md"
 fi
 step "done"

@@ -84,10 +84,11 @@ static sf_status multigpu_dat(const cJSON *root, const char *dir)
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(model, "layers");
     sf_text t = {0};
-    sf_text_put(&t, "# k mu(r=64) mu(r=16) mu(r=1)");
+    /* column names without spaces: the figure's key reads them as words */
+    sf_text_put(&t, "# k Fig.4,r=64 Fig.4,r=16 Fig.4,r=1");
     const cJSON *row;
     cJSON_ArrayForEach(row, layers)
-    sf_text_put(&t, " mu(T=%.0f, r=%.4g)", num(row, "T", NULL), num(row, "r", NULL));
+    sf_text_put(&t, " measured,T=%.0f,r=%.3g", num(row, "T", NULL), num(row, "r", NULL));
     sf_text_put(&t, "\n");
     for (int k = 1; k <= 8; ++k) {
         sf_text_put(&t, "%d %.9g %.9g %.9g", k, sf_mu(k, 64), sf_mu(k, 16), sf_mu(k, 1));

@@ -228,7 +228,9 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
                     "Fig. 5; one LIF layer of 1,000,000 neurons. eager is the analogue of the paper's Serial (PyTorch), "
                     "step of Serial (CUDA), fused of ours; fused-tuned runs the tuning database's config (the lookup "
                     "level that answered is in `paper-fig5.json`, field `tuned`). Ratios are measured in this run.\n");
-    sf_text_put(&t, "- Paper columns: %s. They are the paper's numbers, not ours, on another GPU.\n\n", str(paper, "source"));
+    sf_text_put(&t, "- Paper columns: %s. They are the paper's numbers, not ours, on another GPU; the paper does not "
+                    "say whether Fig. 5 timed the forward pass alone, so its values stand beside both tables.\n\n",
+                str(paper, "source"));
     const char *dirs[] = {"fwd", "fwd+bwd"};
     for (int d = 0; d < 2; ++d) {
         sf_text_put(&t, "## %s\n\n", d ? "Forward and backward" : "Forward");

@@ -1,0 +1,124 @@
+/* The reproduction without a device: the multi-GPU model against Fig. 4's values, the report writer
+ * against recorded results (tests/data/reproduce, from `spikefuse reproduce --backend cpu --timeout 0.2`),
+ * and the plot scripts on those results. argv[1]: tests/data/reproduce, argv[2]: the source tree,
+ * argv[3]: a scratch folder, argv[4]: the spikefuse binary. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "json_util.h"
+#include "multigpu.h"
+#include "reproduce.h"
+#include "test_util.h"
+
+static void test_model(void)
+{
+    /* Fig. 4, r = 64: 1.00, 1.94, 2.74, 3.37, 3.81, 4.09, 4.23, 4.27 */
+    static const double fig4[8] = {1.00, 1.94, 2.74, 3.37, 3.81, 4.09, 4.23, 4.27};
+    for (int k = 1; k <= 8; ++k)
+        CHECK(fabs(round(100 * sf_mu(k, 64)) / 100 - fig4[k - 1]) < 1e-9, "mu(%d, 64) = %.4f, Fig. 4 says %.2f", k,
+              sf_mu(k, 64), fig4[k - 1]);
+    /* r = 16 peaks at k = 4 with 2.29 */
+    int best = 1;
+    for (int k = 2; k <= 8; ++k)
+        if (sf_mu(k, 16) > sf_mu(best, 16))
+            best = k;
+    CHECK(best == 4 && fabs(sf_mu(4, 16) - 2.29) < 0.005, "r = 16 peaks at k = %d with %.3f", best, sf_mu(best, 16));
+    /* r = 1 falls monotonically */
+    for (int k = 2; k <= 8; ++k)
+        CHECK(sf_mu(k, 1) < sf_mu(k - 1, 1), "r = 1 rises at k = %d", k);
+    /* k* = sqrt(r), mu* = r / (2 sqrt(r) - 1), and mu(k*) = mu* where k* is whole */
+    CHECK(sf_mu_k_star(64) == 8 && fabs(sf_mu_peak(64) - 64.0 / 15) < 1e-12 && fabs(sf_mu(8, 64) - sf_mu_peak(64)) < 1e-12,
+          "k* and mu*");
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    const long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    s[fread(s, 1, (size_t)n, f)] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void test_report(const char *data, const char *src, const char *dir)
+{
+    char preset[4096], md[4096], path[4096];
+    snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", src);
+    snprintf(md, sizeof md, "%s/reproduce.md", dir);
+    CHECK_OK(sf_reproduce_write_md(data, preset, md));
+    char *text = slurp(md);
+    CHECK(text != NULL, "no report");
+    if (!text)
+        return;
+    CHECK(strstr(text, "cpu backend: no GPU here") != NULL, "a CPU report must say so in its title");
+    CHECK(strstr(text, "| 8 |") && strstr(text, "| 128 |") && strstr(text, "## Forward and backward"), "rows and sections");
+    CHECK(strstr(text, "147.60") && strstr(text, "108.99") && strstr(text, "12.55"), "the paper's A100 values beside ours");
+    CHECK(strstr(text, "Multi-GPU model") && strstr(text, "4.27 (paper 4.27)"), "the model section and the Fig. 4 check");
+    /* every measured number in the table is the recorded file's, formatted: check one of each family */
+    snprintf(path, sizeof path, "%s/paper-fig5.json", data);
+    cJSON *root = NULL;
+    CHECK_OK(sf_results_read(path, &root));
+    const cJSON *s;
+    int checked = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        if (strcmp(sf_json_str(s, "status"), "ok") != 0 || sf_json_num(s, "T", NULL) != 32)
+            continue;
+        char want[64];
+        snprintf(want, sizeof want, " %.2f |", sf_json_num(s, "metrics", "paper_steps_per_s"));
+        CHECK(strstr(text, want) != NULL, "%s: %s not in the report", sf_json_str(s, "id"), want);
+        ++checked;
+    }
+    CHECK(checked == 8, "%d states at T = 32, want 4 families x 2 directions", checked);
+    cJSON_Delete(root);
+    free(text);
+}
+
+static void test_plots(const char *data, const char *src, const char *dir, const char *bin)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        printf("skipped: gnuplot is not installed\n");
+        return;
+    }
+    char cmd[16384], path[4096];
+    snprintf(cmd, sizeof cmd, "SPIKEFUSE='%s' '%s/plots/plot.sh' '%s' '%s/figures' > '%s/plot.log' 2>&1", bin, src, data,
+             dir, dir);
+    CHECK(system(cmd) == 0, "plots/plot.sh failed (see %s/plot.log)", dir);
+    static const char *figures[] = {"paper-fig5-steps-fwd",   "paper-fig5-steps-fwdbwd", "paper-fig5-speedup-fwd",
+                                    "paper-fig5-speedup-fwdbwd", "bandwidth-pct-copy-bw-fwd", "mu"};
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; ++i)
+        for (int png = 0; png < 2; ++png) {
+            snprintf(path, sizeof path, "%s/figures/%s.%s", dir, figures[i], png ? "png" : "svg");
+            struct stat st;
+            CHECK(stat(path, &st) == 0 && st.st_size > 2000, "%s missing or empty", path);
+            if (png) { /* a real PNG: its signature */
+                FILE *f = fopen(path, "rb");
+                unsigned char sig[8] = {0};
+                if (f) {
+                    if (fread(sig, 1, 8, f) != 8)
+                        sig[0] = 0;
+                    fclose(f);
+                }
+                CHECK(sig[0] == 0x89 && sig[1] == 'P' && sig[2] == 'N' && sig[3] == 'G', "%s is not a PNG", path);
+            }
+        }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5)
+        return 2;
+    mkdir(argv[3], 0777);
+    test_model();
+    test_report(argv[1], argv[2], argv[3]);
+    test_plots(argv[1], argv[2], argv[3], argv[4]);
+    return sf_test_summary();
+}
