@@ -33,8 +33,28 @@ static sf_status write_title(const char *dir, const char *name, const cJSON *roo
     return sf_write_atomic(path, title);
 }
 
+/* The reference family's cold median over this state's, both from the same sweep: the state of the
+ * same direction, T, N and B (of the same requested block where there is one). */
+static double speedup(const cJSON *states, const cJSON *s, const char *ref)
+{
+    const cJSON *r, *any = NULL;
+    cJSON_ArrayForEach(r, states)
+    {
+        if (strcmp(str(r, "status"), "ok") != 0 || strcmp(str(r, "family"), ref) != 0 ||
+            strcmp(str(r, "direction"), str(s, "direction")) != 0 || num(r, "T", NULL) != num(s, "T", NULL) ||
+            num(r, "N", NULL) != num(s, "N", NULL) || num(r, "B", NULL) != num(s, "B", NULL))
+            continue;
+        if (num(r, "block_requested", NULL) == num(s, "block_requested", NULL))
+            return num(r, "cold", "median_s") / num(s, "cold", "median_s");
+        if (!any)
+            any = r;
+    }
+    return any ? num(any, "cold", "median_s") / num(s, "cold", "median_s") : NAN;
+}
+
 static sf_status sweep_dat(const cJSON *root, const char *dir, const char *prefix)
 {
+    const char *ref = str(cJSON_GetObjectItemCaseSensitive(root, "settings"), "reference_family");
     const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *s, *o;
     sf_text families = {0};
     sf_status st = SF_OK;
@@ -62,7 +82,7 @@ static sf_status sweep_dat(const cJSON *root, const char *dir, const char *prefi
                 !strcmp(str(o, "direction"), str(s, "direction")))
                 sf_text_put(&t, "%.0f %.0f %.0f %.9g %.9g %.9g %.9g\n", num(o, "T", NULL), num(o, "N", NULL),
                             num(o, "B", NULL), num(o, "cold", "median_s"), num(o, "metrics", "paper_steps_per_s"),
-                            num(o, "metrics", "speedup"), num(o, "metrics", "pct_copy_bw"));
+                            speedup(states, o, ref), num(o, "metrics", "pct_copy_bw"));
         }
         char path[4096], dirname[32];
         snprintf(dirname, sizeof dirname, "%s", strcmp(str(s, "direction"), "fwd") == 0 ? "fwd" : "fwdbwd");

@@ -395,7 +395,10 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
         {
             if (strcmp(str(r, "family"), ref_family) != 0 || strcmp(str(r, "status"), "ok") != 0 ||
                 strcmp(str(r, "direction"), str(s, "direction")) != 0 || num(r, "T", NULL) != num(s, "T", NULL) ||
-                num(r, "N", NULL) != num(s, "N", NULL) || num(r, "B", NULL) != num(s, "B", NULL) ||
+                num(r, "N", NULL) != num(s, "N", NULL) || num(r, "B", NULL) != num(s, "B", NULL))
+                continue;
+            /* the same requested block, except for the tuned family, whose block is the database's */
+            if (strcmp(str(s, "family"), SF_TUNED_FAMILY) != 0 &&
                 num(r, "block_requested", NULL) != num(s, "block_requested", NULL))
                 continue;
             const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "kernels"), 0);
