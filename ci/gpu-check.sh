@@ -12,9 +12,13 @@
 #      cache with no device (what it would have measured and found);
 #      then `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
 #      else the committed results/*/tuning/tuning.json; figures are made later, where gnuplot is);
+#   4d. the regression check: the ci-short preset, its ratio gates (ci/gates/cuda.json), and a comparison with
+#      the committed baseline of this GPU (results/<device>/baseline.json), failing on a confirmed slowdown;
+#      with no baseline yet, the run's file is the one to commit as it;
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
-# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce"; the build always runs).
+# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
+# A GPU CI runner runs just the regression check: SF_GPU_STEPS=regress ci/gpu-check.sh OUT_DIR
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
 set -euo pipefail
 out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
@@ -39,7 +43,7 @@ grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
-steps="${SF_GPU_STEPS:-tests memcheck presets tune reproduce}"
+steps="${SF_GPU_STEPS:-tests memcheck presets tune reproduce regress}"
 want() { case " $steps " in *" $1 "*) return 0 ;; *) echo "(step $1 not selected)"; return 1 ;; esac; }
 
 step "2. gpu tests"
@@ -85,5 +89,18 @@ if want reproduce; then
   "$sf" reproduce --backend cuda --out-dir "$out/reproduce" --timeout "${SF_GPU_TIMEOUT:-15}" --no-plots \
     ${db:+--db "$db"} 2>&1 | grep -v '^\['
   sed -n '/## Forward$/,/^$/p' "$out/reproduce/reproduce.md"
+fi
+
+step "4d. regression check"
+if want regress; then
+  "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$out/ci-short.json" 2>&1 | grep -v '^\['
+  "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$out/ci-short.json"
+  slug="$(grep -m1 '"slug"' "$out/ci-short.json" | sed 's/.*: *"\(.*\)".*/\1/')"
+  baseline="$SF_ROOT/results/$slug/baseline.json"
+  if [ -e "$baseline" ]; then
+    "$sf" compare "$baseline" "$out/ci-short.json" --md "$out/compare.md"
+  else
+    echo "no baseline for $slug: commit $out/ci-short.json as results/$slug/baseline.json"
+  fi
 fi
 step "done"

@@ -16,6 +16,8 @@ static const struct {
     {"sweep", cmd_sweep, "measure kernels over axes of T, N, B, block, family and knobs; JSON out"},
     {"report", cmd_report, "check a results file and write its CSV and Markdown views"},
     {"reproduce", cmd_reproduce, "the paper's Fig. 5 table, the multi-GPU model and figures on this device"},
+    {"compare", cmd_compare, "SAME / FASTER / SLOWER / UNSURE per state between two results files"},
+    {"check", cmd_check, "ratio and bandwidth gates on a results file (CI)"},
     {"tune", cmd_tune, "search launch configs per device into a tuning database; look up, merge"},
 };
 

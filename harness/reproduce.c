@@ -120,11 +120,12 @@ sf_status sf_reproduce_run(const sf_reproduce_config *c)
         snprintf(dir, sizeof dir, "%s", c->out_dir);
     else
         snprintf(dir, sizeof dir, "results/%s/reproduce", dev.slug);
+    if ((st = make_dirs(dir)) != SF_OK)
+        return st;
+    /* after make_dirs: a path through DIR/.. resolves only once DIR exists */
     snprintf(db, sizeof db, "%s/../tuning/tuning.json", dir);
     const char *tuning = c->tuning_db ? c->tuning_db : access(db, F_OK) == 0 ? db : NULL;
     snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", SF_SOURCE_DIR);
-    if ((st = make_dirs(dir)) != SF_OK)
-        return st;
     fprintf(stderr, "reproduce on %s (%s) into %s; tuned configs from %s\n", dev.name, sf_backend_name(c->backend), dir,
             tuning ? tuning : "no database (fused-tuned falls back to the defaults)");
 

@@ -137,3 +137,56 @@ sf_stop_reason sf_stopper_add(sf_stopper *s, double sample, double elapsed)
         return SF_STOP_TIMEOUT;
     return SF_STOP_CONTINUE;
 }
+
+/* ---- Mann-Whitney U ---------------------------------------------------------------------------- */
+
+typedef struct ranked {
+    double v;
+    int from_a;
+} ranked;
+
+static int by_value(const void *x, const void *y)
+{
+    const double a = ((const ranked *)x)->v, b = ((const ranked *)y)->v;
+    return a < b ? -1 : a > b;
+}
+
+sf_mann_whitney sf_mann_whitney_u(const double *a, int64_t na, const double *b, int64_t nb)
+{
+    sf_mann_whitney r = {0.0, 0.0, 1.0};
+    if (na <= 0 || nb <= 0)
+        return r;
+    const int64_t n = na + nb;
+    ranked *all = malloc((size_t)n * sizeof *all);
+    if (!all)
+        return r;
+    for (int64_t i = 0; i < na; ++i)
+        all[i] = (ranked){a[i], 1};
+    for (int64_t i = 0; i < nb; ++i)
+        all[na + i] = (ranked){b[i], 0};
+    qsort(all, (size_t)n, sizeof *all, by_value);
+    /* ranks 1..n, ties sharing their mean rank; sum of t^3 - t over tie groups for the variance */
+    double rank_sum_a = 0.0, ties = 0.0;
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i;
+        while (j < n && all[j].v == all[i].v)
+            ++j;
+        const double mean_rank = 0.5 * (double)(i + 1 + j), t = (double)(j - i);
+        for (int64_t k = i; k < j; ++k)
+            if (all[k].from_a)
+                rank_sum_a += mean_rank;
+        ties += t * t * t - t;
+        i = j;
+    }
+    free(all);
+    const double dna = (double)na, dnb = (double)nb, dn = (double)n;
+    r.u = rank_sum_a - dna * (dna + 1.0) / 2.0;
+    const double mean = dna * dnb / 2.0;
+    const double var = dna * dnb / 12.0 * ((dn + 1.0) - ties / (dn * (dn - 1.0)));
+    if (var <= 0.0)
+        return r; /* every value tied: no evidence either way */
+    const double d = fabs(r.u - mean) - 0.5; /* continuity correction */
+    r.z = (r.u > mean ? 1.0 : -1.0) * (d > 0 ? d : 0.0) / sqrt(var);
+    r.p = erfc(fabs(r.z) / sqrt(2.0));
+    return r;
+}

@@ -60,4 +60,13 @@ sf_stop_reason sf_stopper_add(sf_stopper *s, double sample, double elapsed);
 /* Current relative stdev (0 before two samples). */
 double sf_stopper_noise(const sf_stopper *s);
 
+/* Mann-Whitney U test of two independent samples (two-sided): U of the first sample, and the p-value
+ * from the normal approximation with tie correction and continuity correction (adequate for n >= 8 each;
+ * callers call fewer samples too few). p = 1 when either sample is empty or every value ties. */
+typedef struct sf_mann_whitney {
+    double u, z, p;
+} sf_mann_whitney;
+
+sf_mann_whitney sf_mann_whitney_u(const double *a, int64_t na, const double *b, int64_t nb);
+
 #endif

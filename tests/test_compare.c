@@ -1,0 +1,114 @@
+/* Deciding a change: the U test and the verdicts on hand-built sample sets (identical, shifted, noisy,
+ * tiny), then spikefuse compare and check on a short CPU sweep with a planted slowdown, which must fail
+ * them. argv[1]: the spikefuse binary, argv[2]: ci/gates/cpu.json, argv[3]: a scratch folder. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compare.h"
+#include "json_util.h"
+#include "stats.h"
+#include "sweep.h"
+#include "test_util.h"
+
+#define path_of sf_test_path
+
+/* n samples around `center` with a spread of +-`spread` (deterministic). */
+static void make(double *x, int n, double center, double spread, uint64_t seed)
+{
+    float u[256];
+    sf_fill_uniform(u, n, seed, -1.0f, 1.0f);
+    for (int i = 0; i < n; ++i)
+        x[i] = center * (1.0 + spread * u[i]);
+}
+
+static void test_statistics(void)
+{
+    /* U test by hand: 1..10 against 11..20: U = 0, mean 50, var 175, z = (50 - 0.5) / sqrt(175) = 3.742,
+     * p = erfc(3.742 / sqrt 2) = 1.83e-4 */
+    double a[10], b[10];
+    for (int i = 0; i < 10; ++i)
+        a[i] = i + 1, b[i] = i + 11;
+    sf_mann_whitney m = sf_mann_whitney_u(a, 10, b, 10);
+    CHECK(m.u == 0 && fabs(m.p - 1.83e-4) < 2e-6, "U %g p %g", m.u, m.p);
+    m = sf_mann_whitney_u(a, 10, a, 10);
+    CHECK(fabs(m.p - 1.0) < 1e-12, "identical sets: p %g", m.p);
+    const double same[4] = {2, 2, 2, 2};
+    CHECK(sf_mann_whitney_u(same, 4, same, 4).p == 1.0, "all ties: p must be 1");
+
+    const sf_compare_rule r = sf_compare_rule_default();
+    double base[64], cur[64], change, p;
+    const char *why;
+    make(base, 64, 1.0, 0.01, 1);
+    make(cur, 64, 1.0, 0.01, 2);
+    CHECK(sf_compare_samples(base, 64, cur, 64, &r, &change, &p, &why) == SF_SAME, "identical: %s", why);
+    make(cur, 64, 1.2, 0.01, 3);
+    CHECK(sf_compare_samples(base, 64, cur, 64, &r, &change, &p, &why) == SF_SLOWER && fabs(change - 0.2) < 0.01,
+          "20 %% slower: %s, change %g", why, change);
+    make(cur, 64, 0.8, 0.01, 4);
+    CHECK(sf_compare_samples(base, 64, cur, 64, &r, &change, &p, &why) == SF_FASTER, "20 %% faster: %s", why);
+    make(base, 10, 1.0, 0.9, 5); /* noisy: +-90 % */
+    make(cur, 10, 1.1, 0.9, 6);
+    CHECK(sf_compare_samples(base, 10, cur, 10, &r, &change, &p, &why) != SF_SLOWER, "noise called a slowdown: %s", why);
+    CHECK(sf_compare_samples(base, 3, cur, 3, &r, &change, &p, &why) == SF_UNSURE, "3 samples decided: %s", why);
+    make(cur, 64, 1.03, 0.001, 7); /* a real but small move: below the minimum effect */
+    make(base, 64, 1.0, 0.001, 8);
+    CHECK(sf_compare_samples(base, 64, cur, 64, &r, &change, &p, &why) == SF_SAME && p < 0.05, "3 %%: %s", why);
+}
+
+/* results with every sample and median of `family` multiplied by `factor`: a replayed slowdown */
+static void plant(const char *in, const char *out, const char *family, double factor)
+{
+    cJSON *root = NULL;
+    CHECK_OK(sf_results_read(in, &root));
+    cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        if (strcmp(sf_json_str(s, "family"), family) != 0)
+            continue;
+        cJSON *cold = cJSON_GetObjectItemCaseSensitive(s, "cold"), *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cold, "samples_s"))
+        cJSON_SetNumberValue(x, x->valuedouble * factor);
+        cJSON *med = cJSON_GetObjectItemCaseSensitive(cold, "median_s");
+        cJSON_SetNumberValue(med, med->valuedouble * factor);
+    }
+    char *text = cJSON_Print(root);
+    CHECK_OK(sf_write_atomic(out, text));
+    free(text);
+    cJSON_Delete(root);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4)
+        return 2;
+    mkdir(argv[3], 0777);
+    sf_test_cli_init(argv[1], argv[3]);
+    test_statistics();
+
+    /* the CPU gate: a short sweep, well under a minute */
+    remove(path_of("perf.json"));
+    CHECK(sf_test_sh("sweep -a family=eager,step,fused -a direction=fwd -a T=16 -a N=2^18 --min-samples 10 "
+                     "--min-time 0.2 --timeout 5 --no-hot --out %s",
+                     path_of("perf.json")) == 0,
+          "short sweep: %s", sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("check --gates %s %s", argv[2], path_of("perf.json")) == 0, "CPU gates fail on a clean run: %s",
+          sf_test_slurp("stdout"));
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("perf.json")) == 0 &&
+              strstr(sf_test_slurp("stdout"), "0 slower"),
+          "a run against itself: %s", sf_test_slurp("stdout"));
+
+    /* planted: fused three times as slow. The gates and compare must both fail. */
+    plant(path_of("perf.json"), path_of("slow.json"), "fused", 3.0);
+    CHECK(sf_test_sh("check --gates %s %s", argv[2], path_of("slow.json")) == 1 && strstr(sf_test_slurp("stdout"), "FAIL"),
+          "a 3x slower fused kernel passed the gates: %s", sf_test_slurp("stdout"));
+    CHECK(sf_test_sh("compare %s %s --json %s", path_of("perf.json"), path_of("slow.json"), path_of("cmp.json")) == 1 &&
+              strstr(sf_test_slurp("stdout"), "SLOWER"),
+          "compare missed a 3x slowdown: %s", sf_test_slurp("stdout"));
+    /* bad input: exit 2 */
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("missing.json")) == 2, "missing file");
+    CHECK(sf_test_sh("check --gates %s %s", path_of("perf.json"), path_of("perf.json")) == 2, "a results file as gates");
+    return sf_test_summary();
+}
