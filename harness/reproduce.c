@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build_info.h"
 #include "internal.h"
 #include "json_util.h"
 #include "multigpu.h"
@@ -89,17 +88,10 @@ static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_inf
     sf_status st = sf_multigpu_measure(c->backend, dev, Ts, 3, M, &mc, &model);
     if (st != SF_OK)
         return st;
-    char date[32];
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "spikefuse.multigpu");
     cJSON_AddNumberToObject(root, "schema_version", 1);
-    cJSON *meta = cJSON_AddObjectToObject(root, "meta");
-    cJSON *argv = cJSON_AddArrayToObject(meta, "argv");
-    for (int i = 0; i < c->argc; ++i)
-        cJSON_AddItemToArray(argv, cJSON_CreateString(c->argv[i]));
-    cJSON_AddStringToObject(meta, "git_commit", SF_GIT_COMMIT);
-    cJSON_AddBoolToObject(meta, "git_dirty", SF_GIT_DIRTY);
-    cJSON_AddStringToObject(meta, "date", sf_utc_now(date, sizeof date));
+    cJSON_AddItemToObject(root, "meta", sf_meta_json(c->argc, c->argv));
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "devices"), sf_device_to_json(dev));
     cJSON_AddItemToObject(root, "model", model);
     char *text = cJSON_Print(root);

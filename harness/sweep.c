@@ -414,16 +414,13 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
     }
 }
 
-static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, double copy_bw)
+cJSON *sf_meta_json(int argc, char **argv)
 {
     char date[32];
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", SF_SWEEP_SCHEMA);
-    cJSON_AddNumberToObject(root, "schema_version", SF_SWEEP_SCHEMA_VERSION);
-    cJSON *meta = cJSON_AddObjectToObject(root, "meta");
-    cJSON *argv = cJSON_AddArrayToObject(meta, "argv");
-    for (int i = 0; i < c->argc; ++i)
-        cJSON_AddItemToArray(argv, cJSON_CreateString(c->argv[i]));
+    cJSON *meta = cJSON_CreateObject();
+    cJSON *args = cJSON_AddArrayToObject(meta, "argv");
+    for (int i = 0; i < argc; ++i)
+        cJSON_AddItemToArray(args, cJSON_CreateString(argv[i]));
     cJSON_AddStringToObject(meta, "spikefuse_version", SPIKEFUSE_VERSION);
     cJSON_AddStringToObject(meta, "git_commit", SF_GIT_COMMIT);
     cJSON_AddBoolToObject(meta, "git_dirty", SF_GIT_DIRTY);
@@ -432,6 +429,16 @@ static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, doub
     cJSON_AddStringToObject(meta, "cuda_compiler", SF_CUDA_COMPILER);
     cJSON_AddStringToObject(meta, "cuda_architectures", SF_CUDA_ARCHITECTURES);
     cJSON_AddStringToObject(meta, "date", sf_utc_now(date, sizeof date));
+    return meta;
+}
+
+static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, double copy_bw)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", SF_SWEEP_SCHEMA);
+    cJSON_AddNumberToObject(root, "schema_version", SF_SWEEP_SCHEMA_VERSION);
+    cJSON *meta = sf_meta_json(c->argc, c->argv);
+    cJSON_AddItemToObject(root, "meta", meta);
     if (c->preset)
         cJSON_AddStringToObject(meta, "preset", c->preset);
     cJSON *devs = cJSON_AddArrayToObject(root, "devices");

@@ -48,6 +48,9 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path);
 sf_status sf_results_write_md(const cJSON *root, const char *path);
 /* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. */
 sf_status sf_results_read(const char *path, cJSON **out);
+/* The record of how a results file was made: argv, version, git commit and dirty flag, compilers and
+ * flags, date. Every results file carries it as "meta". */
+cJSON *sf_meta_json(int argc, char **argv);
 /* gnuplot tables from a sweep results file, a multi-GPU model file or a tuning cache (harness/plotdata.c). */
 sf_status sf_write_plot_data(const char *path, const char *dir);
 /* Parses a JSON file; SF_ERR_IO with the byte where it stops being JSON. */
