@@ -40,9 +40,7 @@ static double speedup(const cJSON *states, const cJSON *s, const char *ref)
     const cJSON *r, *any = NULL;
     cJSON_ArrayForEach(r, states)
     {
-        if (strcmp(str(r, "status"), "ok") != 0 || strcmp(str(r, "family"), ref) != 0 ||
-            strcmp(str(r, "direction"), str(s, "direction")) != 0 || num(r, "T", NULL) != num(s, "T", NULL) ||
-            num(r, "N", NULL) != num(s, "N", NULL) || num(r, "B", NULL) != num(s, "B", NULL))
+        if (strcmp(str(r, "status"), "ok") != 0 || strcmp(str(r, "family"), ref) != 0 || !sf_same_problem(r, s))
             continue;
         if (num(r, "block_requested", NULL) == num(s, "block_requested", NULL))
             return num(r, "cold", "median_s") / num(s, "cold", "median_s");

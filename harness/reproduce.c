@@ -289,8 +289,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
             const cJSON *p = NULL, *o;
             cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(bw, "states"))
             {
-                if (strcmp(str(o, "family"), "step") == 0 && num(o, "N", NULL) == num(s, "N", NULL) &&
-                    strcmp(str(o, "status"), "ok") == 0)
+                if (!p && strcmp(str(o, "family"), "step") == 0 && strcmp(str(o, "status"), "ok") == 0 &&
+                    sf_same_problem(o, s))
                     p = o;
             }
             sf_text_put(&t, "| %.0f | %.1f %% |", num(s, "N", NULL), num(s, "metrics", "pct_copy_bw"));

@@ -148,15 +148,19 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path)
     return finish(&t, path);
 }
 
-/* The first measured state of `family` with the same direction, T, N, B and block as `like`. */
+int sf_same_problem(const cJSON *a, const cJSON *b)
+{
+    return strcmp(str(a, "direction"), str(b, "direction")) == 0 && num(a, "T", NULL) == num(b, "T", NULL) &&
+           num(a, "N", NULL) == num(b, "N", NULL) && num(a, "B", NULL) == num(b, "B", NULL);
+}
+
+/* The first measured state of `family` with the same problem and block as `like`. */
 static const cJSON *peer(const cJSON *states, const cJSON *like, const char *family)
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, states)
     {
-        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 &&
-            strcmp(str(s, "direction"), str(like, "direction")) == 0 && num(s, "T", NULL) == num(like, "T", NULL) &&
-            num(s, "N", NULL) == num(like, "N", NULL) && num(s, "B", NULL) == num(like, "B", NULL) &&
+        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 && sf_same_problem(s, like) &&
             num(s, "block_requested", NULL) == num(like, "block_requested", NULL))
             return s;
     }

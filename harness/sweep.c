@@ -67,44 +67,28 @@ static const sf_axis *axis(const sf_sweep_config *c, const char *name)
     return NULL;
 }
 
-static char *read_file(const char *path, size_t limit)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(limit + 1);
-    size_t n = buf ? fread(buf, 1, limit, f) : 0;
-    const int too_big = buf && n == limit && fgetc(f) != EOF;
-    fclose(f);
-    if (!buf || too_big) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 sf_status sf_sweep_load_preset(sf_sweep_config *c, const char *name)
 {
     char path[4096];
-    char *text = NULL;
+    int found = 0;
     if (strchr(name, '/') || strstr(name, ".json")) {
         snprintf(path, sizeof path, "%s", name);
-        text = read_file(path, 1 << 20);
+        found = access(path, R_OK) == 0;
     } else {
         const char *dirs[] = {getenv("SPIKEFUSE_PRESETS"), SF_SOURCE_DIR "/harness/presets"};
-        for (size_t i = 0; i < 2 && !text; ++i)
+        for (size_t i = 0; i < 2 && !found; ++i)
             if (dirs[i]) {
                 snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
-                text = read_file(path, 1 << 20);
+                found = access(path, R_OK) == 0;
             }
     }
-    if (!text)
+    if (!found)
         return sf_fail(SF_ERR_INVALID, "unknown preset '%s' (looked for %s)", name, path);
-    cJSON *root = cJSON_Parse(text);
-    free(text);
+    cJSON *root = NULL;
+    if (sf_json_read_file(path, &root) != SF_OK)
+        return SF_ERR_IO; /* the reader said where the file stops being JSON */
     const cJSON *axes = cJSON_GetObjectItemCaseSensitive(root, "axes");
-    if (!root || !cJSON_IsArray(axes)) {
+    if (!cJSON_IsArray(axes)) {
         cJSON_Delete(root);
         return sf_fail(SF_ERR_IO, "%s: not a preset (a JSON object with an \"axes\" array of strings)", path);
     }
@@ -394,8 +378,7 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
         cJSON_ArrayForEach(r, states)
         {
             if (strcmp(str(r, "family"), ref_family) != 0 || strcmp(str(r, "status"), "ok") != 0 ||
-                strcmp(str(r, "direction"), str(s, "direction")) != 0 || num(r, "T", NULL) != num(s, "T", NULL) ||
-                num(r, "N", NULL) != num(s, "N", NULL) || num(r, "B", NULL) != num(s, "B", NULL))
+                !sf_same_problem(r, s))
                 continue;
             /* the same requested block, except for the tuned family, whose block is the database's */
             if (strcmp(str(s, "family"), SF_TUNED_FAMILY) != 0 &&
