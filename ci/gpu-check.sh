@@ -14,7 +14,7 @@
 #      else the committed results/*/tuning/tuning.json; figures are made later, where gnuplot is);
 #   4d. the regression check: the ci-short preset, its ratio gates (ci/gates/cuda.json), and a comparison with
 #      the committed baseline of this GPU (results/<device>/baseline.json), failing on a confirmed slowdown;
-#      with no baseline yet, the run's file is the one to commit as it;
+#      with no baseline yet, the run's file is the one to commit as it, and a second run is compared with it;
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
 # $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
@@ -93,14 +93,23 @@ fi
 
 step "4d. regression check"
 if want regress; then
-  "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$out/ci-short.json" 2>&1 | grep -v '^\['
-  "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$out/ci-short.json"
-  slug="$(grep -m1 '"slug"' "$out/ci-short.json" | sed 's/.*: *"\(.*\)".*/\1/')"
+  regress_run() { # $1: output file
+    "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$1" 2>&1 | grep -v '^\['
+    "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$1"
+  }
+  regress_run "$out/ci-short.json"
+  slug="$(grep -m1 '"slug"' "$out/ci-short.json" | sed 's/.*"slug":[[:space:]]*"\([^"]*\)".*/\1/')"
   baseline="$SF_ROOT/results/$slug/baseline.json"
-  if [ -e "$baseline" ]; then
-    "$sf" compare "$baseline" "$out/ci-short.json" --md "$out/compare.md"
+  if [ ! -e "$baseline" ]; then
+    # First run on this GPU: this run is the baseline to commit; a second run, compared with it, shows
+    # what the same code measures against it (it should be SAME).
+    echo "no baseline for $slug: commit $out/ci-short.json as results/$slug/baseline.json; a second run follows"
+    baseline="$out/ci-short.json"
+    latest="$out/ci-short-2.json"
+    regress_run "$latest"
   else
-    echo "no baseline for $slug: commit $out/ci-short.json as results/$slug/baseline.json"
+    latest="$out/ci-short.json"
   fi
+  "$sf" compare "$baseline" "$latest" --md "$out/compare.md" --json "$out/compare.json"
 fi
 step "done"

@@ -2,6 +2,7 @@
  * ratios measured within one run. Exit 0: nothing slower / every gate holds; 1: something confirmed
  * slower / a gate below its floor; 2: bad input. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -11,16 +12,23 @@
 int cmd_compare(int argc, char **argv)
 {
     sf_compare_rule r = sf_compare_rule_default();
-    const char *files[2] = {NULL, NULL}, *md = NULL, *json = NULL, *v;
-    int n = 0, ignore = 0;
+    const char *md = NULL, *json = NULL, *v;
+    const char **files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *files);
+    int n = 0, split = -1, ignore = 0;
+    if (!files)
+        return fail(SF_EXIT_USAGE, "compare: no memory");
     for (int i = 0; i < argc; ++i) {
         float f = 0;
         if (opt_flag(argv, i, "--help")) {
             printf("usage: spikefuse compare BASE.json NEW.json [--md F] [--json F] [--alpha 0.05] [--min-effect 0.05]\n"
                    "                         [--min-samples 8] [--ignore-device]\n"
+                   "       spikefuse compare BASE1.json BASE2.json ... -- NEW1.json ... [options]   (repeated runs)\n"
                    "Matches states by id (family, direction, kernels, T, N, B, block) on the same device; for each, the\n"
                    "relative change of the cold median, a Mann-Whitney U test on the raw samples and a minimum effect:\n"
-                   "SAME, FASTER, SLOWER or UNSURE with the reason. Exit 1 if any state is confirmed SLOWER, 2 on bad input.\n");
+                   "SAME, FASTER, SLOWER or UNSURE with the reason. With repeated runs on either side the samples are\n"
+                   "pooled, and a change also has to leave the range of the run medians (drift between runs on a shared\n"
+                   "machine is not a regression). Exit 1 if any state is confirmed SLOWER, 2 on bad input.\n");
+            free(files);
             return SF_EXIT_OK;
         }
         if (opt_flag(argv, i, "--ignore-device")) {
@@ -37,16 +45,25 @@ int cmd_compare(int argc, char **argv)
         } else if (opt_value(argc, argv, &i, "--min-samples", &v)) {
             if (!parse_int("--min-samples", v, 2, 1 << 30, &r.min_samples))
                 return SF_EXIT_USAGE;
-        } else if (argv[i][0] != '-' && n < 2) {
+        } else if (!strcmp(argv[i], "--") && split < 0) {
+            split = n;
+        } else if (argv[i][0] != '-') {
             files[n++] = argv[i];
         } else {
+            free(files);
             return fail(SF_EXIT_USAGE, "compare: unexpected '%s' (spikefuse compare --help)", argv[i]);
         }
     }
-    if (n != 2)
-        return fail(SF_EXIT_USAGE, "compare: give BASE.json and NEW.json");
+    if (split < 0 && n == 2)
+        split = 1;
+    if (split <= 0 || split >= n) {
+        free(files);
+        return fail(SF_EXIT_USAGE, "compare: give BASE.json NEW.json, or BASE runs -- NEW runs");
+    }
     int slower = 0;
-    if (sf_compare_files(files[0], files[1], &r, ignore, md, json, &slower) != SF_OK)
+    const sf_status s = sf_compare_files(files, split, files + split, n - split, &r, ignore, md, json, &slower);
+    free(files);
+    if (s != SF_OK)
         return fail(SF_EXIT_USAGE, "compare: %s", sf_last_error());
     return slower ? SF_EXIT_FAIL : SF_EXIT_OK;
 }

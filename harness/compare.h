@@ -1,6 +1,7 @@
 /* Deciding a performance change, and gates that hold on noisy machines (issue 6).
- *   compare: two results files, state by state: relative change of the cold median, a Mann-Whitney U
- *            test on the raw samples, and a minimum effect size;
+ *   compare: two results files (or two sets of repeated runs), state by state: relative change of the
+ *            cold median, a Mann-Whitney U test on the raw samples, a minimum effect size and, with
+ *            repeated runs, the between-run spread of the medians;
  *   gates:   floors on ratios measured within one run (fused over step at T = 64, ...) and on % of
  *            copy bandwidth, as data per device class (ci/gates/<backend>.json). */
 #ifndef SF_COMPARE_H
@@ -21,16 +22,40 @@ typedef struct sf_compare_rule {
 
 sf_compare_rule sf_compare_rule_default(void);
 
-/* The verdict on two sample sets (seconds; base first): SLOWER or FASTER when the U test's p < alpha
- * and the median moved by at least min_effect; SAME when it moved by less; UNSURE otherwise (too few
- * samples, or a large move the test does not confirm). *reason says which. */
+/* The samples (seconds) of one state in one run. */
+typedef struct sf_sample_set {
+    const double *x;
+    int64_t n;
+} sf_sample_set;
+
+typedef struct sf_comparison {
+    sf_verdict verdict;
+    double base_median, new_median; /* of the pooled samples (seconds) */
+    double change;         /* new_median / base_median - 1 */
+    double p;              /* U test on the pooled samples; 1 when not run */
+    double base_lo, base_hi; /* smallest and largest run median of each side (seconds) */
+    double new_lo, new_hi;
+    const char *reason;
+} sf_comparison;
+
+/* The verdict on one state measured in nb base runs and nc new runs (each >= 1). The samples of a side
+ * are pooled. SLOWER or FASTER when the pooled median moved by at least min_effect, the U test's
+ * p < alpha, and, where either side has several runs, the ranges of the run medians do not overlap (a
+ * U test on samples of one run cannot see drift between runs; the runs' spread can). SAME when the
+ * median moved by less than min_effect; UNSURE otherwise (too few samples, a move the test does not
+ * confirm, or one within the between-run spread). .reason says which. */
+sf_comparison sf_compare_runs(const sf_sample_set *base, int nb, const sf_sample_set *cur, int nc,
+                              const sf_compare_rule *r);
+
+/* One run on each side. */
 sf_verdict sf_compare_samples(const double *base, int64_t nb, const double *cur, int64_t nc, const sf_compare_rule *r,
                               double *change, double *p, const char **reason);
 
-/* Compares two sweep results files; writes Markdown and/or JSON if paths are given. *slower: states
+/* Compares results files: nb runs of the base against nc runs of the new code (states matched by id,
+ * the states of the first base file); writes Markdown and/or JSON if paths are given. *slower: states
  * confirmed slower. Refuses files of different devices unless ignore_device. */
-sf_status sf_compare_files(const char *base, const char *cur, const sf_compare_rule *r, int ignore_device,
-                           const char *md, const char *json, int *slower);
+sf_status sf_compare_files(const char *const *base, int nb, const char *const *cur, int nc, const sf_compare_rule *r,
+                           int ignore_device, const char *md, const char *json, int *slower);
 
 /* Evaluates a gates file on a results file; *failed: gates below their floor. Gates for another device
  * class are skipped; a gate whose states are missing is an error. Markdown to md if given. */

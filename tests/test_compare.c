@@ -58,6 +58,42 @@ static void test_statistics(void)
     CHECK(sf_compare_samples(base, 64, cur, 64, &r, &change, &p, &why) == SF_SAME && p < 0.05, "3 %%: %s", why);
 }
 
+/* Repeated runs: drift between runs of the same code is not a regression; a move past the runs' spread is. */
+static void test_runs(void)
+{
+    const sf_compare_rule r = sf_compare_rule_default();
+    double b1[32], b2[32], b3[32], n1[32], n2[32];
+    /* the same code run twice on a drifting machine: 32 samples at 1.0, then 8 at 1.3 (the pooled median
+     * stays near 1.0); a new run at 1.25 is 25 % slower by the U test, but inside the runs' range */
+    make(b1, 32, 1.00, 0.01, 11);
+    make(b2, 8, 1.30, 0.01, 12);
+    make(n1, 32, 1.25, 0.01, 13);
+    const sf_sample_set base[2] = {{b1, 32}, {b2, 8}}, one[1] = {{n1, 32}};
+    sf_comparison c = sf_compare_runs(base, 1, one, 1, &r);
+    CHECK(c.verdict == SF_SLOWER, "one run each: a 25 %% move is SLOWER (%s)", c.reason);
+    c = sf_compare_runs(base, 2, one, 1, &r);
+    CHECK(c.verdict == SF_UNSURE && strstr(c.reason, "spread"), "a new run inside the base runs' spread: %s %s",
+          sf_verdict_name(c.verdict), c.reason);
+    CHECK(fabs(c.base_lo - 1.0) < 0.01 && fabs(c.base_hi - 1.3) < 0.01 && fabs(c.new_lo - 1.25) < 0.01,
+          "run medians %g %g %g", c.base_lo, c.base_hi, c.new_lo);
+    make(b2, 32, 1.02, 0.01, 14); /* a quiet machine, then a real 20 % slowdown seen in two runs */
+    make(n1, 32, 1.20, 0.01, 15);
+    make(n2, 32, 1.22, 0.01, 16);
+    const sf_sample_set quiet[2] = {{b1, 32}, {b2, 32}}, slow[2] = {{n1, 32}, {n2, 32}};
+    c = sf_compare_runs(quiet, 2, slow, 2, &r);
+    CHECK(c.verdict == SF_SLOWER && c.change > 0.15, "20 %% past the spread: %s %s", sf_verdict_name(c.verdict),
+          c.reason);
+    c = sf_compare_runs(slow, 2, quiet, 2, &r);
+    CHECK(c.verdict == SF_FASTER, "the other way: %s", sf_verdict_name(c.verdict));
+    make(b3, 32, 1.01, 0.01, 17); /* three runs of the same code on a quiet machine */
+    const sf_sample_set three[3] = {{b1, 32}, {b2, 32}, {b3, 32}};
+    c = sf_compare_runs(three, 2, three + 2, 1, &r);
+    CHECK(c.verdict == SF_SAME, "the same code: %s %s", sf_verdict_name(c.verdict), c.reason);
+    const sf_sample_set tiny[2] = {{b1, 3}, {b2, 3}};
+    c = sf_compare_runs(tiny, 2, tiny, 2, &r);
+    CHECK(c.verdict == SF_UNSURE, "6 samples pooled decided: %s", c.reason);
+}
+
 /* results with every sample and median of `family` multiplied by `factor`: a replayed slowdown */
 static void plant(const char *in, const char *out, const char *family, double factor)
 {
@@ -87,6 +123,7 @@ int main(int argc, char **argv)
     mkdir(argv[3], 0777);
     sf_test_cli_init(argv[1], argv[3]);
     test_statistics();
+    test_runs();
 
     /* the CPU gate: a short sweep, well under a minute */
     remove(path_of("perf.json"));
@@ -107,7 +144,16 @@ int main(int argc, char **argv)
     CHECK(sf_test_sh("compare %s %s --json %s", path_of("perf.json"), path_of("slow.json"), path_of("cmp.json")) == 1 &&
               strstr(sf_test_slurp("stdout"), "SLOWER"),
           "compare missed a 3x slowdown: %s", sf_test_slurp("stdout"));
+    /* repeated runs: two clean base runs against the planted one still fail; against a clean one they pass */
+    CHECK(sf_test_sh("compare %s %s -- %s", path_of("perf.json"), path_of("perf.json"), path_of("slow.json")) == 1 &&
+              strstr(sf_test_slurp("stdout"), "2 runs"),
+          "runs: compare missed a 3x slowdown: %s", sf_test_slurp("stdout"));
+    CHECK(sf_test_sh("compare %s -- %s %s --md %s", path_of("perf.json"), path_of("perf.json"), path_of("perf.json"),
+                     path_of("cmp.md")) == 0,
+          "runs of the same file: %s", sf_test_slurp("stdout"));
     /* bad input: exit 2 */
+    CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
+    CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");
     CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("missing.json")) == 2, "missing file");
     CHECK(sf_test_sh("check --gates %s %s", path_of("perf.json"), path_of("perf.json")) == 2, "a results file as gates");
     return sf_test_summary();
