@@ -71,24 +71,20 @@ SF_GLOBAL void SF_SYM(surrogate_grad)(const SF_T *SF_RESTRICT a, const SF_T *SF_
 
 SF_DEFINE_LAUNCH_QUERIES(SF_SYM(spike_grad))
 
-SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
+SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
-    sf_launch L;
-    const sf_status s = SF_PLAN_FN(t->M, in, &L);
-    if (s != SF_OK)
-        return s;
     const int64_t M = t->M;
-    SF_T *a = (SF_T *)t->workspace;
-    SF_T *b = (SF_T *)((char *)t->workspace + sf_workspace_stride(M, SF_ELEM_BYTES));
+    SF_T *a = (SF_T *)sf_workspace_vector(t, 0, SF_ELEM_BYTES);
+    SF_T *b = (SF_T *)sf_workspace_vector(t, 1, SF_ELEM_BYTES);
     const void *ptrs[] = {t->grad_y, t->y, t->v, t->grad_x, a, b};
     const int vec_ok = sf_vec_ok(M, SF_VEC, SF_ELEM_BYTES, ptrs, 6);
     const SF_T *gy = (const SF_T *)t->grad_y, *y = (const SF_T *)t->y, *v = (const SF_T *)t->v;
     SF_T *gx = (SF_T *)t->grad_x;
     for (int64_t s_ = t->T - 1; s_ >= 0; --s_) {
         const SF_T *g_next = s_ + 1 < t->T ? gx + (s_ + 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(spike_grad), L, gy + s_ * M, g_next, v + s_ * M, a, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(decay_grad), L, g_next, y + s_ * M, b, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(surrogate_grad), L, a, v + s_ * M, b, gx + s_ * M, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(spike_grad), *L, gy + s_ * M, g_next, v + s_ * M, a, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(decay_grad), *L, g_next, y + s_ * M, b, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(surrogate_grad), *L, a, v + s_ * M, b, gx + s_ * M, M, *p, vec_ok);
     }
     return SF_OK;
 }

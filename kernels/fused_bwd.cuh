@@ -39,15 +39,11 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT grad_y, const SF_T *SF_RES
 
 SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
 
-SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
+SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
-    sf_launch L;
-    const sf_status s = SF_PLAN_FN(t->M, in, &L);
-    if (s != SF_OK)
-        return s;
     const void *ptrs[] = {t->grad_y, t->y, t->v, t->grad_x};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 4);
-    SF_LAUNCH(SF_SYM(kernel), L, (const SF_T *)t->grad_y, (const SF_T *)t->y, (const SF_T *)t->v,
+    SF_LAUNCH(SF_SYM(kernel), *L, (const SF_T *)t->grad_y, (const SF_T *)t->y, (const SF_T *)t->v,
               (SF_T *)t->grad_x, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }

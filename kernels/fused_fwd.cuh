@@ -57,15 +57,11 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT x, SF_T *SF_RESTRICT y, SF
 
 SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
 
-SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
+SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
-    sf_launch L;
-    const sf_status s = SF_PLAN_FN(t->M, in, &L);
-    if (s != SF_OK)
-        return s;
     const void *ptrs[] = {t->x, t->y, t->v, t->v_in, t->v_out};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 5);
-    SF_LAUNCH(SF_SYM(kernel), L, (const SF_T *)t->x, (SF_T *)t->y, (SF_T *)t->v,
+    SF_LAUNCH(SF_SYM(kernel), *L, (const SF_T *)t->x, (SF_T *)t->y, (SF_T *)t->v,
               (const SF_T *)t->v_in, (SF_T *)t->v_out, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }

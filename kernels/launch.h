@@ -44,4 +44,10 @@ static inline size_t sf_workspace_stride(int64_t M, int elem_bytes)
 {
     return ((size_t)M * (size_t)elem_bytes + 255u) & ~(size_t)255u;
 }
+
+/* Scratch vector i ([M] elements) of a launch's workspace. */
+static inline void *sf_workspace_vector(const sf_tensors *t, int i, int elem_bytes)
+{
+    return (char *)t->workspace + (size_t)i * sf_workspace_stride(t->M, elem_bytes);
+}
 #endif

@@ -28,12 +28,8 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT grad_y_t, const SF_T *SF_R
 
 SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
 
-SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
+SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
-    sf_launch L;
-    const sf_status s = SF_PLAN_FN(t->M, in, &L);
-    if (s != SF_OK)
-        return s;
     const void *ptrs[] = {t->grad_y, t->y, t->v, t->grad_x};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 4);
     const SF_T *gy = (const SF_T *)t->grad_y, *y = (const SF_T *)t->y, *v = (const SF_T *)t->v;
@@ -41,7 +37,7 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     const int64_t M = t->M;
     for (int64_t s_ = t->T - 1; s_ >= 0; --s_) {
         const SF_T *g_next = s_ + 1 < t->T ? gx + (s_ + 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(kernel), L, gy + s_ * M, y + s_ * M, v + s_ * M, g_next, gx + s_ * M, M, *p,
+        SF_LAUNCH(SF_SYM(kernel), *L, gy + s_ * M, y + s_ * M, v + s_ * M, g_next, gx + s_ * M, M, *p,
                   vec_ok);
     }
     return SF_OK;

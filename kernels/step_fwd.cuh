@@ -33,12 +33,8 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT x_t, const SF_T *SF_RESTRI
 
 SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
 
-SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in)
+SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
-    sf_launch L;
-    const sf_status s = SF_PLAN_FN(t->M, in, &L);
-    if (s != SF_OK)
-        return s;
     const void *ptrs[] = {t->x, t->y, t->v};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 3);
     const SF_T *x = (const SF_T *)t->x;
@@ -47,7 +43,7 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     for (int64_t s_ = 0; s_ < t->T; ++s_) {
         const SF_T *v_prev = s_ > 0 ? v + (s_ - 1) * M : NULL;
         const SF_T *y_prev = s_ > 0 ? y + (s_ - 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(kernel), L, x + s_ * M, v_prev, y_prev, v + s_ * M, y + s_ * M, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(kernel), *L, x + s_ * M, v_prev, y_prev, v + s_ * M, y + s_ * M, M, *p, vec_ok);
     }
     return SF_OK;
 }

@@ -157,5 +157,9 @@ sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf
     sf_status s = sf_lif_check(p);
     if (s == SF_OK)
         s = check_backend(e, b);
-    return s != SF_OK ? s : e->run[b](t, p, launch);
+    /* planned here, once, so that every template's run function starts from a complete launch */
+    sf_launch planned;
+    if (s == SF_OK)
+        s = e->plan[b](t->M, launch, &planned);
+    return s != SF_OK ? s : e->run[b](t, p, &planned);
 }

@@ -5,7 +5,8 @@
 #include "spikefuse.h"
 
 typedef sf_status (*sf_plan_fn)(int64_t M, const sf_launch *in, sf_launch *out);
-typedef sf_status (*sf_run_fn)(const sf_tensors *t, const sf_lif_params *p, const sf_launch *in);
+/* run takes a launch that plan completed (block, grid); sf_run plans before it runs. */
+typedef sf_status (*sf_run_fn)(const sf_tensors *t, const sf_lif_params *p, const sf_launch *planned);
 typedef sf_status (*sf_occupancy_fn)(int block, int *blocks_per_sm);
 
 typedef struct sf_kernel_entry {
@@ -18,7 +19,7 @@ typedef struct sf_kernel_entry {
 #define SF_DECLARE_BACKEND(name, backend)                                                      \
     sf_status sf_##name##_plan_##backend(int64_t M, const sf_launch *in, sf_launch *out);     \
     sf_status sf_##name##_run_##backend(const sf_tensors *t, const sf_lif_params *p,          \
-                                        const sf_launch *in);                                 \
+                                        const sf_launch *planned);                            \
     sf_status sf_##name##_occupancy_##backend(int block, int *blocks_per_sm);
 
 #ifdef SF_HAVE_CUDA
