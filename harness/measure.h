@@ -26,6 +26,9 @@ typedef struct sf_trial {
 
 /* Device bytes a trial of these kernels needs with `sets` buffer sets. */
 double sf_trial_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int sets);
+/* The bytes a trial may take on a backend: 90 % of the GPU's memory, or 80 % of the host's (where the
+ * trial's host copies live too). */
+double sf_trial_memory_limit(sf_backend be, const sf_device_info *dev);
 /* Sets to rotate among: enough that the sets together exceed twice the cache when one fits in it. */
 int sf_trial_sets_for(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int64_t cache_bytes);
 /* block_fwd, block_bwd: threads per block of each pass (0 = the kernel's default). */

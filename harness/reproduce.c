@@ -66,13 +66,19 @@ static sf_status sweep_part(const sf_reproduce_config *c, const char *dir, const
     return st;
 }
 
-/* T_s and T_c at the largest M (at most 1M) whose longest layer fits in a third of the memory. */
+/* T_s and T_c at the largest M (1M, halved until the longest layer's trial fits the memory rule of a
+ * sweep; on the CPU the trial's host copy of x shares that memory). */
 static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir)
 {
     static const int64_t Ts[] = {1024, 2048, 4096};
-    const double memory = c->backend == SF_BACKEND_CUDA ? (double)dev->memory_bytes : (double)sf_host_memory_bytes();
+    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, "infer", c->backend);
+    if (!k)
+        return sf_fail(SF_ERR_INVALID, "no fused inference kernel registered");
+    const double limit = sf_trial_memory_limit(c->backend, dev);
     int64_t M = 1000000;
-    while (M > 1024 && (double)Ts[2] * (double)M * 4.0 * 3.0 > memory / 3.0)
+    while (M > 1024 && sf_trial_bytes(k, NULL, Ts[2], M, 1) +
+                               (c->backend == SF_BACKEND_CPU ? (double)Ts[2] * (double)M * k->elem_bytes : 0) >
+                           limit)
         M /= 2;
     char path[4096];
     snprintf(path, sizeof path, "%s/multigpu.json", dir);

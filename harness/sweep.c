@@ -218,6 +218,8 @@ static void check_state(const sf_sweep_config *c, state *s, double mem_limit)
         snprintf(s->skip, sizeof s->skip,
                  "no registered %s kernel of family '%s', form %s with vec=%d npt=%d unroll=%d (0 = default)",
                  !s->fwd ? "forward" : "backward", s->family, s->form, s->vec, s->npt, s->unroll);
+    else if (both && !(s->fwd->tensors_out & SF_TENSOR_V))
+        snprintf(s->skip, sizeof s->skip, "form %s keeps no v trace for a backward pass", s->form);
     else if (!sf_mul_ok(s->N, s->B, &s->M) || !sf_mul_ok(s->T, s->M, &tm))
         snprintf(s->skip, sizeof s->skip, "T x N x B overflows");
     else if (c->backend == SF_BACKEND_CUDA && s->block > 1024)
@@ -580,9 +582,7 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
     if (s != SF_OK)
         return s;
 
-    double mem_limit = 0.8 * (double)sf_host_memory_bytes();
-    if (c->backend == SF_BACKEND_CUDA)
-        mem_limit = 0.9 * (double)dev.memory_bytes;
+    const double mem_limit = sf_trial_memory_limit(c->backend, &dev);
     int64_t n = 0;
     sf_tuning_db *db = NULL;
     if (c->tuning_db && (s = sf_tuning_load(c->tuning_db, &db)) != SF_OK) {

@@ -19,12 +19,20 @@ sf_measure_config sf_measure_config_default(void)
     return c;
 }
 
-/* Tensors of one set: x, y, v (and for backward grad_y, grad_x), v_in/v_out for forms that use them. */
+/* Whether a trial holds the [T, M] v trace: the forward writes it, or the backward reads it (an
+ * inference kernel keeps only the final v). */
+static int needs_trace(const sf_kernel *fwd, const sf_kernel *bwd)
+{
+    return bwd || (fwd->tensors_out & SF_TENSOR_V);
+}
+
+/* Tensors of one set: x, y, the v trace where needed (and for backward grad_y, grad_x), v_in/v_out for
+ * forms that use them. */
 static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M)
 {
     const sf_kernel *any = fwd ? fwd : bwd;
     const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
-    double b = 3 * tm + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
+    double b = (2 + needs_trace(fwd, bwd)) * tm + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
     return b;
@@ -33,6 +41,11 @@ static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, i
 double sf_trial_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int sets)
 {
     return set_bytes(fwd, bwd, T, M) * sets;
+}
+
+double sf_trial_memory_limit(sf_backend be, const sf_device_info *dev)
+{
+    return be == SF_BACKEND_CUDA ? 0.9 * (double)dev->memory_bytes : 0.8 * (double)sf_host_memory_bytes();
 }
 
 int sf_trial_sets_for(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M, int64_t cache_bytes)
@@ -119,7 +132,7 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
         s = alloc_in(tr, k, 0, tm, &x);
         if (s == SF_OK)
             s = alloc_in(tr, k, 1, tm, &t->y);
-        if (s == SF_OK)
+        if (s == SF_OK && needs_trace(fwd, bwd))
             s = alloc_in(tr, k, 2, tm, &t->v);
         if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
             s = alloc_in(tr, k, 3, m, &t->v_out);
@@ -174,11 +187,11 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     }
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&y);
-    if (s == SF_OK)
+    if (s == SF_OK && tr->t[0].v)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&v);
     if (s == SF_OK)
         s = sf_download(tr->be, y, tr->t[0].y, tm);
-    if (s == SF_OK)
+    if (s == SF_OK && v)
         s = sf_download(tr->be, v, tr->t[0].v, tm);
     if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)
         s = sf_download(tr->be, out, tr->t[0].v_out, m);

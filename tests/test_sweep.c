@@ -257,6 +257,31 @@ static void test_preset(void)
     cJSON_Delete(root);
 }
 
+/* The forms: inference and segment kernels are verified (ragged N); inference keeps no v trace, so a
+ * forward+backward of it is skipped with the reason, and its trial holds no [T, M] v buffer. */
+static void test_forms(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused -a form=infer,segment -a direction=fwd,fwd+bwd -a T=[1,33] -a N=1001 " QUICK
+                     " --out %s",
+                     path_of("forms.json")) == 0,
+          "forms: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("forms.json");
+    const cJSON *s;
+    int ok = 0, skipped = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int infer = !strcmp(str(s, "form"), "infer"), both = !strcmp(str(s, "direction"), "fwd+bwd");
+        if (infer && both) {
+            skipped += !strcmp(str(s, "status"), "skipped") && strstr(str(s, "reason"), "no v trace");
+            continue;
+        }
+        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "verified"), "forward");
+        ok += !strcmp(str(s, "status"), "ok") && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0;
+    }
+    CHECK(ok == 6 && skipped == 2, "forms: %d verified of 6, %d skipped of 2", ok, skipped);
+    cJSON_Delete(root);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3)
@@ -266,7 +291,7 @@ int main(int argc, char **argv)
     sf_test_cli_init(argv[1], dir);
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
-                           "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock"};
+                           "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
@@ -274,5 +299,6 @@ int main(int argc, char **argv)
     test_kill_and_resume(argv[1]);
     test_errors();
     test_preset();
+    test_forms();
     return sf_test_summary();
 }
