@@ -15,6 +15,8 @@
 #   4d. the regression check: the ci-short preset, its ratio gates (ci/gates/cuda.json), and a comparison with
 #      the committed baseline of this GPU (results/<device>/baseline.json), failing on a confirmed slowdown;
 #      with no baseline yet, the run's file is the one to commit as it, and a second run is compared with it;
+#      $SF_GPU_REGRESS_RUNS runs a side (default 1; repeated runs for a machine that drifts between runs;
+#      at most 2 where no baseline exists, for the 8 files that come back);
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
 # $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
@@ -93,23 +95,30 @@ fi
 
 step "4d. regression check"
 if want regress; then
-  regress_run() { # $1: output file
-    "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$1" 2>&1 | grep -v '^\['
-    "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$1"
+  runs="${SF_GPU_REGRESS_RUNS:-1}"
+  # ci-short $runs times, into $1.json, $1-2.json, ..., each checked against the CUDA gates
+  regress_runs() {
+    local i f
+    for ((i = 1; i <= runs; ++i)); do
+      f="$1.json"; [ "$i" -eq 1 ] || f="$1-$i.json"
+      "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$f" 2>&1 | grep -v '^\['
+      "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$f"
+    done
   }
-  regress_run "$out/ci-short.json"
+  regress_runs "$out/ci-short"
   slug="$(grep -m1 '"slug"' "$out/ci-short.json" | sed 's/.*"slug":[[:space:]]*"\([^"]*\)".*/\1/')"
-  baseline="$SF_ROOT/results/$slug/baseline.json"
-  if [ ! -e "$baseline" ]; then
-    # First run on this GPU: this run is the baseline to commit; a second run, compared with it, shows
-    # what the same code measures against it (it should be SAME).
-    echo "no baseline for $slug: commit $out/ci-short.json as results/$slug/baseline.json; a second run follows"
-    baseline="$out/ci-short.json"
-    latest="$out/ci-short-2.json"
-    regress_run "$latest"
-  else
-    latest="$out/ci-short.json"
+  existing() { local f; for f in "$@"; do [ -e "$f" ] && echo "$f"; done; return 0; }
+  mapfile -t baselines < <(existing "$SF_ROOT/results/$slug"/baseline.json "$SF_ROOT/results/$slug"/baseline-[0-9]*.json)
+  mapfile -t latest < <(existing "$out"/ci-short.json "$out"/ci-short-[0-9]*.json)
+  if [ "${#baselines[@]}" -eq 0 ]; then
+    # First runs on this GPU: they are the baseline to commit; as many runs again, compared with them,
+    # show what the same code measures against it (it should be SAME).
+    echo "no baseline for $slug: commit $out/ci-short.json (and ci-short-K.json) as results/$slug/baseline.json" \
+      "(and baseline-K.json); the same runs again follow"
+    baselines=("${latest[@]}")
+    regress_runs "$out/rerun"
+    mapfile -t latest < <(existing "$out"/rerun.json "$out"/rerun-[0-9]*.json)
   fi
-  "$sf" compare "$baseline" "$latest" --md "$out/compare.md" --json "$out/compare.json"
+  "$sf" compare "${baselines[@]}" -- "${latest[@]}" --md "$out/compare.md" --json "$out/compare.json"
 fi
 step "done"
