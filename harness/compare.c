@@ -234,6 +234,11 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
     for (int v = 0; v < 4; ++v)
         cJSON_AddNumberToObject(sum, sf_verdict_name((sf_verdict)v), counts[v]);
     *slower = counts[SF_SLOWER];
+    if (counts[SF_SAME] + counts[SF_FASTER] + counts[SF_SLOWER] + counts[SF_UNSURE] == 0) {
+        /* a check that compared nothing must not pass */
+        s = sf_fail(SF_ERR_INVALID, "no measured state of %s is in the new runs: nothing to compare", base[0]);
+        goto done;
+    }
     fputs(t.s ? t.s : "", stdout);
     if (md) {
         s = sf_text_finish(&t, md);

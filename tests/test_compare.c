@@ -154,6 +154,20 @@ int main(int argc, char **argv)
     /* bad input: exit 2 */
     CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
     CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");
+    /* nothing in common: an error, not a pass */
+    plant(path_of("perf.json"), path_of("other.json"), "none", 1.0);
+    cJSON *root = NULL;
+    CHECK_OK(sf_results_read(path_of("other.json"), &root));
+    cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(st, "id"), "another state");
+    char *text = cJSON_Print(root);
+    CHECK_OK(sf_write_atomic(path_of("other.json"), text));
+    free(text);
+    cJSON_Delete(root);
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("other.json")) == 2 &&
+              strstr(sf_test_slurp("stderr"), "nothing to compare"),
+          "disjoint files: %s", sf_test_slurp("stderr"));
     CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("missing.json")) == 2, "missing file");
     CHECK(sf_test_sh("check --gates %s %s", path_of("perf.json"), path_of("perf.json")) == 2, "a results file as gates");
     return sf_test_summary();
