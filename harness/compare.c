@@ -346,6 +346,9 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
                     !strcmp(kind, "ratio") ? "x" : " %", ok ? "pass" : "FAIL");
     }
     sf_text_put(&t, "\n%d passed, %d failed, %d for another device class\n", passed, *failed, skipped);
+    if (s == SF_OK && passed + *failed == 0) /* a check that checked nothing must not pass */
+        s = sf_fail(SF_ERR_INVALID, "%s: no gate applies to the %s backend of %s", gates_path, str(dev, "backend"),
+                    results_path);
     if (s == SF_OK)
         fputs(t.s ? t.s : "", stdout);
     if (s == SF_OK && md)

@@ -124,6 +124,11 @@ int main(int argc, char **argv)
     sf_test_cli_init(argv[1], argv[3]);
     test_statistics();
     test_runs();
+    char gates_dir[4096];
+    snprintf(gates_dir, sizeof gates_dir, "%s", argv[2]);
+    char *slash = strrchr(gates_dir, '/');
+    if (slash)
+        *slash = '\0';
 
     /* the CPU gate: a short sweep, well under a minute */
     remove(path_of("perf.json"));
@@ -170,5 +175,8 @@ int main(int argc, char **argv)
           "disjoint files: %s", sf_test_slurp("stderr"));
     CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("missing.json")) == 2, "missing file");
     CHECK(sf_test_sh("check --gates %s %s", path_of("perf.json"), path_of("perf.json")) == 2, "a results file as gates");
+    CHECK(sf_test_sh("check --gates %s/cuda.json %s", gates_dir, path_of("perf.json")) == 2 &&
+              strstr(sf_test_slurp("stderr"), "no gate applies"),
+          "CUDA gates on a CPU run: %s", sf_test_slurp("stderr"));
     return sf_test_summary();
 }
