@@ -12,11 +12,11 @@
 #      cache with no device (what it would have measured and found);
 #      then `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
 #      else the committed results/*/tuning/tuning.json; figures are made later, where gnuplot is);
-#   4d. the regression check: the ci-short preset, its ratio gates (ci/gates/cuda.json), and a comparison with
-#      the committed baseline of this GPU (results/<device>/baseline.json), failing on a confirmed slowdown;
-#      with no baseline yet, the run's file is the one to commit as it, and a second run is compared with it;
-#      $SF_GPU_REGRESS_RUNS runs a side (default 1; repeated runs for a machine that drifts between runs;
-#      at most 2 where no baseline exists, for the 8 files that come back);
+#   4d. the regression check, ci/regress.sh cuda: the ci-short preset, its ratio gates (ci/gates/cuda.json),
+#      and a comparison with the committed baseline of this GPU (results/<device>/baseline.json), failing
+#      on a confirmed slowdown; with no baseline yet, the run's file is the one to commit as it, and a
+#      second run is compared with it; $SF_GPU_REGRESS_RUNS runs a side (default 1; at most 2 where no
+#      baseline exists, for the 8 files that come back);
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
 # $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
@@ -95,30 +95,8 @@ fi
 
 step "4d. regression check"
 if want regress; then
-  runs="${SF_GPU_REGRESS_RUNS:-1}"
-  # ci-short $runs times, into $1.json, $1-2.json, ..., each checked against the CUDA gates
-  regress_runs() {
-    local i f
-    for ((i = 1; i <= runs; ++i)); do
-      f="$1.json"; [ "$i" -eq 1 ] || f="$1-$i.json"
-      "$sf" sweep --preset ci-short --backend cuda --timeout "${SF_GPU_TIMEOUT:-15}" --out "$f" 2>&1 | grep -v '^\['
-      "$sf" check --gates "$SF_ROOT/ci/gates/cuda.json" "$f"
-    done
-  }
-  regress_runs "$out/ci-short"
-  slug="$(grep -m1 '"slug"' "$out/ci-short.json" | sed 's/.*"slug":[[:space:]]*"\([^"]*\)".*/\1/')"
-  existing() { local f; for f in "$@"; do [ -e "$f" ] && echo "$f"; done; return 0; }
-  mapfile -t baselines < <(existing "$SF_ROOT/results/$slug"/baseline.json "$SF_ROOT/results/$slug"/baseline-[0-9]*.json)
-  mapfile -t latest < <(existing "$out"/ci-short.json "$out"/ci-short-[0-9]*.json)
-  if [ "${#baselines[@]}" -eq 0 ]; then
-    # First runs on this GPU: they are the baseline to commit; as many runs again, compared with them,
-    # show what the same code measures against it (it should be SAME).
-    echo "no baseline for $slug: commit $out/ci-short.json (and ci-short-K.json) as results/$slug/baseline.json" \
-      "(and baseline-K.json); the same runs again follow"
-    baselines=("${latest[@]}")
-    regress_runs "$out/rerun"
-    mapfile -t latest < <(existing "$out"/rerun.json "$out"/rerun-[0-9]*.json)
-  fi
-  "$sf" compare "${baselines[@]}" -- "${latest[@]}" --md "$out/compare.md" --json "$out/compare.json"
+  # pipefail: a failed gate or a confirmed slowdown stops the script here
+  SF_BIN="$sf" SF_REGRESS_RUNS="${SF_GPU_REGRESS_RUNS:-1}" SF_REGRESS_TIMEOUT="${SF_GPU_TIMEOUT:-15}" \
+    "$SF_ROOT/ci/regress.sh" cuda "$out" 2>&1 | grep -v '^\['
 fi
 step "done"

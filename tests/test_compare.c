@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "json_util.h"
@@ -116,6 +118,49 @@ static void plant(const char *in, const char *out, const char *family, double fa
     cJSON_Delete(root);
 }
 
+/* ci/regress.sh cpu with the given results folder and compare options; output to stdout and stderr in
+ * the scratch folder. */
+static int regress(const char *bin, const char *script, const char *results, const char *out, const char *compare_args)
+{
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "SF_BIN='%s' SF_RESULTS='%s' SF_COMPARE_ARGS='%s' '%s' cpu '%s' >'%s' 2>'%s' </dev/null", bin,
+             results, compare_args, script, out, path_of("stdout"), path_of("stderr"));
+    const int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The CPU recipe end to end: with no baseline it sweeps again and compares the two runs; a baseline
+ * whose fused kernel was three times as fast as this machine's must fail it. */
+static void test_regress_script(const char *bin, const char *ci_dir)
+{
+    char script[4096], results[4096], dev_dir[4096];
+    CHECK(snprintf(script, sizeof script, "%s/regress.sh", ci_dir) < (int)sizeof script, "path too long");
+    snprintf(results, sizeof results, "%s", path_of("results"));
+    char clean[16384]; /* a fresh start: sweeps resume from files they find, and a baseline changes the path */
+    snprintf(clean, sizeof clean, "rm -rf '%s' '%s' '%s' '%s'", results, path_of("bootstrap"), path_of("against"),
+             path_of("bad"));
+    CHECK(system(clean) == 0, "%s", clean);
+    mkdir(results, 0777);
+    CHECK(regress(bin, script, results, path_of("bootstrap"), "--min-effect 100") == 0 &&
+              access(path_of("bootstrap/rerun.json"), F_OK) == 0 && strstr(sf_test_slurp("stderr"), "no baseline"),
+          "regress.sh without a baseline: %s", sf_test_slurp("stderr"));
+    cJSON *root = NULL;
+    CHECK_OK(sf_results_read(path_of("bootstrap/ci-cpu.json"), &root));
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+    CHECK(snprintf(dev_dir, sizeof dev_dir, "%s/%s", results, sf_json_str(dev, "slug")) < (int)sizeof dev_dir,
+          "path too long");
+    cJSON_Delete(root);
+    mkdir(dev_dir, 0777);
+    char baseline[8192];
+    snprintf(baseline, sizeof baseline, "%s/baseline.json", dev_dir);
+    plant(path_of("bootstrap/ci-cpu.json"), baseline, "fused", 1.0 / 3.0);
+    CHECK(regress(bin, script, results, path_of("against"), "") == 1 &&
+              strstr(sf_test_slurp("stdout"), "SLOWER"),
+          "regress.sh missed a 3x slowdown against its baseline: %s %s", sf_test_slurp("stdout"),
+          sf_test_slurp("stderr"));
+    CHECK(regress(bin, script, results, path_of("bad"), "--alpha 7") == 2, "regress.sh with a bad compare option");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4)
@@ -132,7 +177,7 @@ int main(int argc, char **argv)
 
     /* the CPU gate: a short sweep, well under a minute */
     remove(path_of("perf.json"));
-    CHECK(sf_test_sh("sweep -a family=eager,step,fused -a direction=fwd -a T=16 -a N=2^18 --min-samples 10 "
+    CHECK(sf_test_sh("sweep --preset ci-cpu --min-samples 10 "
                      "--min-time 0.2 --timeout 5 --no-hot --out %s",
                      path_of("perf.json")) == 0,
           "short sweep: %s", sf_test_slurp("stderr"));
@@ -156,6 +201,9 @@ int main(int argc, char **argv)
     CHECK(sf_test_sh("compare %s -- %s %s --md %s", path_of("perf.json"), path_of("perf.json"), path_of("perf.json"),
                      path_of("cmp.md")) == 0,
           "runs of the same file: %s", sf_test_slurp("stdout"));
+    char ci_dir[4096];
+    CHECK(snprintf(ci_dir, sizeof ci_dir, "%s/..", gates_dir) < (int)sizeof ci_dir, "path too long");
+    test_regress_script(argv[1], ci_dir);
     /* bad input: exit 2 */
     CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
     CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");

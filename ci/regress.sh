@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The performance-regression check of one device, as a CI runner runs it:
+#   ci/regress.sh cpu|cuda OUT_DIR
+# 1. sweeps the backend's short preset (cpu: ci-cpu, cuda: ci-short) $SF_REGRESS_RUNS times (default 1)
+#    into OUT_DIR/<preset>.json, <preset>-2.json, ..., each checked against the backend's ratio gates
+#    (ci/gates/<backend>.json);
+# 2. compares those runs with the device's committed baseline runs (results/<device>/baseline.json,
+#    baseline-2.json, ...) into OUT_DIR/compare.md and .json.
+# Exit 0 when every gate holds and nothing is confirmed slower, 1 when not, 2 on bad input. Where the
+# device has no baseline yet, its runs are the ones to commit as it, and as many runs again (rerun.json,
+# ...) are compared with them: the same code against itself, which should say SAME.
+# $SF_BIN: the spikefuse binary (default build/spikefuse); $SF_RESULTS: the results folder (default
+# results/); $SF_REGRESS_TIMEOUT: a state's timeout on CUDA (15 s, nvbench's); $SF_COMPARE_ARGS: more
+# options for compare. On the CPU the gates hold with OpenMP's passive waiting (ci/gates/cpu.json),
+# which is set unless OMP_WAIT_POLICY is.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+usage() { echo "usage: ci/regress.sh cpu|cuda OUT_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+backend="$1" out="$2"
+case "$backend" in
+  cpu)
+    preset=ci-cpu
+    measure=(--min-samples 10 --min-time 0.2 --timeout 5 --no-hot)
+    export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+    ;;
+  cuda)
+    preset=ci-short
+    measure=(--timeout "${SF_REGRESS_TIMEOUT:-15}")
+    ;;
+  *) usage ;;
+esac
+sf="${SF_BIN:-$root/build/spikefuse}"
+results="${SF_RESULTS:-$root/results}"
+runs="${SF_REGRESS_RUNS:-1}"
+case "$runs" in '' | *[!0-9]* | 0) echo "regress: SF_REGRESS_RUNS must be a whole number >= 1" >&2; exit 2 ;; esac
+mkdir -p "$out"
+
+# $1: a file prefix; writes $1.json, $1-2.json, ... and prints their paths
+sweep_runs() {
+  local i f
+  for ((i = 1; i <= runs; ++i)); do
+    f="$1.json"
+    [ "$i" -eq 1 ] || f="$1-$i.json"
+    "$sf" sweep --preset "$preset" --backend "$backend" "${measure[@]}" --out "$f" >&2
+    "$sf" check --gates "$root/ci/gates/$backend.json" "$f" >&2
+    echo "$f"
+  done
+}
+
+existing() {
+  local f
+  for f in "$@"; do [ -e "$f" ] && echo "$f"; done
+  return 0
+}
+
+mapfile -t latest < <(sweep_runs "$out/$preset")
+[ "${#latest[@]}" -eq "$runs" ] || exit 1 # a sweep or a gate failed; it said why
+slug="$(grep -m1 '"slug"' "${latest[0]}" | sed 's/.*"slug":[[:space:]]*"\([^"]*\)".*/\1/')"
+mapfile -t baselines < <(existing "$results/$slug/baseline.json" "$results/$slug"/baseline-[0-9]*.json)
+if [ "${#baselines[@]}" -eq 0 ]; then
+  echo "regress: no baseline for $slug in $results: commit ${latest[*]} as results/$slug/baseline.json" \
+    "(then baseline-2.json, ...); the same runs again follow" >&2
+  baselines=("${latest[@]}")
+  mapfile -t latest < <(sweep_runs "$out/rerun")
+  [ "${#latest[@]}" -eq "$runs" ] || exit 1
+fi
+# shellcheck disable=SC2086 # SF_COMPARE_ARGS is a list of options
+"$sf" compare "${baselines[@]}" -- "${latest[@]}" --md "$out/compare.md" --json "$out/compare.json" ${SF_COMPARE_ARGS:-}
