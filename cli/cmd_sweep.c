@@ -17,7 +17,7 @@ static const char sweep_help[] =
     "  block              threads per block (0 = the kernel's default)     default 0\n"
     "  vec, npt, unroll   kernel knobs (0 = the family's default kernel)   default 0\n"
     "Values: 128 | 2^20 | 8,16,32 | [8,16,32] | [8:128:pow2] | [1:10:3] | [fwd,fwd+bwd]\n"
-    "Presets: paper-fig5, sj-fp32 (harness/presets/; $SPIKEFUSE_PRESETS adds a folder).\n"
+    "Presets: paper-fig5, sj-fp32, ci-short, ci-cpu (harness/presets/; $SPIKEFUSE_PRESETS adds a folder).\n"
     "Measurement: --min-samples 10 --min-time 0.5 --max-noise 0.005 --timeout 15 --max-samples 0\n"
     "             --hot-time 0.5 | --no-hot   --no-verify   --profile (each state once, for a profiler)\n"
     "             --threads N (CPU)\n"
