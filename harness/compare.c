@@ -47,7 +47,8 @@ static double *pool(const sf_sample_set *runs, int n, int64_t *count, double *lo
 sf_comparison sf_compare_runs(const sf_sample_set *base, int nb, const sf_sample_set *cur, int nc,
                               const sf_compare_rule *r)
 {
-    sf_comparison c = {SF_UNSURE, NAN, NAN, NAN, 1.0, NAN, NAN, NAN, NAN, "no memory"};
+    sf_comparison c = {.verdict = SF_UNSURE, .base_median = NAN, .new_median = NAN, .change = NAN, .p = 1.0,
+                       .reason = "no memory"};
     int64_t na, nn;
     double *xa = pool(base, nb, &na, &c.base_lo, &c.base_hi), *xn = pool(cur, nc, &nn, &c.new_lo, &c.new_hi);
     if (!xa || !xn)
