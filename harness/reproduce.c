@@ -128,9 +128,14 @@ sf_status sf_reproduce_run(const sf_reproduce_config *c)
             tuning ? tuning : "no database (fused-tuned falls back to the defaults)");
 
     static const char *fig5_axes[] = {"family=eager,step,fused,fused-tuned", NULL};
+    /* small T, where the launches fusion saves no longer dominate: from which T on does fusion pay? */
+    static const char *crossover_axes[] = {"family=eager,step,fused", "direction=fwd,fwd+bwd",
+                                           "T=1,2,3,4,6,8,12,16", "N=1000000", "B=1", NULL};
     static const char *bw_axes[] = {"family=fused,step", "direction=fwd", "T=64",
                                     "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22", NULL};
     st = sweep_part(c, dir, "paper-fig5", "paper-fig5", fig5_axes, tuning);
+    if (st == SF_OK)
+        st = sweep_part(c, dir, "crossover", NULL, crossover_axes, NULL);
     if (st == SF_OK)
         st = sweep_part(c, dir, "bandwidth", NULL, bw_axes, NULL);
     if (st == SF_OK)
@@ -199,6 +204,83 @@ static cJSON *read_optional(const char *dir, const char *name)
     return j;
 }
 
+double sf_crossover_T(const double *T, const double *ratio, int n)
+{
+    double from = NAN;
+    for (int i = n - 1; i >= 0 && ratio[i] >= 1.0; --i) /* NaN (not measured) ends the run too */
+        from = T[i];
+    return from;
+}
+
+/* The measured T values of a results file, ascending (at most max). */
+static int measured_Ts(const cJSON *states, double *T, int max)
+{
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        const double v = num(s, "T", NULL);
+        int i = 0;
+        while (i < n && T[i] < v)
+            ++i;
+        if (strcmp(str(s, "status"), "ok") != 0 || (i < n && T[i] == v) || n == max)
+            continue;
+        memmove(T + i + 1, T + i, (size_t)(n - i) * sizeof *T);
+        T[i] = v, ++n;
+    }
+    return n;
+}
+
+static void crossover_sentence(sf_text *t, const char *over, const double *T, const double *r, int n)
+{
+    const double from = sf_crossover_T(T, r, n);
+    if (isnan(from))
+        sf_text_put(t, "fused does not beat %s at T = %.0f, the largest measured", over, T[n - 1]);
+    else if (from == T[0])
+        sf_text_put(t, "fused beats %s at every measured T, from T = %.0f", over, from);
+    else
+        sf_text_put(t, "fused beats %s from T = %.0f on (at every measured T from there)", over, from);
+}
+
+static void crossover_section(sf_text *t, const cJSON *xover)
+{
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(xover, "states");
+    double T[64];
+    const int n = measured_Ts(states, T, 64);
+    if (n == 0)
+        return;
+    sf_text_put(t, "## Where fusion starts to pay: the crossover T\n\n");
+    sf_text_put(t, "One layer of N = %.0f neurons at small T; speedups of fused over step and over eager, from cold "
+                   "medians measured in one run (`crossover.json`). A speedup below 1 means fusion does not pay "
+                   "there.\n\n",
+                num(cJSON_GetArrayItem(states, 0), "N", NULL));
+    sf_text_put(t, "| T | fwd: fused / step | fwd: fused / eager | fwd+bwd: fused / step | fwd+bwd: fused / eager |\n"
+                   "|---:|---:|---:|---:|---:|\n");
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    double r[2][2][64]; /* [direction][over step, over eager][T] */
+    for (int i = 0; i < n; ++i) {
+        sf_text_put(t, "| %.0f |", T[i]);
+        for (int d = 0; d < 2; ++d) {
+            const cJSON *e = state_of(states, "eager", dirs[d], T[i]), *s = state_of(states, "step", dirs[d], T[i]),
+                        *f = state_of(states, "fused", dirs[d], T[i]);
+            r[d][0][i] = steps(f) / steps(s);
+            r[d][1][i] = steps(f) / steps(e);
+            cell(t, r[d][0][i], " %.2fx |");
+            cell(t, r[d][1][i], " %.2fx |");
+        }
+        sf_text_put(t, "\n");
+    }
+    sf_text_put(t, "\n");
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(t, "- %s: ", d ? "Forward and backward" : "Forward");
+        crossover_sentence(t, "step", T, r[d][0], n);
+        sf_text_put(t, "; ");
+        crossover_sentence(t, "eager", T, r[d][1], n);
+        sf_text_put(t, ".\n");
+    }
+    sf_text_put(t, "\n");
+}
+
 sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md)
 {
     cJSON *fig5 = NULL, *preset = NULL;
@@ -211,7 +293,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         cJSON_Delete(fig5);
         return st;
     }
-    cJSON *multi = read_optional(dir, "multigpu.json"), *bw = read_optional(dir, "bandwidth.json");
+    cJSON *multi = read_optional(dir, "multigpu.json"), *bw = read_optional(dir, "bandwidth.json"),
+          *xover = read_optional(dir, "crossover.json");
     const cJSON *paper = cJSON_GetObjectItemCaseSensitive(preset, "paper");
     const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fig5, "devices"), 0);
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(fig5, "meta");
@@ -262,6 +345,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         sf_text_put(&t, "\n");
     }
 
+    if (xover)
+        crossover_section(&t, xover);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(multi, "model");
     if (model) {
         sf_text_put(&t, "## Multi-GPU model (Eqs. 4-5)\n\n");
@@ -305,8 +390,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         }
         sf_text_put(&t, "\n");
     }
-    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`, `bandwidth.json`, "
-                    "`multigpu.json`.\n", dir);
-    cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(multi), cJSON_Delete(bw);
+    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`, `crossover.json`, "
+                    "`bandwidth.json`, `multigpu.json`.\n", dir);
+    cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(multi), cJSON_Delete(bw), cJSON_Delete(xover);
     return sf_text_finish(&t, out_md);
 }

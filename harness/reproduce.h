@@ -1,4 +1,5 @@
-/* spikefuse reproduce: the paper's Fig. 5 (default and tuned configs), % of copy bandwidth against N,
+/* spikefuse reproduce: the paper's Fig. 5 (default and tuned configs), the crossover T below which fusion
+ * does not pay, % of copy bandwidth against N,
  * and the multi-GPU model's inputs, measured on the present device; a Markdown report beside the paper's
  * A100 values; figures through plots/plot.sh. */
 #ifndef SF_REPRODUCE_H
@@ -17,8 +18,11 @@ typedef struct sf_reproduce_config {
 } sf_reproduce_config;
 
 sf_status sf_reproduce_run(const sf_reproduce_config *c);
-/* The report from the files in dir (paper-fig5.json, multigpu.json, bandwidth.json) and the preset's paper
- * values: what `reproduce` writes as dir/reproduce.md. */
+/* The report from the files in dir (paper-fig5.json, crossover.json, multigpu.json, bandwidth.json) and the
+ * preset's paper values: what `reproduce` writes as dir/reproduce.md. */
 sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md);
+/* The crossover T: the smallest T[i] such that ratio[j] >= 1 for every j >= i (T ascending); NaN when the
+ * largest T's ratio is below 1 or not measured. */
+double sf_crossover_T(const double *T, const double *ratio, int n);
 
 #endif

@@ -9,7 +9,7 @@ set logscale x 2
 set logscale y 10
 set xlabel "time steps T"
 set ylabel "time steps per second (T / seconds of 1000 trials)"
-set xtics (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+set xtics (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 plotcmd = "plot for [f in families] datadir.'/'.prefix.'_'.direction.'_'.f.'.dat' using 1:5 with linespoints title f"
 out = prefix."-steps-".direction
 load "plots/render.gp"

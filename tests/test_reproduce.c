@@ -1,5 +1,6 @@
 /* The reproduction without a device: the multi-GPU model against Fig. 4's values, the report writer
  * against recorded results (tests/data/reproduce, from `spikefuse reproduce --backend cpu --timeout 0.2`),
+ * the crossover T on hand-built rows,
  * and the plot scripts on those results. argv[1]: tests/data/reproduce, argv[2]: the source tree,
  * argv[3]: a scratch folder, argv[4]: the spikefuse binary. */
 #include <math.h>
@@ -32,6 +33,20 @@ static void test_model(void)
     /* k* = sqrt(r), mu* = r / (2 sqrt(r) - 1), and mu(k*) = mu* where k* is whole */
     CHECK(sf_mu_k_star(64) == 8 && fabs(sf_mu_peak(64) - 64.0 / 15) < 1e-12 && fabs(sf_mu(8, 64) - sf_mu_peak(64)) < 1e-12,
           "k* and mu*");
+}
+
+/* The crossover T on hand-built ratio rows. */
+static void test_crossover(void)
+{
+    const double T[6] = {1, 2, 3, 4, 6, 8};
+    const double dip[6] = {0.5, 1.1, 1.2, 0.9, 1.2, 1.3}; /* pays at 2 and 3, not at 4, then from 6 */
+    const double always[6] = {1.0, 1.1, 1.2, 1.3, 1.4, 1.5};
+    const double never[6] = {1.5, 1.4, 1.2, 1.1, 1.0, 0.99};
+    const double hole[6] = {1.5, 1.4, 1.2, 1.1, NAN, 1.2}; /* T = 6 not measured */
+    CHECK(sf_crossover_T(T, dip, 6) == 6, "dip: %g", sf_crossover_T(T, dip, 6));
+    CHECK(sf_crossover_T(T, always, 6) == 1, "always: %g", sf_crossover_T(T, always, 6));
+    CHECK(isnan(sf_crossover_T(T, never, 6)), "never: %g", sf_crossover_T(T, never, 6));
+    CHECK(sf_crossover_T(T, hole, 6) == 8, "hole: %g", sf_crossover_T(T, hole, 6));
 }
 
 static char *slurp(const char *path)
@@ -79,6 +94,24 @@ static void test_report(const char *data, const char *src, const char *dir)
     }
     CHECK(checked == 8, "%d states at T = 32, want 4 families x 2 directions", checked);
     cJSON_Delete(root);
+    /* the crossover table: fused over step forward at T = 4, from the recorded medians */
+    snprintf(path, sizeof path, "%s/crossover.json", data);
+    CHECK_OK(sf_results_read(path, &root));
+    double fused = NAN, step = NAN;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        if (sf_json_num(s, "T", NULL) != 4 || strcmp(sf_json_str(s, "direction"), "fwd") != 0)
+            continue;
+        if (!strcmp(sf_json_str(s, "family"), "fused"))
+            fused = sf_json_num(s, "cold", "median_s");
+        if (!strcmp(sf_json_str(s, "family"), "step"))
+            step = sf_json_num(s, "cold", "median_s");
+    }
+    char row[64];
+    snprintf(row, sizeof row, "| 4 | %.2fx |", step / fused);
+    CHECK(strstr(text, "## Where fusion starts to pay") && strstr(text, row), "crossover row %s missing", row);
+    CHECK(strstr(text, "- Forward: fused ") && strstr(text, "- Forward and backward: fused "), "crossover sentences");
+    cJSON_Delete(root);
     free(text);
 }
 
@@ -92,8 +125,9 @@ static void test_plots(const char *data, const char *src, const char *dir, const
     snprintf(cmd, sizeof cmd, "SPIKEFUSE='%s' '%s/plots/plot.sh' '%s' '%s/figures' > '%s/plot.log' 2>&1", bin, src, data,
              dir, dir);
     CHECK(system(cmd) == 0, "plots/plot.sh failed (see %s/plot.log)", dir);
-    static const char *figures[] = {"paper-fig5-steps-fwd",   "paper-fig5-steps-fwdbwd", "paper-fig5-speedup-fwd",
-                                    "paper-fig5-speedup-fwdbwd", "bandwidth-pct-copy-bw-fwd", "mu"};
+    static const char *figures[] = {"paper-fig5-steps-fwd",      "paper-fig5-steps-fwdbwd",  "paper-fig5-speedup-fwd",
+                                    "paper-fig5-speedup-fwdbwd", "bandwidth-pct-copy-bw-fwd", "mu",
+                                    "crossover-speedup-fwd",     "crossover-speedup-fwdbwd"};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; ++i)
         for (int png = 0; png < 2; ++png) {
             snprintf(path, sizeof path, "%s/figures/%s.%s", dir, figures[i], png ? "png" : "svg");
@@ -118,6 +152,7 @@ int main(int argc, char **argv)
         return 2;
     mkdir(argv[3], 0777);
     test_model();
+    test_crossover();
     test_report(argv[1], argv[2], argv[3]);
     test_plots(argv[1], argv[2], argv[3], argv[4]);
     return sf_test_summary();
