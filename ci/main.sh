@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build, and reproduce the paper on this machine
 # (`spikefuse reproduce`): the Fig. 5 table with default and tuned configs beside the paper's A100
-# values, % of copy bandwidth against N, the multi-GPU model, and the figures, into
+# values, the crossover T, % of copy bandwidth against N, the multi-GPU model, and the figures, into
 # results/<device>/reproduce/. On the GPU when one is usable, else on the CPU (and every title says so).
 # Per-state timeout: $SF_TIMEOUT seconds (default 15 on a GPU, 5 on the CPU, whose runs are long).
 set -euo pipefail
