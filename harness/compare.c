@@ -180,6 +180,7 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
     const int runs = nb + nc > 2;
     out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "schema", "spikefuse.compare");
+    cJSON_AddNumberToObject(out, "schema_version", 1);
     sf_text_put(&t, "# spikefuse compare\n\n- base (%s, %d run%s): ", str(device_of(a[0]), "name"), nb, nb > 1 ? "s" : "");
     put_paths(&t, out, "base", base, nb);
     sf_text_put(&t, "\n- new (%s, %d run%s): ", str(device_of(b[0]), "name"), nc, nc > 1 ? "s" : "");
