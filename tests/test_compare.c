@@ -120,11 +120,13 @@ static void plant(const char *in, const char *out, const char *family, double fa
 
 /* ci/regress.sh cpu with the given results folder and compare options; output to stdout and stderr in
  * the scratch folder. */
-static int regress(const char *bin, const char *script, const char *results, const char *out, const char *compare_args)
+static int regress(const char *bin, const char *script, const char *results, const char *out, const char *compare_args,
+                   const char *runs)
 {
     char cmd[16384];
-    snprintf(cmd, sizeof cmd, "SF_BIN='%s' SF_RESULTS='%s' SF_COMPARE_ARGS='%s' '%s' cpu '%s' >'%s' 2>'%s' </dev/null", bin,
-             results, compare_args, script, out, path_of("stdout"), path_of("stderr"));
+    snprintf(cmd, sizeof cmd,
+             "SF_BIN='%s' SF_RESULTS='%s' SF_COMPARE_ARGS='%s' SF_REGRESS_RUNS='%s' '%s' cpu '%s' >'%s' 2>'%s' </dev/null",
+             bin, results, compare_args, runs, script, out, path_of("stdout"), path_of("stderr"));
     const int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -141,7 +143,7 @@ static void test_regress_script(const char *bin, const char *ci_dir)
              path_of("bad"));
     CHECK(system(clean) == 0, "%s", clean);
     mkdir(results, 0777);
-    CHECK(regress(bin, script, results, path_of("bootstrap"), "--min-effect 100") == 0 &&
+    CHECK(regress(bin, script, results, path_of("bootstrap"), "--min-effect 100", "1") == 0 &&
               access(path_of("bootstrap/rerun.json"), F_OK) == 0 && strstr(sf_test_slurp("stderr"), "no baseline"),
           "regress.sh without a baseline: %s", sf_test_slurp("stderr"));
     cJSON *root = NULL;
@@ -154,11 +156,12 @@ static void test_regress_script(const char *bin, const char *ci_dir)
     char baseline[8192];
     snprintf(baseline, sizeof baseline, "%s/baseline.json", dev_dir);
     plant(path_of("bootstrap/ci-cpu.json"), baseline, "fused", 1.0 / 3.0);
-    CHECK(regress(bin, script, results, path_of("against"), "") == 1 &&
+    CHECK(regress(bin, script, results, path_of("against"), "", "1") == 1 &&
               strstr(sf_test_slurp("stdout"), "SLOWER"),
           "regress.sh missed a 3x slowdown against its baseline: %s %s", sf_test_slurp("stdout"),
           sf_test_slurp("stderr"));
-    CHECK(regress(bin, script, results, path_of("bad"), "--alpha 7") == 2, "regress.sh with a bad compare option");
+    CHECK(regress(bin, script, results, path_of("bad"), "", "none") == 2 && strstr(sf_test_slurp("stderr"), "SF_REGRESS_RUNS"),
+          "regress.sh with a bad run count: %s", sf_test_slurp("stderr"));
 }
 
 int main(int argc, char **argv)
