@@ -56,7 +56,7 @@ existing() {
 
 mapfile -t latest < <(sweep_runs "$out/$preset")
 [ "${#latest[@]}" -eq "$runs" ] || exit 1 # a sweep or a gate failed; it said why
-slug="$(grep -m1 '"slug"' "${latest[0]}" | sed 's/.*"slug":[[:space:]]*"\([^"]*\)".*/\1/')"
+slug="$("$sf" device --backend "$backend" --slug)"
 mapfile -t baselines < <(existing "$results/$slug/baseline.json" "$results/$slug"/baseline-[0-9]*.json)
 if [ "${#baselines[@]}" -eq 0 ]; then
   echo "regress: no baseline for $slug in $results: commit ${latest[*]} as results/$slug/baseline.json" \

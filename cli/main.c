@@ -13,6 +13,7 @@ static const struct {
     {"list", cmd_list, "the kernel registry, one kernel per line with its knobs and byte model"},
     {"run", cmd_run, "run one kernel on .npy inputs, write its outputs as .npy"},
     {"verify", cmd_verify, "check every kernel on a backend against the float64 reference"},
+    {"device", cmd_device, "the device's fingerprint: name, key, and the slug that names its results folder"},
     {"sweep", cmd_sweep, "measure kernels over axes of T, N, B, block, family and knobs; JSON out"},
     {"report", cmd_report, "check a results file and write its CSV and Markdown views"},
     {"reproduce", cmd_reproduce, "the paper's Fig. 5 table, the multi-GPU model and figures on this device"},

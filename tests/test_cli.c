@@ -57,6 +57,19 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof must / sizeof must[0]; ++i)
         CHECK(strstr(listing, must[i]) != NULL, "list lacks %s", must[i]);
 
+    /* device: the CPU's fingerprint, the same key and slug in every form; a bad option is refused */
+    CHECK(sh("device --backend cpu") == 0 && strstr(slurp("stdout"), "(cpu backend)"), "device: %s", slurp("stderr"));
+    char slug[128] = "", key[64] = "";
+    CHECK(sh("device --backend cpu --slug") == 0 && sscanf(slurp("stdout"), "%127s", slug) == 1 &&
+              strncmp(slug, "cpu-", 4) == 0,
+          "device --slug: '%s'", slurp("stdout"));
+    CHECK(sh("device --backend cpu --key") == 0 && sscanf(slurp("stdout"), "%63s", key) == 1 && strlen(key) == 16,
+          "device --key: '%s'", slurp("stdout"));
+    CHECK(sh("device --backend cpu --json") == 0 && strstr(slurp("stdout"), slug) && strstr(slurp("stdout"), key),
+          "device --json lacks the slug or key: %s", slurp("stdout"));
+    refused("device, bad option", "unexpected '--bogus'", "device --bogus");
+    refused("device, bad backend", "device:", "device --backend tpu");
+
     /* forward, [T, B, N] input, every family: outputs keep the shape and match the reference */
     enum { T = 9, B = 3, N = 37, M = B * N };
     const int64_t shape[3] = {T, B, N};

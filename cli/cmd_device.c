@@ -1,0 +1,56 @@
+/* spikefuse device: the fingerprint of a backend's device, as every results file records it; the slug
+ * names its folder under results/ (scripts ask here rather than parse a results file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "device.h"
+#include "options.h"
+
+int cmd_device(int argc, char **argv)
+{
+    const char *backend = "auto", *field = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; ++i) {
+        if (opt_flag(argv, i, "--help")) {
+            printf("usage: spikefuse device [--backend auto|cpu|cuda] [--json | --slug | --key]\n"
+                   "The device's fingerprint as results files record it: name, key (a hash of what affects\n"
+                   "performance) and slug (its folder under results/). --json: the whole record; --slug, --key:\n"
+                   "that field alone. auto: the GPU when one is usable, else the CPU.\n");
+            return SF_EXIT_OK;
+        }
+        if (opt_flag(argv, i, "--json"))
+            json = 1;
+        else if (opt_flag(argv, i, "--slug") || opt_flag(argv, i, "--key"))
+            field = argv[i] + 2;
+        else if (!opt_value(argc, argv, &i, "--backend", &backend))
+            return fail(SF_EXIT_USAGE, "device: unexpected '%s' (spikefuse device --help)", argv[i]);
+    }
+    sf_backend b;
+    if (strcmp(backend, "auto") == 0)
+        b = sf_backend_available(SF_BACKEND_CUDA) == SF_OK ? SF_BACKEND_CUDA : SF_BACKEND_CPU;
+    else if (sf_backend_parse(backend, &b) != SF_OK)
+        return fail(SF_EXIT_USAGE, "device: %s", sf_last_error());
+    if (sf_backend_available(b) != SF_OK)
+        return fail(SF_EXIT_FAIL, "device: backend %s: %s", sf_backend_name(b), sf_last_error());
+    sf_device_info d;
+    if (sf_device_query(b, &d) != SF_OK)
+        return fail(SF_EXIT_FAIL, "device: %s", sf_last_error());
+    if (field) {
+        puts(strcmp(field, "slug") == 0 ? d.slug : d.key);
+    } else if (json) {
+        cJSON *j = sf_device_to_json(&d);
+        char *text = j ? cJSON_Print(j) : NULL;
+        if (!text) {
+            cJSON_Delete(j);
+            return fail(SF_EXIT_FAIL, "device: no memory");
+        }
+        puts(text);
+        cJSON_free(text);
+        cJSON_Delete(j);
+    } else {
+        printf("%s (%s backend)\nkey  %s\nslug %s\n", d.name, sf_backend_name(b), d.key, d.slug);
+    }
+    return SF_EXIT_OK;
+}
