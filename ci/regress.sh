@@ -18,18 +18,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 usage() { echo "usage: ci/regress.sh cpu|cuda OUT_DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 backend="$1" out="$2"
-case "$backend" in
-  cpu)
-    preset=ci-cpu
-    measure=(--min-samples 10 --min-time 0.2 --timeout 5 --no-hot)
-    export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
-    ;;
-  cuda)
-    preset=ci-short
-    measure=(--timeout "${SF_REGRESS_TIMEOUT:-15}")
-    ;;
-  *) usage ;;
-esac
+source "$root/ci/regress-settings.sh"
+regress_settings "$backend" || usage
 sf="${SF_BIN:-$root/build/spikefuse}"
 results="${SF_RESULTS:-$root/results}"
 runs="${SF_REGRESS_RUNS:-1}"

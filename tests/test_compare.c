@@ -164,6 +164,27 @@ static void test_regress_script(const char *bin, const char *ci_dir)
           "regress.sh with a bad run count: %s", sf_test_slurp("stderr"));
 }
 
+/* ci/ab-compare.sh as an A/A check (one binary on both sides, alternating) and its bad input. */
+static void test_ab_script(const char *bin, const char *ci_dir)
+{
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && SF_AB_BASE_BIN='%s' SF_AB_NEW_BIN='%s' SF_COMPARE_ARGS='--min-effect 100' "
+             "'%s/ab-compare.sh' --runs 2 cpu '%s' >'%s' 2>'%s' </dev/null",
+             path_of("ab"), bin, bin, ci_dir, path_of("ab"), path_of("stdout"), path_of("stderr"));
+    int st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && access(path_of("ab/base-2.json"), F_OK) == 0 &&
+              access(path_of("ab/new-2.json"), F_OK) == 0 && strstr(sf_test_slurp("stdout"), "2 runs"),
+          "ab-compare A/A: %s %s", sf_test_slurp("stdout"), sf_test_slurp("stderr"));
+    snprintf(cmd, sizeof cmd, "'%s/ab-compare.sh' --runs 0 cpu '%s' >/dev/null 2>&1 </dev/null", ci_dir, path_of("ab0"));
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "ab-compare --runs 0 was not refused");
+    snprintf(cmd, sizeof cmd, "SF_AB_NEW_BIN='%s' '%s/ab-compare.sh' --base no-such-revision cpu '%s' >/dev/null 2>&1 </dev/null",
+             bin, ci_dir, path_of("ab1"));
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "ab-compare with an unknown revision was not refused");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4)
@@ -207,6 +228,7 @@ int main(int argc, char **argv)
     char ci_dir[4096];
     CHECK(snprintf(ci_dir, sizeof ci_dir, "%s/..", gates_dir) < (int)sizeof ci_dir, "path too long");
     test_regress_script(argv[1], ci_dir);
+    test_ab_script(argv[1], ci_dir);
     /* bad input: exit 2 */
     CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
     CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");
