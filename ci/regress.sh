@@ -32,6 +32,7 @@ sweep_runs() {
   for ((i = 1; i <= runs; ++i)); do
     f="$1.json"
     [ "$i" -eq 1 ] || f="$1-$i.json"
+    rm -f "$f" # a fresh measurement: a sweep would resume from a file left by an earlier check
     "$sf" sweep --preset "$preset" --backend "$backend" "${measure[@]}" --out "$f" >&2
     "$sf" check --gates "$root/ci/gates/$backend.json" "$f" >&2
     echo "$f"
