@@ -86,17 +86,23 @@ sf_verdict sf_compare_samples(const double *base, int64_t nb, const double *cur,
     return c.verdict;
 }
 
-/* The cold samples of a state (NULL, n = 0 without any). */
+/* The cold samples of a state; NULL when they are not an array of finite numbers (a damaged file). */
 static double *samples_of(const cJSON *state, int64_t *n)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(state, "cold"), "samples_s");
     *n = cJSON_GetArraySize(a);
-    double *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v);
+    double *v = cJSON_IsArray(a) ? malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v) : NULL;
     int64_t i = 0;
     const cJSON *x;
     if (v)
         cJSON_ArrayForEach(x, a)
-        v[i++] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        {
+            if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
+                free(v);
+                return NULL;
+            }
+            v[i++] = x->valuedouble;
+        }
     return v;
 }
 
@@ -117,18 +123,22 @@ static const cJSON *find_state(const cJSON *results, const char *id)
     return NULL;
 }
 
-/* The sample sets of state `id` in the runs that measured it; returns how many did. */
-static int collect(cJSON *const *runs, int n, const char *id, sf_sample_set *sets)
+/* The sample sets of state `id` in the runs that measured it; returns how many did, or fails naming the
+ * file whose samples are damaged. */
+static sf_status collect(cJSON *const *runs, const char *const *paths, int n, const char *id, sf_sample_set *sets,
+                         int *count)
 {
-    int k = 0;
+    *count = 0;
     for (int i = 0; i < n; ++i) {
         const cJSON *s = find_state(runs[i], id);
-        if (s) {
-            sets[k].x = samples_of(s, &sets[k].n);
-            k += sets[k].x != NULL;
-        }
+        if (!s)
+            continue;
+        sets[*count].x = samples_of(s, &sets[*count].n);
+        if (!sets[*count].x)
+            return sf_fail(SF_ERR_IO, "%s: state %s: cold.samples_s is not an array of numbers", paths[i], id);
+        ++*count;
     }
-    return k;
+    return SF_OK;
 }
 
 static void release(sf_sample_set *sets, int n)
@@ -199,7 +209,14 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
         if (strcmp(str(st, "status"), "ok") != 0)
             continue;
         const char *id = str(st, "id");
-        const int ka = collect(a, nb, id, sa), kb = collect(b, nc, id, sb);
+        int ka = 0, kb = 0;
+        s = collect(a, base, nb, id, sa, &ka);
+        if (s == SF_OK)
+            s = collect(b, cur, nc, id, sb, &kb);
+        if (s != SF_OK) {
+            release(sa, ka), release(sb, kb);
+            goto done;
+        }
         if (kb == 0) {
             ++only;
             release(sa, ka);
@@ -296,8 +313,9 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
     sf_status s = sf_json_read_file(gates_path, &gates);
     if (s == SF_OK)
         s = sf_results_read(results_path, &results);
-    if (s == SF_OK && strcmp(str(gates, "schema"), "spikefuse.gates") != 0)
-        s = sf_fail(SF_ERR_IO, "%s: not a gates file (schema \"spikefuse.gates\")", gates_path);
+    if (s == SF_OK && (strcmp(str(gates, "schema"), "spikefuse.gates") != 0 ||
+                       !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(gates, "gates"))))
+        s = sf_fail(SF_ERR_IO, "%s: not a gates file (schema \"spikefuse.gates\" and an array \"gates\")", gates_path);
     if (s != SF_OK) {
         cJSON_Delete(gates), cJSON_Delete(results);
         return s;

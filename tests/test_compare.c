@@ -232,6 +232,19 @@ int main(int argc, char **argv)
     /* bad input: exit 2 */
     CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
     CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");
+    /* damaged samples: an error naming the file and state, not an UNSURE that passes */
+    cJSON *damaged = NULL;
+    CHECK_OK(sf_results_read(path_of("perf.json"), &damaged));
+    cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(damaged, "states"), 0);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(first, "cold"), "samples_s",
+                                           cJSON_CreateString("oops"));
+    char *damaged_text = cJSON_Print(damaged);
+    CHECK_OK(sf_write_atomic(path_of("damaged.json"), damaged_text));
+    free(damaged_text);
+    cJSON_Delete(damaged);
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("damaged.json")) == 2 &&
+              strstr(sf_test_slurp("stderr"), "samples_s"),
+          "damaged samples: %s", sf_test_slurp("stderr"));
     /* nothing in common: an error, not a pass */
     plant(path_of("perf.json"), path_of("other.json"), "none", 1.0);
     cJSON *root = NULL;
