@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "gates.h"
 #include "options.h"
 
 int cmd_compare(int argc, char **argv)

@@ -1,9 +1,7 @@
-/* Deciding a performance change, and gates that hold on noisy machines (issue 6).
- *   compare: two results files (or two sets of repeated runs), state by state: relative change of the
- *            cold median, a Mann-Whitney U test on the raw samples, a minimum effect size and, with
- *            repeated runs, the between-run spread of the medians;
- *   gates:   floors on ratios measured within one run (fused over step at T = 64, ...) and on % of
- *            copy bandwidth, as data per device class (ci/gates/<backend>.json). */
+/* Deciding a performance change (issue 6): two results files, or two sets of repeated runs, state by
+ * state: the relative change of the cold median, a Mann-Whitney U test on the raw samples, a minimum
+ * effect size and, with repeated runs, the between-run spread of the medians. The gates, which compare
+ * within one run, are in gates.h. */
 #ifndef SF_COMPARE_H
 #define SF_COMPARE_H
 
@@ -56,9 +54,5 @@ sf_verdict sf_compare_samples(const double *base, int64_t nb, const double *cur,
  * confirmed slower. Refuses files of different devices unless ignore_device. */
 sf_status sf_compare_files(const char *const *base, int nb, const char *const *cur, int nc, const sf_compare_rule *r,
                            int ignore_device, const char *md, const char *json, int *slower);
-
-/* Evaluates a gates file on a results file; *failed: gates below their floor. Gates for another device
- * class are skipped; a gate whose states are missing is an error. Markdown to md if given. */
-sf_status sf_check_gates(const char *gates, const char *results, const char *md, int *failed);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "gates.h"
 #include "json_util.h"
 #include "stats.h"
 #include "sweep.h"

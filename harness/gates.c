@@ -1,0 +1,117 @@
+/* spikefuse check: floors on ratios measured within one run and on % of copy bandwidth, as data per
+ * device class (ci/gates/<backend>.json; the format is in harness/SCHEMA.md). Ratios within one run hold
+ * on a noisy, shared machine where absolute times do not. */
+#include "gates.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_util.h"
+#include "sweep.h"
+#include "text.h"
+
+#define num sf_json_num
+#define str sf_json_str
+
+/* The one measured state a selector ({"family", "direction", "T", "N", "B", "kernel"}, any subset) names. */
+static const cJSON *select_state(const cJSON *results, const cJSON *sel)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(results, "states"))
+    {
+        if (strcmp(str(s, "status"), "ok") != 0)
+            continue;
+        int ok = 1;
+        static const char *strings[] = {"family", "direction"};
+        static const char *numbers[] = {"T", "N", "B"};
+        for (int i = 0; i < 2; ++i)
+            if (cJSON_GetObjectItemCaseSensitive(sel, strings[i]) && strcmp(str(sel, strings[i]), str(s, strings[i])))
+                ok = 0;
+        for (int i = 0; i < 3; ++i)
+            if (cJSON_GetObjectItemCaseSensitive(sel, numbers[i]) && num(sel, numbers[i], NULL) != num(s, numbers[i], NULL))
+                ok = 0;
+        const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 0);
+        if (cJSON_GetObjectItemCaseSensitive(sel, "kernel") &&
+            (!cJSON_IsString(first) || strcmp(str(sel, "kernel"), first->valuestring) != 0))
+            ok = 0;
+        if (ok)
+            return s;
+    }
+    return NULL;
+}
+
+sf_status sf_check_gates(const char *gates_path, const char *results_path, const char *md, int *failed)
+{
+    cJSON *gates = NULL, *results = NULL;
+    *failed = 0;
+    sf_status s = sf_json_read_file(gates_path, &gates);
+    if (s == SF_OK)
+        s = sf_results_read(results_path, &results);
+    if (s == SF_OK && (strcmp(str(gates, "schema"), "spikefuse.gates") != 0 ||
+                       !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(gates, "gates"))))
+        s = sf_fail(SF_ERR_IO, "%s: not a gates file (schema \"spikefuse.gates\" and an array \"gates\")", gates_path);
+    if (s != SF_OK) {
+        cJSON_Delete(gates), cJSON_Delete(results);
+        return s;
+    }
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(results, "devices"), 0);
+    sf_text t = {0};
+    sf_text_put(&t, "# spikefuse check: %s on %s (%s)\n\n| gate | measured | floor | result |\n|---|---:|---:|---|\n",
+                gates_path, str(dev, "name"), str(dev, "backend"));
+    int passed = 0, skipped = 0, i = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(gates, "gates"))
+    {
+        ++i;
+        const char *backend = str(g, "backend"), *kind = str(g, "kind"), *name = str(g, "name");
+        if (backend[0] && strcmp(backend, "any") != 0 && strcmp(backend, str(dev, "backend")) != 0) {
+            ++skipped;
+            continue;
+        }
+        double value = NAN;
+        if (!strcmp(kind, "ratio")) {
+            const cJSON *fast = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "faster")),
+                        *slow = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "slower"));
+            if (!fast || !slow) {
+                s = sf_fail(SF_ERR_INVALID, "gate %d (%s): the results have no measured state for its %s", i, name,
+                            !fast ? "\"faster\"" : "\"slower\"");
+                break;
+            }
+            value = num(slow, "cold", "median_s") / num(fast, "cold", "median_s");
+        } else if (!strcmp(kind, "pct_copy_bw")) {
+            const cJSON *st = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "state"));
+            if (!st) {
+                s = sf_fail(SF_ERR_INVALID, "gate %d (%s): the results have no measured state for it", i, name);
+                break;
+            }
+            value = num(st, "metrics", "pct_copy_bw");
+        } else {
+            s = sf_fail(SF_ERR_IO, "%s: gate %d: unknown kind '%s' (ratio, pct_copy_bw)", gates_path, i, kind);
+            break;
+        }
+        const double floor_ = num(g, "min", NULL);
+        if (isnan(floor_)) {
+            s = sf_fail(SF_ERR_IO, "%s: gate %d: no \"min\"", gates_path, i);
+            break;
+        }
+        const int ok = value >= floor_;
+        ok ? ++passed : ++*failed;
+        sf_text_put(&t, "| %s | %.3g%s | %.3g%s | %s |\n", name, value, !strcmp(kind, "ratio") ? "x" : " %", floor_,
+                    !strcmp(kind, "ratio") ? "x" : " %", ok ? "pass" : "FAIL");
+    }
+    sf_text_put(&t, "\n%d passed, %d failed, %d for another device class\n", passed, *failed, skipped);
+    if (s == SF_OK && passed + *failed == 0) /* a check that checked nothing must not pass */
+        s = sf_fail(SF_ERR_INVALID, "%s: no gate applies to the %s backend of %s", gates_path, str(dev, "backend"),
+                    results_path);
+    if (s == SF_OK)
+        fputs(t.s ? t.s : "", stdout);
+    if (s == SF_OK && md)
+        s = sf_text_finish(&t, md);
+    else
+        free(t.s);
+    cJSON_Delete(gates), cJSON_Delete(results);
+    return s;
+}
