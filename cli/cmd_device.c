@@ -28,12 +28,9 @@ int cmd_device(int argc, char **argv)
             return fail(SF_EXIT_USAGE, "device: unexpected '%s' (spikefuse device --help)", argv[i]);
     }
     sf_backend b;
-    if (strcmp(backend, "auto") == 0)
-        b = sf_backend_available(SF_BACKEND_CUDA) == SF_OK ? SF_BACKEND_CUDA : SF_BACKEND_CPU;
-    else if (sf_backend_parse(backend, &b) != SF_OK)
-        return fail(SF_EXIT_USAGE, "device: %s", sf_last_error());
-    if (sf_backend_available(b) != SF_OK)
-        return fail(SF_EXIT_FAIL, "device: backend %s: %s", sf_backend_name(b), sf_last_error());
+    const int code = opt_backend_usable("device", backend, &b);
+    if (code != SF_EXIT_OK)
+        return code;
     sf_device_info d;
     if (sf_device_query(b, &d) != SF_OK)
         return fail(SF_EXIT_FAIL, "device: %s", sf_last_error());

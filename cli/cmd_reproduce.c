@@ -36,11 +36,8 @@ int cmd_reproduce(int argc, char **argv)
             return fail(SF_EXIT_USAGE, "reproduce: unknown option '%s' (spikefuse reproduce --help)", argv[i]);
         }
     }
-    if (strcmp(backend, "auto") == 0)
-        c.backend = sf_backend_available(SF_BACKEND_CUDA) == SF_OK ? SF_BACKEND_CUDA : SF_BACKEND_CPU;
-    else if (sf_backend_parse(backend, &c.backend) != SF_OK)
-        return fail(SF_EXIT_USAGE, "reproduce: %s", sf_last_error());
-    if (sf_backend_available(c.backend) != SF_OK)
-        return fail(SF_EXIT_FAIL, "reproduce: backend %s: %s", sf_backend_name(c.backend), sf_last_error());
+    const int code = opt_backend_usable("reproduce", backend, &c.backend);
+    if (code != SF_EXIT_OK)
+        return code;
     return sf_reproduce_run(&c) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "reproduce: %s", sf_last_error());
 }

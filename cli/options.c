@@ -113,3 +113,14 @@ int opt_launch(int argc, char **argv, int *i, sf_launch *l, int *matched)
     *matched = 0;
     return 1;
 }
+
+int opt_backend_usable(const char *cmd, const char *name, sf_backend *out)
+{
+    if (strcmp(name, "auto") == 0)
+        *out = sf_backend_available(SF_BACKEND_CUDA) == SF_OK ? SF_BACKEND_CUDA : SF_BACKEND_CPU;
+    else if (sf_backend_parse(name, out) != SF_OK)
+        return fail(SF_EXIT_USAGE, "%s: %s", cmd, sf_last_error());
+    if (sf_backend_available(*out) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s: backend %s: %s", cmd, sf_backend_name(*out), sf_last_error());
+    return SF_EXIT_OK;
+}

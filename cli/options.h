@@ -19,6 +19,10 @@ int parse_i64(const char *name, const char *s, int64_t lo, int64_t hi, int64_t *
 int parse_int(const char *name, const char *s, int lo, int hi, int *out);
 int parse_float(const char *name, const char *s, float *out);
 
+/* --backend auto|cpu|cuda for command `cmd`: auto is the GPU when one is usable, else the CPU. Returns an
+ * exit code: OK, USAGE for an unknown name, FAIL for a backend that is not usable here (after a message). */
+int opt_backend_usable(const char *cmd, const char *name, sf_backend *out);
+
 /* "spikefuse: error: ..." on stderr; returns code. */
 int fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)

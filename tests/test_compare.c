@@ -97,6 +97,15 @@ static void test_runs(void)
     CHECK(c.verdict == SF_UNSURE, "6 samples pooled decided: %s", c.reason);
 }
 
+/* Writes a results tree to path and frees it. */
+static void save(cJSON *root, const char *path)
+{
+    char *text = cJSON_Print(root);
+    CHECK_OK(sf_write_atomic(path, text));
+    free(text);
+    cJSON_Delete(root);
+}
+
 /* results with every sample and median of `family` multiplied by `factor`: a replayed slowdown */
 static void plant(const char *in, const char *out, const char *family, double factor)
 {
@@ -113,10 +122,7 @@ static void plant(const char *in, const char *out, const char *family, double fa
         cJSON *med = cJSON_GetObjectItemCaseSensitive(cold, "median_s");
         cJSON_SetNumberValue(med, med->valuedouble * factor);
     }
-    char *text = cJSON_Print(root);
-    CHECK_OK(sf_write_atomic(out, text));
-    free(text);
-    cJSON_Delete(root);
+    save(root, out);
 }
 
 /* ci/regress.sh cpu with the given results folder and compare options; output to stdout and stderr in
@@ -239,10 +245,7 @@ int main(int argc, char **argv)
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(damaged, "states"), 0);
     cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(first, "cold"), "samples_s",
                                            cJSON_CreateString("oops"));
-    char *damaged_text = cJSON_Print(damaged);
-    CHECK_OK(sf_write_atomic(path_of("damaged.json"), damaged_text));
-    free(damaged_text);
-    cJSON_Delete(damaged);
+    save(damaged, path_of("damaged.json"));
     CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("damaged.json")) == 2 &&
               strstr(sf_test_slurp("stderr"), "samples_s"),
           "damaged samples: %s", sf_test_slurp("stderr"));
@@ -253,10 +256,7 @@ int main(int argc, char **argv)
     cJSON *st;
     cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
     cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(st, "id"), "another state");
-    char *text = cJSON_Print(root);
-    CHECK_OK(sf_write_atomic(path_of("other.json"), text));
-    free(text);
-    cJSON_Delete(root);
+    save(root, path_of("other.json"));
     CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("other.json")) == 2 &&
               strstr(sf_test_slurp("stderr"), "nothing to compare"),
           "disjoint files: %s", sf_test_slurp("stderr"));
