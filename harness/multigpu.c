@@ -23,6 +23,29 @@ double sf_mu_peak(double r)
     return r / (2.0 * sqrt(r) - 1.0);
 }
 
+/* The layer the model times: the fused forward kernel of the inference form. */
+static const sf_kernel *layer_kernel(sf_backend be)
+{
+    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, "infer", be);
+    if (!k)
+        sf_fail(SF_ERR_INVALID, "no fused inference kernel registered");
+    return k;
+}
+
+sf_status sf_multigpu_layer_neurons(sf_backend be, const sf_device_info *dev, int64_t T, int64_t *M)
+{
+    const sf_kernel *k = layer_kernel(be);
+    if (!k)
+        return SF_ERR_INVALID;
+    const double limit = sf_trial_memory_limit(be, dev);
+    /* on the CPU the trial's host copy of x shares that memory */
+    const double host_x = be == SF_BACKEND_CPU ? (double)T * k->elem_bytes : 0;
+    *M = 1000000;
+    while (*M > 1024 && sf_trial_bytes(k, NULL, T, *M, 1) + host_x * (double)*M > limit)
+        *M /= 2;
+    return SF_OK;
+}
+
 /* T_c on the CPU: memcpy of the boundary state between two buffers. */
 static sf_status handoff_cpu(size_t bytes, int samples, double *seconds)
 {
@@ -51,9 +74,9 @@ sf_status sf_multigpu_measure(sf_backend be, const sf_device_info *dev, const in
                               const sf_measure_config *mc, cJSON **out)
 {
     *out = NULL;
-    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, "infer", be);
+    const sf_kernel *k = layer_kernel(be);
     if (!k)
-        return sf_fail(SF_ERR_INVALID, "no fused inference kernel registered");
+        return SF_ERR_INVALID;
     double tc = 0;
     int peer = 0;
     const size_t bytes = (size_t)M * sizeof(float);

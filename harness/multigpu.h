@@ -14,6 +14,10 @@ double sf_mu(int k, double r);      /* speedup on k devices for r = T_s / T_c */
 double sf_mu_k_star(double r);      /* sqrt(r) */
 double sf_mu_peak(double r);        /* r / (2 sqrt(r) - 1) */
 
+/* The layer size the model measures at: M = 1,000,000, halved until a trial of the layer at T fits the
+ * sweep's memory rule (sf_trial_memory_limit). */
+sf_status sf_multigpu_layer_neurons(sf_backend be, const sf_device_info *dev, int64_t T, int64_t *M);
+
 /* Measures T_s (fused forward, inference form, one layer of M neurons) for each T, and T_c: a copy of
  * M floats between two devices when two are present (cudaMemcpyPeer), else between two buffers on
  * the one device (memcpy on the CPU). Returns a JSON object (schema in harness/SCHEMA.md). */

@@ -66,32 +66,26 @@ static sf_status sweep_part(const sf_reproduce_config *c, const char *dir, const
     return st;
 }
 
-/* T_s and T_c at the largest M (1M, halved until the longest layer's trial fits the memory rule of a
- * sweep; on the CPU the trial's host copy of x shares that memory). */
+/* T_s and T_c at the largest M whose longest layer fits (sf_multigpu_layer_neurons). */
 static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir)
 {
     static const int64_t Ts[] = {1024, 2048, 4096};
-    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, "infer", c->backend);
-    if (!k)
-        return sf_fail(SF_ERR_INVALID, "no fused inference kernel registered");
-    const double limit = sf_trial_memory_limit(c->backend, dev);
-    int64_t M = 1000000;
-    while (M > 1024 && sf_trial_bytes(k, NULL, Ts[2], M, 1) +
-                               (c->backend == SF_BACKEND_CPU ? (double)Ts[2] * (double)M * k->elem_bytes : 0) >
-                           limit)
-        M /= 2;
     char path[4096];
     snprintf(path, sizeof path, "%s/multigpu.json", dir);
     if (access(path, F_OK) == 0) {
         fprintf(stderr, "reproduce: multigpu: kept %s\n", path);
         return SF_OK;
     }
+    int64_t M;
+    sf_status st = sf_multigpu_layer_neurons(c->backend, dev, Ts[2], &M);
+    if (st != SF_OK)
+        return st;
     fprintf(stderr, "reproduce: multigpu model (T_s for T = 1024, 2048, 4096 at M = %lld; T_c)\n", (long long)M);
     sf_measure_config mc = sf_measure_config_default();
     mc.rule.timeout = c->timeout;
     mc.hot = 0;
     cJSON *model = NULL;
-    sf_status st = sf_multigpu_measure(c->backend, dev, Ts, 3, M, &mc, &model);
+    st = sf_multigpu_measure(c->backend, dev, Ts, 3, M, &mc, &model);
     if (st != SF_OK)
         return st;
     cJSON *root = cJSON_CreateObject();

@@ -35,6 +35,22 @@ static void test_model(void)
           "k* and mu*");
 }
 
+/* The multi-GPU layer size: the largest of 1,000,000 / 2^j whose layer at T = 4096 fits the memory rule. */
+static void test_layer_size(void)
+{
+    sf_device_info dev;
+    CHECK_OK(sf_device_query(SF_BACKEND_CPU, &dev));
+    int64_t M = 0;
+    CHECK_OK(sf_multigpu_layer_neurons(SF_BACKEND_CPU, &dev, 4096, &M));
+    const sf_kernel *k = sf_kernel_default("fused", SF_FWD, "infer", SF_BACKEND_CPU);
+    const double limit = sf_trial_memory_limit(SF_BACKEND_CPU, &dev), host_x = 4096.0 * k->elem_bytes;
+    CHECK(M >= 1024 && M <= 1000000, "M = %lld", (long long)M);
+    CHECK(M == 1024 || sf_trial_bytes(k, NULL, 4096, M, 1) + host_x * (double)M <= limit, "M = %lld does not fit",
+          (long long)M);
+    CHECK(M == 1000000 || sf_trial_bytes(k, NULL, 4096, 2 * M, 1) + host_x * 2.0 * (double)M > limit,
+          "M = %lld, but %lld fits", (long long)M, (long long)(2 * M));
+}
+
 /* The crossover T on hand-built ratio rows. */
 static void test_crossover(void)
 {
@@ -153,6 +169,7 @@ int main(int argc, char **argv)
     mkdir(argv[3], 0777);
     test_model();
     test_crossover();
+    test_layer_size();
     test_report(argv[1], argv[2], argv[3]);
     test_plots(argv[1], argv[2], argv[3], argv[4]);
     return sf_test_summary();
