@@ -114,13 +114,8 @@ static const cJSON *device_of(const cJSON *results)
 /* The measured state with this id in a results file, or NULL. */
 static const cJSON *find_state(const cJSON *results, const char *id)
 {
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(results, "states"))
-    {
-        if (!strcmp(str(s, "id"), id) && !strcmp(str(s, "status"), "ok"))
-            return s;
-    }
-    return NULL;
+    const cJSON *s = sf_results_state(results, id);
+    return s && strcmp(str(s, "status"), "ok") == 0 ? s : NULL;
 }
 
 /* The sample sets of state `id` in the runs that measured it; returns how many did, or fails naming the

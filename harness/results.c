@@ -148,6 +148,17 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path)
     return finish(&t, path);
 }
 
+cJSON *sf_results_state(const cJSON *results, const char *id)
+{
+    cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(results, "states"))
+    {
+        if (strcmp(str(s, "id"), id) == 0)
+            return s;
+    }
+    return NULL;
+}
+
 int sf_same_problem(const cJSON *a, const cJSON *b)
 {
     return strcmp(str(a, "direction"), str(b, "direction")) == 0 && num(a, "T", NULL) == num(b, "T", NULL) &&

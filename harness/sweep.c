@@ -542,15 +542,11 @@ static sf_status load_previous(const sf_sweep_config *c, const sf_device_info *d
     return s;
 }
 
+/* A state of the earlier run that resume keeps: measured, or skipped for a reason that still holds. */
 static cJSON *find_state(cJSON *prev, const char *id)
 {
-    cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(prev, "states"))
-    {
-        if (strcmp(str(s, "id"), id) == 0 && (strcmp(str(s, "status"), "ok") == 0 || strcmp(str(s, "status"), "skipped") == 0))
-            return s;
-    }
-    return NULL;
+    cJSON *s = sf_results_state(prev, id);
+    return s && (strcmp(str(s, "status"), "ok") == 0 || strcmp(str(s, "status"), "skipped") == 0) ? s : NULL;
 }
 
 static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev);

@@ -48,6 +48,8 @@ sf_status sf_results_write_csv(const cJSON *root, const char *path);
 sf_status sf_results_write_md(const cJSON *root, const char *path);
 /* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. */
 sf_status sf_results_read(const char *path, cJSON **out);
+/* The state with this id in a results file, whatever its status; NULL if there is none. */
+cJSON *sf_results_state(const cJSON *results, const char *id);
 /* Whether two states of a results file measure the same problem: direction, T, N and B. */
 int sf_same_problem(const cJSON *a, const cJSON *b);
 /* The record of how a results file was made: argv, version, git commit and dirty flag, compilers and
