@@ -25,9 +25,9 @@ while [ $# -gt 2 ]; do
   esac
 done
 [ $# -eq 2 ] || usage
-backend="$1" out="$2"
-regress_settings "$backend" || usage
-case "$runs" in '' | *[!0-9]* | 0) echo "ab-compare: --runs must be a whole number >= 1" >&2; exit 2 ;; esac
+out="$2"
+regress_settings "$1" || usage
+regress_runs_ok "ab-compare: --runs" "$runs" || exit 2
 mkdir -p "$out"
 
 new_bin="${SF_AB_NEW_BIN:-${SF_BIN:-$root/build/spikefuse}}"
@@ -50,18 +50,14 @@ if [ -z "$base_bin" ]; then
   base_bin="$out/base-build/spikefuse"
 fi
 
-sweep() { # $1: binary, $2: output file
-  rm -f "$2" # a fresh measurement, never a resumed one
-  "$1" sweep --preset "$root/harness/presets/$preset.json" --backend "$backend" "${measure[@]}" --out "$2" >&2
-}
 base=() new=()
 for ((i = 1; i <= runs; ++i)); do
   if ((i % 2)); then # A B, then B A: a drift that is linear in time falls on both sides alike
-    sweep "$base_bin" "$out/base-$i.json"
-    sweep "$new_bin" "$out/new-$i.json"
+    regress_sweep "$base_bin" "$out/base-$i.json"
+    regress_sweep "$new_bin" "$out/new-$i.json"
   else
-    sweep "$new_bin" "$out/new-$i.json"
-    sweep "$base_bin" "$out/base-$i.json"
+    regress_sweep "$new_bin" "$out/new-$i.json"
+    regress_sweep "$base_bin" "$out/base-$i.json"
   fi
   base+=("$out/base-$i.json") new+=("$out/new-$i.json")
 done

@@ -17,13 +17,13 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 usage() { echo "usage: ci/regress.sh cpu|cuda OUT_DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
-backend="$1" out="$2"
+out="$2"
 source "$root/ci/regress-settings.sh"
-regress_settings "$backend" || usage
+regress_settings "$1" || usage
 sf="${SF_BIN:-$root/build/spikefuse}"
 results="${SF_RESULTS:-$root/results}"
 runs="${SF_REGRESS_RUNS:-1}"
-case "$runs" in '' | *[!0-9]* | 0) echo "regress: SF_REGRESS_RUNS must be a whole number >= 1" >&2; exit 2 ;; esac
+regress_runs_ok "regress: SF_REGRESS_RUNS" "$runs" || exit 2
 mkdir -p "$out"
 
 # $1: a file prefix; writes $1.json, $1-2.json, ... and prints their paths
@@ -32,8 +32,7 @@ sweep_runs() {
   for ((i = 1; i <= runs; ++i)); do
     f="$1.json"
     [ "$i" -eq 1 ] || f="$1-$i.json"
-    rm -f "$f" # a fresh measurement: a sweep would resume from a file left by an earlier check
-    "$sf" sweep --preset "$preset" --backend "$backend" "${measure[@]}" --out "$f" >&2
+    regress_sweep "$sf" "$f"
     "$sf" check --gates "$root/ci/gates/$backend.json" "$f" >&2
     echo "$f"
   done
