@@ -47,7 +47,6 @@ int main(int argc, char **argv)
     if (argc != 3)
         return 2;
     snprintf(dir, sizeof dir, "%s", argv[2]);
-    mkdir(dir, 0777);
     sf_test_cli_init(argv[1], dir);
 
     CHECK(sh("list") == 0, "list failed");

@@ -196,7 +196,6 @@ int main(int argc, char **argv)
 {
     if (argc != 4)
         return 2;
-    mkdir(argv[3], 0777);
     sf_test_cli_init(argv[1], argv[3]);
     test_statistics();
     test_runs();

@@ -287,7 +287,6 @@ int main(int argc, char **argv)
     if (argc != 3)
         return 2;
     snprintf(dir, sizeof dir, "%s", argv[2]);
-    mkdir(dir, 0777);
     sf_test_cli_init(argv[1], dir);
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",

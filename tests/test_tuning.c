@@ -284,7 +284,6 @@ int main(int argc, char **argv)
         return 2;
     snprintf(data, sizeof data, "%s", argv[3]);
     snprintf(dir, sizeof dir, "%s", argv[4]);
-    mkdir(dir, 0777);
     sf_test_cli_init(argv[1], dir);
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/tune-cpu.jsonl", data);

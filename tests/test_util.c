@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 int sf_test_passed, sf_test_failed;
@@ -46,6 +47,7 @@ static const char *cli_bin, *cli_dir;
 void sf_test_cli_init(const char *binary, const char *folder)
 {
     cli_bin = binary, cli_dir = folder;
+    mkdir(folder, 0777); /* may exist from an earlier run */
 }
 
 const char *sf_test_path(const char *name)

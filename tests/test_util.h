@@ -43,7 +43,7 @@ void tbuf_download(tbuf *b);
 void tbuf_drop(tbuf *b);
 
 /* Running the spikefuse command: sf_test_sh("run --family fused ...") runs the binary given to
- * sf_test_cli_init with stdout and stderr to files in its folder, returns the exit code;
+ * sf_test_cli_init with stdout and stderr to files in its folder (which init creates), returns the exit code;
  * sf_test_slurp("stderr") reads such a file back (up to 64 KiB). */
 void sf_test_cli_init(const char *binary, const char *folder);
 /* folder/name for the folder given to sf_test_cli_init; four results live at once. */
