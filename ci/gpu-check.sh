@@ -11,8 +11,9 @@
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
 #      cache with no device (what it would have measured and found);
 #      then `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
-#      else this GPU's committed results/<device>/tuning/tuning.json, else another GPU's; figures are
-#      made later, where gnuplot is);
+#      else this GPU's committed results/<device>/tuning/tuning.json, else another GPU's; only the parts
+#      in $SF_GPU_REPRODUCE_PARTS when set, e.g. "bandwidth,multigpu"; figures are made later, where
+#      gnuplot is);
 #   4d. the regression check, ci/regress.sh cuda: the ci-short preset, its ratio gates (ci/gates/cuda.json),
 #      and a comparison with the committed baseline of this GPU (results/<device>/baseline.json), failing
 #      on a confirmed slowdown; with no baseline yet, the run's file is the one to commit as it, and a
@@ -91,10 +92,10 @@ if want reproduce; then
   # architecture); never the CPU's, whose entries cannot answer for a GPU
   db="$out/tuning.json"
   [ -e "$db" ] || db="$SF_ROOT/results/$("$sf" device --backend cuda --slug)/tuning/tuning.json"
-  [ -e "$db" ] || db="$(ls "$SF_ROOT"/results/nvidia-*/tuning/tuning.json 2>/dev/null | head -1)"
+  [ -e "$db" ] || db="$(ls "$SF_ROOT"/results/nvidia-*/tuning/tuning.json 2>/dev/null | head -1 || true)"
   "$sf" reproduce --backend cuda --out-dir "$out/reproduce" --timeout "${SF_GPU_TIMEOUT:-15}" --no-plots \
-    ${db:+--db "$db"} 2>&1 | grep -v '^\['
-  sed -n '/## Forward$/,/^$/p' "$out/reproduce/reproduce.md"
+    ${db:+--db "$db"} ${SF_GPU_REPRODUCE_PARTS:+--parts "$SF_GPU_REPRODUCE_PARTS"} 2>&1 | grep -v '^\['
+  [ ! -e "$out/reproduce/reproduce.md" ] || sed -n '/## Forward$/,/^$/p' "$out/reproduce/reproduce.md"
 fi
 
 step "4d. regression check"

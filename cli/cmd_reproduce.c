@@ -1,6 +1,7 @@
 /* spikefuse reproduce: the paper's tables and figures on the present device. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "options.h"
@@ -8,34 +9,54 @@
 
 static const char help[] =
     "usage: spikefuse reproduce [--backend auto|cpu|cuda] [--out-dir DIR] [--db tuning.json] [--timeout 15]\n"
-    "                           [--no-plots]\n"
-    "Measures, on the GPU when one is usable (auto) else the CPU:\n"
-    "  paper-fig5.json  the paper's Fig. 5: eager, step, fused and fused-tuned, fwd and fwd+bwd, T = 8..128, 1M neurons\n"
-    "  bandwidth.json   %% of copy bandwidth against N (T = 64, fused and step)\n"
-    "  multigpu.json    the multi-GPU model's T_s (T = 1024, 2048, 4096) and hand-off cost T_c\n"
-    "and writes reproduce.md (beside the paper's A100 values) and figures/ (gnuplot). DIR defaults to\n"
-    "results/<device>/reproduce; tuned configs come from DIR/../tuning/tuning.json unless --db is given.\n"
-    "Every part resumes: running it again measures only what is missing.\n";
+    "                           [--parts LIST] [--no-plots]\n"
+    "       spikefuse reproduce --report-only --out-dir DIR [--no-plots]\n"
+    "Measures, on the GPU when one is usable (auto) else the CPU, these parts (--parts: a comma-separated\n"
+    "subset, in this order; default all):\n"
+    "  paper-fig5  the paper's Fig. 5: eager, step, fused and fused-tuned, fwd and fwd+bwd, T = 8..128, 1M neurons\n"
+    "  crossover   where fusion starts to pay: eager, step and fused, fwd and fwd+bwd, T = 1..16, 1M neurons\n"
+    "  bandwidth   % of copy bandwidth against N (T = 64, fused and step)\n"
+    "  multigpu    the multi-GPU model's T_s (T = 1024, 2048, 4096) and hand-off cost T_c\n"
+    "each into DIR/PART.json, then writes DIR/reproduce.md from the files there (beside the paper's A100\n"
+    "values; it needs paper-fig5.json) and figures/ (gnuplot). DIR defaults to results/<device>/reproduce;\n"
+    "tuned configs come from DIR/../tuning/tuning.json unless --db is given.\n"
+    "Every part resumes: running it again measures only what is missing. --report-only measures nothing\n"
+    "and needs no device: the report and figures from the files in DIR.\n";
 
 int cmd_reproduce(int argc, char **argv)
 {
-    sf_reproduce_config c = {SF_BACKEND_CPU, NULL, NULL, 15.0, 1, argc + 2, argv - 2};
+    sf_reproduce_config c = {SF_BACKEND_CPU, NULL, NULL, 15.0, 1, NULL, argc + 2, argv - 2};
     const char *backend = "auto", *v;
+    int report_only = 0;
     for (int i = 0; i < argc; ++i) {
         if (opt_flag(argv, i, "--help"))
             return fputs(help, stdout), SF_EXIT_OK;
         if (opt_flag(argv, i, "--no-plots")) {
             c.plots = 0;
+        } else if (opt_flag(argv, i, "--report-only")) {
+            report_only = 1;
         } else if (opt_value(argc, argv, &i, "--timeout", &v)) {
             float f = 0;
             if (!parse_float("--timeout", v, &f) || f <= 0)
                 return SF_EXIT_USAGE;
             c.timeout = f;
         } else if (!opt_value(argc, argv, &i, "--backend", &backend) && !opt_value(argc, argv, &i, "--out-dir", &c.out_dir) &&
-                   !opt_value(argc, argv, &i, "--db", &c.tuning_db)) {
+                   !opt_value(argc, argv, &i, "--db", &c.tuning_db) && !opt_value(argc, argv, &i, "--parts", &c.parts)) {
             return fail(SF_EXIT_USAGE, "reproduce: unknown option '%s' (spikefuse reproduce --help)", argv[i]);
         }
     }
+    if (report_only) {
+        if (!c.out_dir)
+            return fail(SF_EXIT_USAGE, "reproduce: --report-only needs --out-dir DIR");
+        char fig5[4200];
+        snprintf(fig5, sizeof fig5, "%s/paper-fig5.json", c.out_dir);
+        if (access(fig5, F_OK) != 0)
+            return fail(SF_EXIT_FAIL, "reproduce: --report-only: no %s (the paper-fig5 part writes it)", fig5);
+        return sf_reproduce_report(c.out_dir, c.plots) == SF_OK ? SF_EXIT_OK
+                                                                : fail(SF_EXIT_FAIL, "reproduce: %s", sf_last_error());
+    }
+    if (sf_reproduce_check_parts(c.parts) != SF_OK)
+        return fail(SF_EXIT_USAGE, "reproduce: --parts: %s", sf_last_error());
     const int code = opt_backend_usable("reproduce", backend, &c.backend);
     if (code != SF_EXIT_OK)
         return code;

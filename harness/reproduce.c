@@ -38,28 +38,42 @@ static sf_status make_dirs(const char *path)
     return SF_OK;
 }
 
+typedef struct reproduce_part reproduce_part;
+typedef sf_status (*part_fn)(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir,
+                             const reproduce_part *part, const char *tuning_db);
+
+/* What a part measures: a sweep (the paper-fig5 preset if named, then its axes) or the multi-GPU model. */
+struct reproduce_part {
+    const char *name; /* its file: dir/name.json */
+    part_fn measure;
+    const char *preset;
+    const char *axes[6];
+    int tuned; /* runs fused-tuned, so it gets the tuning database */
+};
+
 /* One sweep of the reproduction into dir/name.json (and .md): resumable like any sweep. */
-static sf_status sweep_part(const sf_reproduce_config *c, const char *dir, const char *name, const char *preset,
-                            const char *const *axes, const char *tuning_db)
+static sf_status sweep_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir,
+                            const reproduce_part *part, const char *tuning_db)
 {
+    (void)dev;
     char json[4096], md[4096];
-    snprintf(json, sizeof json, "%s/%s.json", dir, name);
-    snprintf(md, sizeof md, "%s/%s.md", dir, name);
+    snprintf(json, sizeof json, "%s/%s.json", dir, part->name);
+    snprintf(md, sizeof md, "%s/%s.md", dir, part->name);
     sf_sweep_config s;
     sf_sweep_config_init(&s);
     s.backend = c->backend;
     s.out_json = json, s.out_md = md;
-    s.tuning_db = tuning_db;
+    s.tuning_db = part->tuned ? tuning_db : NULL;
     s.measure.rule.timeout = c->timeout;
     s.argc = c->argc, s.argv = c->argv;
-    sf_status st = preset ? sf_sweep_load_preset(&s, preset) : SF_OK;
-    for (int i = 0; axes[i] && st == SF_OK; ++i) {
+    sf_status st = part->preset ? sf_sweep_load_preset(&s, part->preset) : SF_OK;
+    for (int i = 0; part->axes[i] && st == SF_OK; ++i) {
         char err[256];
-        if (sf_sweep_add_axis(&s, axes[i], err, sizeof err) != 0)
+        if (sf_sweep_add_axis(&s, part->axes[i], err, sizeof err) != 0)
             st = sf_fail(SF_ERR_INVALID, "%s", err);
     }
     if (st == SF_OK) {
-        fprintf(stderr, "reproduce: %s\n", name);
+        fprintf(stderr, "reproduce: %s\n", part->name);
         st = sf_sweep_run(&s);
     }
     sf_sweep_config_free(&s);
@@ -67,8 +81,10 @@ static sf_status sweep_part(const sf_reproduce_config *c, const char *dir, const
 }
 
 /* T_s and T_c at the largest M whose longest layer fits (sf_multigpu_layer_neurons). */
-static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir)
+static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir,
+                               const reproduce_part *part, const char *tuning_db)
 {
+    (void)part, (void)tuning_db;
     static const int64_t Ts[] = {1024, 2048, 4096};
     char path[4096];
     snprintf(path, sizeof path, "%s/multigpu.json", dir);
@@ -101,13 +117,60 @@ static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_inf
     return st;
 }
 
+/* The parts, in the order they run. */
+static const reproduce_part parts[] = {
+    {"paper-fig5", sweep_part, "paper-fig5", {"family=eager,step,fused,fused-tuned"}, 1},
+    /* small T, where the launches fusion saves no longer dominate: from which T on does fusion pay? */
+    {"crossover", sweep_part, NULL, {"family=eager,step,fused", "direction=fwd,fwd+bwd", "T=1,2,3,4,6,8,12,16",
+                                     "N=1000000", "B=1"}, 0},
+    {"bandwidth", sweep_part, NULL, {"family=fused,step", "direction=fwd", "T=64",
+                                     "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22"}, 0},
+    {"multigpu", multigpu_part, NULL, {NULL}, 0},
+};
+enum { n_parts = sizeof parts / sizeof parts[0] };
+
+/* Whether part i is in the comma-separated list (NULL: every part). */
+static int selected(const char *list, int i)
+{
+    if (!list)
+        return 1;
+    const size_t n = strlen(parts[i].name);
+    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, parts[i].name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+sf_status sf_reproduce_check_parts(const char *list)
+{
+    if (!list)
+        return SF_OK;
+    char known[256] = "";
+    for (int i = 0; i < n_parts; ++i)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", parts[i].name);
+    for (const char *p = list;; ++p) {
+        const char *end = strchr(p, ',');
+        const size_t n = end ? (size_t)(end - p) : strlen(p);
+        int found = 0;
+        for (int i = 0; i < n_parts; ++i)
+            found |= strlen(parts[i].name) == n && strncmp(p, parts[i].name, n) == 0;
+        if (!found)
+            return sf_fail(SF_ERR_INVALID, "unknown part '%.*s' (parts: %s)", (int)n, p, known);
+        if (!end)
+            return SF_OK;
+        p = end;
+    }
+}
+
 sf_status sf_reproduce_run(const sf_reproduce_config *c)
 {
-    sf_device_info dev;
-    sf_status st = sf_device_query(c->backend, &dev);
+    sf_status st = sf_reproduce_check_parts(c->parts);
     if (st != SF_OK)
         return st;
-    char dir[2048], db[4096], preset[4096];
+    sf_device_info dev;
+    if ((st = sf_device_query(c->backend, &dev)) != SF_OK)
+        return st;
+    char dir[2048], db[4096];
     if (c->out_dir)
         snprintf(dir, sizeof dir, "%s", c->out_dir);
     else
@@ -117,31 +180,29 @@ sf_status sf_reproduce_run(const sf_reproduce_config *c)
     /* after make_dirs: a path through DIR/.. resolves only once DIR exists */
     snprintf(db, sizeof db, "%s/../tuning/tuning.json", dir);
     const char *tuning = c->tuning_db ? c->tuning_db : access(db, F_OK) == 0 ? db : NULL;
-    snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", SF_SOURCE_DIR);
     fprintf(stderr, "reproduce on %s (%s) into %s; tuned configs from %s\n", dev.name, sf_backend_name(c->backend), dir,
             tuning ? tuning : "no database (fused-tuned falls back to the defaults)");
+    for (int i = 0; i < n_parts && st == SF_OK; ++i)
+        if (selected(c->parts, i))
+            st = parts[i].measure(c, &dev, dir, &parts[i], tuning);
+    return st == SF_OK ? sf_reproduce_report(dir, c->plots) : st;
+}
 
-    static const char *fig5_axes[] = {"family=eager,step,fused,fused-tuned", NULL};
-    /* small T, where the launches fusion saves no longer dominate: from which T on does fusion pay? */
-    static const char *crossover_axes[] = {"family=eager,step,fused", "direction=fwd,fwd+bwd",
-                                           "T=1,2,3,4,6,8,12,16", "N=1000000", "B=1", NULL};
-    static const char *bw_axes[] = {"family=fused,step", "direction=fwd", "T=64",
-                                    "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22", NULL};
-    st = sweep_part(c, dir, "paper-fig5", "paper-fig5", fig5_axes, tuning);
-    if (st == SF_OK)
-        st = sweep_part(c, dir, "crossover", NULL, crossover_axes, NULL);
-    if (st == SF_OK)
-        st = sweep_part(c, dir, "bandwidth", NULL, bw_axes, NULL);
-    if (st == SF_OK)
-        st = multigpu_part(c, &dev, dir);
-    char md[4200];
+sf_status sf_reproduce_report(const char *dir, int plots)
+{
+    char md[4200], fig5[4200], preset[4096];
     snprintf(md, sizeof md, "%s/reproduce.md", dir);
-    if (st == SF_OK)
-        st = sf_reproduce_write_md(dir, preset, md);
-    if (st != SF_OK)
-        return st;
-    printf("wrote %s\n", md);
-    if (c->plots) {
+    snprintf(fig5, sizeof fig5, "%s/paper-fig5.json", dir);
+    snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", SF_SOURCE_DIR);
+    if (access(fig5, F_OK) != 0) {
+        fprintf(stderr, "reproduce: no %s yet, so no report: the paper-fig5 part writes it\n", fig5);
+    } else {
+        sf_status st = sf_reproduce_write_md(dir, preset, md);
+        if (st != SF_OK)
+            return st;
+        printf("wrote %s\n", md);
+    }
+    if (plots) {
         char cmd[9000];
         snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null && '%s/plots/plot.sh' '%s'", SF_SOURCE_DIR, dir);
         if (system(cmd) != 0)
@@ -384,8 +445,22 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         }
         sf_text_put(&t, "\n");
     }
-    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`, `crossover.json`, "
-                    "`bandwidth.json`, `multigpu.json`.\n", dir);
+    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s.\n", dir,
+                xover ? ", `crossover.json`" : "", bw ? ", `bandwidth.json`" : "", multi ? ", `multigpu.json`" : "");
+    const char *missing[3];
+    int n_missing = 0;
+    if (!xover)
+        missing[n_missing++] = "crossover";
+    if (!bw)
+        missing[n_missing++] = "bandwidth";
+    if (!multi)
+        missing[n_missing++] = "multigpu";
+    if (n_missing) {
+        sf_text_put(&t, "Parts not measured yet: ");
+        for (int i = 0; i < n_missing; ++i)
+            sf_text_put(&t, "%s`%s`", i ? ", " : "", missing[i]);
+        sf_text_put(&t, " (`spikefuse reproduce --parts` measures them).\n");
+    }
     cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(multi), cJSON_Delete(bw), cJSON_Delete(xover);
     return sf_text_finish(&t, out_md);
 }

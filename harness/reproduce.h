@@ -13,11 +13,17 @@ typedef struct sf_reproduce_config {
     const char *tuning_db; /* for fused-tuned; NULL: results/<slug>/tuning/tuning.json if it exists */
     double timeout;        /* per state */
     int plots;             /* run plots/plot.sh when gnuplot is present */
+    const char *parts;     /* comma-separated: paper-fig5, crossover, bandwidth, multigpu; NULL: all */
     int argc;
     char **argv;
 } sf_reproduce_config;
 
 sf_status sf_reproduce_run(const sf_reproduce_config *c);
+/* What sf_reproduce_run does after measuring, from the files in dir alone (no device): dir/reproduce.md
+ * when dir/paper-fig5.json exists (else says so), and the figures when plots and gnuplot are there. */
+sf_status sf_reproduce_report(const char *dir, int plots);
+/* SF_OK when every name in the comma-separated list is a part (or list is NULL); else says which is not. */
+sf_status sf_reproduce_check_parts(const char *list);
 /* The report from the files in dir (paper-fig5.json, crossover.json, multigpu.json, bandwidth.json) and the
  * preset's paper values: what `reproduce` writes as dir/reproduce.md. */
 sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md);

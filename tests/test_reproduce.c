@@ -1,6 +1,6 @@
 /* The reproduction without a device: the multi-GPU model against Fig. 4's values, the report writer
  * against recorded results (tests/data/reproduce, from `spikefuse reproduce --backend cpu --timeout 0.2`),
- * the crossover T on hand-built rows,
+ * the crossover T on hand-built rows, the choice of parts,
  * and the plot scripts on those results. argv[1]: tests/data/reproduce, argv[2]: the source tree,
  * argv[3]: a scratch folder, argv[4]: the spikefuse binary. */
 #include <math.h>
@@ -93,6 +93,7 @@ static void test_report(const char *data, const char *src, const char *dir)
     CHECK(strstr(text, "| 8 |") && strstr(text, "| 128 |") && strstr(text, "## Forward and backward"), "rows and sections");
     CHECK(strstr(text, "147.60") && strstr(text, "108.99") && strstr(text, "12.55"), "the paper's A100 values beside ours");
     CHECK(strstr(text, "Multi-GPU model") && strstr(text, "4.27 (paper 4.27)"), "the model section and the Fig. 4 check");
+    CHECK(!strstr(text, "not measured yet"), "every part is there, none may be called missing");
     /* every measured number in the table is the recorded file's, formatted: check one of each family */
     snprintf(path, sizeof path, "%s/paper-fig5.json", data);
     cJSON *root = NULL;
@@ -162,6 +163,50 @@ static void test_plots(const char *data, const char *src, const char *dir, const
         }
 }
 
+/* --parts runs only the parts named: multigpu alone, its file already there, measures nothing; with no
+ * paper-fig5.json there is no report to write, which is said, not an error. Unknown names are refused. */
+static void test_parts(const char *data, const char *dir, const char *bin)
+{
+    char folder[4096], out[4096], cmd[20000], path[4200];
+    snprintf(folder, sizeof folder, "%s/parts-cli", dir);
+    snprintf(out, sizeof out, "%s/parts", dir);
+    sf_test_cli_init(bin, folder);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s/multigpu.json' '%s/'", out, out, data, out);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    CHECK(sf_test_sh("reproduce --backend cpu --parts multigpu --out-dir '%s' --no-plots", out) == 0,
+          "reproduce --parts multigpu: %s", sf_test_slurp("stderr"));
+    const char *log = sf_test_slurp("stderr");
+    CHECK(strstr(log, "multigpu: kept") && strstr(log, "no report"), "stderr: %s", log);
+    static const char *absent[] = {"paper-fig5.json", "crossover.json", "bandwidth.json", "reproduce.md"};
+    for (int i = 0; i < 4; ++i) {
+        snprintf(path, sizeof path, "%s/%s", out, absent[i]);
+        struct stat st;
+        CHECK(stat(path, &st) != 0, "--parts multigpu wrote %s", path);
+    }
+    /* --report-only: the report from the files alone, naming the parts not there */
+    CHECK(sf_test_sh("reproduce --report-only --out-dir '%s' --no-plots", out) == 1 &&
+              strstr(sf_test_slurp("stderr"), "no ") && strstr(sf_test_slurp("stderr"), "paper-fig5.json"),
+          "--report-only without paper-fig5.json: %s", sf_test_slurp("stderr"));
+    snprintf(cmd, sizeof cmd, "cp '%s/paper-fig5.json' '%s/crossover.json' '%s/'", data, data, out);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    CHECK(sf_test_sh("reproduce --report-only --out-dir '%s' --no-plots", out) == 0, "--report-only: %s",
+          sf_test_slurp("stderr"));
+    snprintf(path, sizeof path, "%s/reproduce.md", out);
+    char *md = slurp(path);
+    CHECK(md && strstr(md, "## Where fusion starts to pay") && strstr(md, "Parts not measured yet: `bandwidth`") &&
+              !strstr(md, "`multigpu` ("),
+          "the report of paper-fig5, crossover and multigpu: %s", md ? md : "(none)");
+    free(md);
+    CHECK(sf_test_sh("reproduce --report-only") == 2, "--report-only with no --out-dir must be a usage error");
+    static const char *bad[] = {"nope", "multigpu,", "paper-fig5,crossovers", ""};
+    for (int i = 0; i < 4; ++i) {
+        const int rc = sf_test_sh("reproduce --backend cpu --parts '%s' --out-dir '%s'", bad[i], out);
+        log = sf_test_slurp("stderr");
+        CHECK(rc == 2 && strstr(log, "unknown part") && strstr(log, "paper-fig5, crossover, bandwidth, multigpu"),
+              "--parts '%s': exit %d, %s", bad[i], rc, log);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5)
@@ -171,6 +216,7 @@ int main(int argc, char **argv)
     test_crossover();
     test_layer_size();
     test_report(argv[1], argv[2], argv[3]);
+    test_parts(argv[1], argv[3], argv[4]);
     test_plots(argv[1], argv[2], argv[3], argv[4]);
     return sf_test_summary();
 }
