@@ -280,6 +280,16 @@ static state *enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_
 
 /* ---- results JSON -------------------------------------------------------------------------- */
 
+/* Samples are written in whole nanoseconds: no timer here resolves finer (CUDA events about 0.5 us,
+ * clock_gettime 1 ns), and the 17 digits of the raw doubles would double a results file's size. */
+static cJSON *samples_json(const double *seconds, int64_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int64_t i = 0; a && i < n; ++i)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(round(seconds[i] * 1e9) / 1e9));
+    return a;
+}
+
 static cJSON *summary_json(const sf_mode *m, int with_samples)
 {
     cJSON *j = cJSON_CreateObject();
@@ -296,7 +306,7 @@ static cJSON *summary_json(const sf_mode *m, int with_samples)
     cJSON_AddNumberToObject(j, "stdev_s", s->stdev);
     cJSON_AddNumberToObject(j, "rel_stdev", s->rel_stdev);
     if (with_samples) {
-        cJSON_AddItemToObject(j, "samples_s", cJSON_CreateDoubleArray(m->samples, (int)m->n));
+        cJSON_AddItemToObject(j, "samples_s", samples_json(m->samples, m->n));
         if (m->clock_ghz)
             cJSON_AddItemToObject(j, "sm_clock_ghz", cJSON_CreateDoubleArray(m->clock_ghz, (int)m->n));
     }

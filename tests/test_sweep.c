@@ -79,6 +79,11 @@ static void test_schema_round_trip(void)
         const cJSON *samples = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "cold"), "samples_s");
         CHECK(n >= 3 && cJSON_GetArraySize(samples) == (int)n, "%s: %g samples, %d raw", str(s, "id"), n,
               cJSON_GetArraySize(samples));
+        const cJSON *x;
+        int whole_ns = 1;
+        cJSON_ArrayForEach(x, samples) whole_ns &= x->valuedouble > 0 &&
+                                                   fabs(x->valuedouble * 1e9 - round(x->valuedouble * 1e9)) < 1e-3;
+        CHECK(whole_ns, "%s: samples must be positive whole nanoseconds", str(s, "id"));
         CHECK(num(s, "cold", "min_s") <= med && med <= num(s, "cold", "max_s") && num(s, "cold", "q1_s") <= med &&
                   med <= num(s, "cold", "q3_s"),
               "%s: summary out of order", str(s, "id"));
