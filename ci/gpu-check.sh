@@ -24,13 +24,34 @@
 # $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
 # A GPU CI runner runs just the regression check: SF_GPU_STEPS=regress ci/gpu-check.sh OUT_DIR
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
+# $SF_GPU_PACK=1, for a GPU machine that returns only a few files (../shared/gpu.md: 8, 16 MiB each, two
+# folders deep): whatever the run leaves in OUT_DIR, finished or not (a failure, or `timeout` stopping
+# it), is packed at exit into OUT_DIR/gpu-check.tar.gz, beside a copy of gpu-check.log.
 set -euo pipefail
 out="${1:?usage: ci/gpu-check.sh OUT_DIR}"
 mkdir -p "$out"
 source "$(dirname "$0")/env.sh"
 arch="${SF_CUDA_ARCH:-90}"
 log="$out/gpu-check.log"
-exec > >(tee -a "$log") 2>&1
+pack() {
+  local rc=$?
+  # the tee below may be gone (a TERM reaches the whole process group): write past it, or the next
+  # echo's SIGPIPE ends the script before it packs
+  exec 1>&3 2>&3
+  if [ "${SF_GPU_PACK:-0}" = 1 ]; then
+    echo "== $(date -u +%H:%M:%S) packing $out into gpu-check.tar.gz (exit status $rc)" | tee -a "$log"
+    local tmp
+    tmp="$(mktemp -d)"
+    tar -C "$out" --exclude=./gpu-check.tar.gz -czf "$tmp/gpu-check.tar.gz" . &&
+      find "$out" -mindepth 1 -maxdepth 1 ! -name gpu-check.log -exec rm -rf {} + &&
+      mv "$tmp/gpu-check.tar.gz" "$out/"
+    rmdir "$tmp" 2>/dev/null || true
+  fi
+  exit "$rc"
+}
+trap pack EXIT
+trap 'exit 143' TERM # so that `timeout` leaves a packed folder too
+exec 3>&1 > >(tee -a "$log") 2>&1
 step() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 step "device"
