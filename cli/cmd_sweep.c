@@ -17,7 +17,8 @@ static const char sweep_help[] =
     "  block              threads per block (0 = the kernel's default)     default 0\n"
     "  vec, npt, unroll   kernel knobs (0 = the family's default kernel)   default 0\n"
     "Values: 128 | 2^20 | 8,16,32 | [8,16,32] | [8:128:pow2] | [1:10:3] | [fwd,fwd+bwd]\n"
-    "Presets: paper-fig5, sj-fp32, ci-short, ci-cpu (harness/presets/; $SPIKEFUSE_PRESETS adds a folder).\n"
+    "Presets (--list-presets describes them; harness/presets/, and $SPIKEFUSE_PRESETS adds a folder):\n"
+    "  %s\n"
     "Measurement: --min-samples 10 --min-time 0.5 --max-noise 0.005 --timeout 15 --max-samples 0\n"
     "             --hot-time 0.5 | --no-hot   --no-verify   --profile (each state once, for a profiler)\n"
     "             --threads N (CPU)\n"
@@ -66,9 +67,15 @@ int cmd_sweep(int argc, char **argv)
     for (int i = 0; i < argc; ++i) {
         int matched;
         if (opt_flag(argv, i, "--help")) {
-            fputs(sweep_help, stdout);
+            /* the presets are the files there are, not a list kept here */
+            const char *mark = strstr(sweep_help, "%s");
+            fwrite(sweep_help, 1, (size_t)(mark - sweep_help), stdout);
+            sf_sweep_list_presets(stdout, 0);
+            fputs(mark + 2, stdout);
             return SF_EXIT_OK;
         }
+        if (opt_flag(argv, i, "--list-presets"))
+            return sf_sweep_list_presets(stdout, 1) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
         if (!opt_lif(argc, argv, &i, &c.params, &matched))
             goto out;
         if (matched)

@@ -1,6 +1,7 @@
 /* The sweep driver: axes -> states -> verified, measured, written after every state. */
 #include "sweep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -67,6 +68,57 @@ static const sf_axis *axis(const sf_sweep_config *c, const char *name)
     return NULL;
 }
 
+/* Where presets are looked up by name, in order: a preset in $SPIKEFUSE_PRESETS hides one of its name
+ * in the source tree's. Returns how many of the two folders there are. */
+static int preset_dirs(const char *dirs[2])
+{
+    int n = 0;
+    if (getenv("SPIKEFUSE_PRESETS") && *getenv("SPIKEFUSE_PRESETS"))
+        dirs[n++] = getenv("SPIKEFUSE_PRESETS");
+    dirs[n++] = SF_SOURCE_DIR "/harness/presets";
+    return n;
+}
+
+static int json_file(const struct dirent *e)
+{
+    const size_t n = strlen(e->d_name);
+    return e->d_name[0] != '.' && n > 5 && strcmp(e->d_name + n - 5, ".json") == 0;
+}
+
+sf_status sf_sweep_list_presets(FILE *out, int with_descriptions)
+{
+    const char *dirs[2];
+    const int n_dirs = preset_dirs(dirs);
+    char seen[4096] = ","; /* the names listed so far, each between commas */
+    int listed = 0;
+    for (int d = 0; d < n_dirs; ++d) {
+        struct dirent **files = NULL;
+        const int n = scandir(dirs[d], &files, json_file, alphasort);
+        for (int i = 0; i < n; ++i) {
+            char name[256], key[260], path[4400];
+            snprintf(name, sizeof name, "%.*s", (int)(strlen(files[i]->d_name) - 5), files[i]->d_name);
+            snprintf(key, sizeof key, ",%s,", name);
+            if (!strstr(seen, key) && strlen(seen) + strlen(name) + 2 < sizeof seen) {
+                snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s,", name);
+                if (with_descriptions) {
+                    cJSON *root = NULL;
+                    snprintf(path, sizeof path, "%s/%s", dirs[d], files[i]->d_name);
+                    const char *what = sf_json_read_file(path, &root) == SF_OK ? sf_json_str(root, "description")
+                                                                                 : "(not readable JSON)";
+                    fprintf(out, "%-12s %s\n", name, *what ? what : "(no description)");
+                    cJSON_Delete(root);
+                } else {
+                    fprintf(out, "%s%s", listed ? ", " : "", name);
+                }
+                ++listed;
+            }
+            free(files[i]);
+        }
+        free(files);
+    }
+    return SF_OK;
+}
+
 sf_status sf_sweep_load_preset(sf_sweep_config *c, const char *name)
 {
     char path[4096];
@@ -75,12 +127,12 @@ sf_status sf_sweep_load_preset(sf_sweep_config *c, const char *name)
         snprintf(path, sizeof path, "%s", name);
         found = access(path, R_OK) == 0;
     } else {
-        const char *dirs[] = {getenv("SPIKEFUSE_PRESETS"), SF_SOURCE_DIR "/harness/presets"};
-        for (size_t i = 0; i < 2 && !found; ++i)
-            if (dirs[i]) {
-                snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
-                found = access(path, R_OK) == 0;
-            }
+        const char *dirs[2];
+        const int n_dirs = preset_dirs(dirs);
+        for (int i = 0; i < n_dirs && !found; ++i) {
+            snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
+            found = access(path, R_OK) == 0;
+        }
     }
     if (!found)
         return sf_fail(SF_ERR_INVALID, "unknown preset '%s' (looked for %s)", name, path);

@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <stdio.h>
+
 #include "axes.h"
 #include "measure.h"
 
@@ -38,6 +40,8 @@ int sf_sweep_add_axis(sf_sweep_config *c, const char *spec, char *err, size_t er
 /* Loads a preset: a JSON file {"name", "description", "axes": ["T=...", ...], "reference_family"}, or a
  * name looked up in $SPIKEFUSE_PRESETS and the source tree's harness/presets/. */
 sf_status sf_sweep_load_preset(sf_sweep_config *c, const char *name_or_path);
+/* The presets found by name, sorted: "a, b, c" on one line, or one "name  description" line each. */
+sf_status sf_sweep_list_presets(FILE *out, int with_descriptions);
 
 /* Runs the sweep. Returns SF_OK when every state was measured or skipped with a reason; on an error
  * (no device, a sticky CUDA error, Ctrl-C) the states already measured are written and kept. */

@@ -262,6 +262,50 @@ static void test_preset(void)
     cJSON_Delete(root);
 }
 
+/* The presets are the files there are: --list-presets names and describes each once, a preset in
+ * $SPIKEFUSE_PRESETS hides the source tree's of that name, and every shipped preset loads and runs. */
+static void test_list_presets(void)
+{
+    char mine[4096], path[4200];
+    snprintf(mine, sizeof mine, "%s/presets", dir);
+    mkdir(mine, 0777);
+    static const char *files[][2] = {
+        {"zz-mine.json", "{\"description\": \"mine, from the extra folder\", \"axes\": [\"family=step\"]}"},
+        {"paper-fig5.json", "{\"description\": \"a local paper-fig5\", \"axes\": [\"family=fused\"]}"},
+    };
+    for (int i = 0; i < 2; ++i) {
+        snprintf(path, sizeof path, "%s/%s", mine, files[i][0]);
+        FILE *f = fopen(path, "w");
+        if (f)
+            fputs(files[i][1], f), fclose(f);
+    }
+    setenv("SPIKEFUSE_PRESETS", mine, 1);
+    CHECK(sf_test_sh("sweep --list-presets") == 0, "--list-presets: %s", sf_test_slurp("stderr"));
+    const char *out = sf_test_slurp("stdout");
+    CHECK(strstr(out, "zz-mine      mine, from the extra folder\n") && strstr(out, "paper-fig5   a local paper-fig5\n") &&
+              !strstr(out, "The paper's Fig. 5") && strstr(out, "ci-short ") && strstr(out, "sj-fp32 "),
+          "the listing:\n%s", out);
+    unsetenv("SPIKEFUSE_PRESETS");
+    CHECK(sf_test_sh("sweep --help") == 0 && strstr(sf_test_slurp("stdout"), "ci-cpu, ci-short, fused-knobs, paper-fig5"),
+          "--help lists the presets: %s", sf_test_slurp("stdout"));
+    /* every shipped preset expands and runs, at a tiny size, once a state (--profile: untimed) */
+    CHECK(sf_test_sh("sweep --list-presets") == 0, "--list-presets: %s", sf_test_slurp("stderr"));
+    char names[4096];
+    snprintf(names, sizeof names, "%s", sf_test_slurp("stdout"));
+    int n = 0;
+    for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[64];
+        if (sscanf(line, "%63s", name) != 1)
+            continue;
+        remove(path_of("preset.json"));
+        CHECK(sf_test_sh("sweep --preset %s -a T=2 -a N=64 -a B=1 --profile --out %s", name,
+                         path_of("preset.json")) == 0,
+              "preset %s: %s", name, sf_test_slurp("stderr"));
+        ++n;
+    }
+    CHECK(n >= 5, "%d presets listed", n);
+}
+
 /* The forms: inference and segment kernels are verified (ragged N); inference keeps no v trace, so a
  * forward+backward of it is skipped with the reason, and its trial holds no [T, M] v buffer. */
 static void test_forms(void)
@@ -303,6 +347,7 @@ int main(int argc, char **argv)
     test_kill_and_resume(argv[1]);
     test_errors();
     test_preset();
+    test_list_presets();
     test_forms();
     return sf_test_summary();
 }
