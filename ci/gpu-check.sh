@@ -18,8 +18,8 @@
 #      and a comparison with the committed baseline of this GPU (results/<device>/baseline.json), failing
 #      on a confirmed slowdown; with no baseline yet, the run's file is the one to commit as it, and a
 #      second run is compared with it; $SF_GPU_REGRESS_RUNS runs a side (default 1; at most 2 where no
-#      baseline exists, for the 8 files that come back);
-#   5. leave the logs, results and the device fingerprint in OUT_DIR (at most 8 files).
+#      baseline exists and only 8 files come back, unless $SF_GPU_PACK=1);
+#   5. leave the logs, results and the device fingerprint in OUT_DIR (packed: see $SF_GPU_PACK).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
 # $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
 # A GPU CI runner runs just the regression check: SF_GPU_STEPS=regress ci/gpu-check.sh OUT_DIR
