@@ -1,6 +1,7 @@
 /* spikefuse sweep: measure the cartesian product of axes; spikefuse report: re-render a results file. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "options.h"
@@ -141,6 +142,14 @@ int cmd_sweep(int argc, char **argv)
         code = SF_EXIT_OK;
         printf("wrote %s%s%s%s%s\n", c.out_json, c.out_csv ? ", " : "", c.out_csv ? c.out_csv : "",
                c.out_md ? ", " : "", c.out_md ? c.out_md : "");
+        /* at a terminal, the results as nvbench shows them; scripts read the files */
+        cJSON *root = NULL;
+        if (isatty(STDOUT_FILENO) && sf_results_read(c.out_json, &root) == SF_OK) {
+            fflush(stdout);
+            if (sf_results_write_md(root, "-") != SF_OK)
+                fprintf(stderr, "sweep: the summary was not shown: %s\n", sf_last_error());
+            cJSON_Delete(root);
+        }
     } else {
         code = fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
                     "sweep: %s", sf_last_error());
@@ -179,7 +188,7 @@ int cmd_report(int argc, char **argv)
     if (csv)
         s = sf_results_write_csv(root, csv);
     if (s == SF_OK && (md || !csv))
-        s = sf_results_write_md(root, md ? md : "/dev/stdout");
+        s = sf_results_write_md(root, md ? md : "-");
     cJSON_Delete(root);
     return s == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,8 +14,26 @@
 #include "text.h"
 #include "sweep.h"
 
+/* Written in place: standard output ("-"), and a path that is not a regular file (/dev/stdout, a FIFO,
+ * a link): renaming a temporary file over it would replace the link or device itself. */
+static sf_status write_through(const char *path, const char *text)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    if (!f)
+        return sf_fail(SF_ERR_IO, "%s: %s", path, strerror(errno));
+    const size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, f) == n;
+    ok = fflush(f) == 0 && ok;
+    if (f != stdout)
+        ok = fclose(f) == 0 && ok;
+    return ok ? SF_OK : sf_fail(SF_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+}
+
 sf_status sf_write_atomic(const char *path, const char *text)
 {
+    struct stat st;
+    if (strcmp(path, "-") == 0 || (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return write_through(path, text);
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
@@ -215,14 +234,16 @@ sf_status sf_results_write_md(const cJSON *root, const char *path)
     {
         if (strcmp(str(s, "status"), "ok") != 0)
             continue;
-        char speedup[32] = "-";
+        char speedup[32] = "-", hot[32] = "-"; /* not measured: no reference family in the run, --no-hot */
         if (!isnan(num(s, "metrics", "speedup")))
             snprintf(speedup, sizeof speedup, "%.2fx", num(s, "metrics", "speedup"));
-        put(&t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %.1f | %.0f | %s |\n",
+        if (!isnan(num(s, "metrics", "hot_pct_copy_bw")))
+            snprintf(hot, sizeof hot, "%.1f", num(s, "metrics", "hot_pct_copy_bw"));
+        put(&t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %s | %.0f | %s |\n",
             str(s, "family"), kernels(s, kb, sizeof kb), str(s, "direction"), num(s, "T", NULL), num(s, "N", NULL),
             num(s, "B", NULL), num(s, "block", NULL), 1e3 * num(s, "cold", "median_s"),
             num(s, "metrics", "paper_steps_per_s"), num(s, "metrics", "GBps"), num(s, "metrics", "pct_copy_bw"),
-            num(s, "metrics", "hot_pct_copy_bw"), num(s, "cold", "samples_n"), speedup);
+            hot, num(s, "cold", "samples_n"), speedup);
     }
 
     put(&t, "\n## Ratios of cold medians, measured in this run\n\n");

@@ -63,7 +63,8 @@ cJSON *sf_meta_json(int argc, char **argv);
 sf_status sf_write_plot_data(const char *path, const char *dir);
 /* Parses a JSON file; SF_ERR_IO with the byte where it stops being JSON. */
 sf_status sf_json_read_file(const char *path, cJSON **out);
-/* Writes text to path atomically: a temporary file beside it, then rename. */
+/* Writes text to path atomically: a temporary file beside it, then rename. "-" is standard output, and a
+ * path that is not a regular file (/dev/stdout, a FIFO, a link) is written through, not replaced. */
 sf_status sf_write_atomic(const char *path, const char *text);
 
 #endif

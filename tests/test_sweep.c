@@ -111,6 +111,40 @@ static void test_schema_round_trip(void)
     CHECK(sf_test_sh("report %s --csv %s", path_of("a.json"), path_of("b.csv")) == 0, "report: %s",
           sf_test_slurp("stderr"));
     CHECK(count_lines(sf_test_slurp("b.csv")) == 13, "report CSV");
+    /* with no --md or --csv, the Markdown goes to standard output */
+    CHECK(sf_test_sh("report %s", path_of("a.json")) == 0 && strstr(sf_test_slurp("stdout"), "| fused |"),
+          "report to stdout: %s", sf_test_slurp("stderr"));
+    /* a link (such as /dev/stdout) is written through, not replaced by a file */
+    char target[4096], link[4096];
+    snprintf(target, sizeof target, "%s", path_of("md-target.md"));
+    snprintf(link, sizeof link, "%s", path_of("md-link"));
+    remove(target), remove(link);
+    CHECK(symlink("md-target.md", link) == 0, "symlink");
+    CHECK(sf_test_sh("report %s --md %s", path_of("a.json"), link) == 0, "report --md LINK: %s", sf_test_slurp("stderr"));
+    struct stat st;
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode) && strstr(sf_test_slurp("md-target.md"), "| fused |"),
+          "the link must stay a link, and its target get the report");
+}
+
+/* At a terminal, sweep shows the results table, as nvbench does; in a pipe it does not. `script` gives
+ * the command a terminal; where it is missing, only the pipe is checked. */
+static void test_terminal_summary(const char *bin)
+{
+    char cmd[8192];
+    const char *sweep = "sweep -a family=fused,step -a T=2 -a N=64 " QUICK " --no-hot --out";
+    remove(path_of("tty.json"));
+    CHECK(sf_test_sh("%s %s", sweep, path_of("tty.json")) == 0 && !strstr(sf_test_slurp("stdout"), "| fused |"),
+          "in a pipe, sweep prints only what it wrote: %s", sf_test_slurp("stdout"));
+    if (system("command -v script >/dev/null 2>&1") != 0) {
+        printf("skipped: no `script` to give sweep a terminal\n");
+        return;
+    }
+    remove(path_of("tty.json"));
+    snprintf(cmd, sizeof cmd, "script -qec \"'%s' %s '%s' 2>/dev/null\" /dev/null > '%s' 2>&1", bin, sweep,
+             path_of("tty.json"), path_of("tty.out"));
+    CHECK(system(cmd) == 0 && strstr(sf_test_slurp("tty.out"), "| fused |") &&
+              strstr(sf_test_slurp("tty.out"), "fused over step"),
+          "at a terminal, sweep shows the table: %s", sf_test_slurp("tty.out"));
 }
 
 /* A state's JSON text, for comparing a resumed state with the original. */
@@ -339,7 +373,8 @@ int main(int argc, char **argv)
     sf_test_cli_init(argv[1], dir);
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
-                           "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json"};
+                           "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json",
+                           "tty.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
@@ -348,6 +383,7 @@ int main(int argc, char **argv)
     test_errors();
     test_preset();
     test_list_presets();
+    test_terminal_summary(argv[1]);
     test_forms();
     return sf_test_summary();
 }
