@@ -613,6 +613,29 @@ static cJSON *find_state(cJSON *prev, const char *id)
 
 static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev);
 
+/* What the finished file says, as an exit status: a kernel that failed verification, or a sweep of which
+ * nothing could run, is an error, whether this run or an earlier one it resumed found it, so that a script
+ * does not read a wrong kernel or an empty file as a result. */
+static sf_status file_verdict(const cJSON *states, int64_t n, const char *path)
+{
+    int64_t failed = 0, skipped = 0;
+    const cJSON *s, *first_skip = NULL;
+    cJSON_ArrayForEach(s, states)
+    {
+        const char *status = str(s, "status");
+        failed += strcmp(status, "failed") == 0;
+        if (strcmp(status, "skipped") == 0 && !skipped++)
+            first_skip = s;
+    }
+    if (failed)
+        return sf_fail(SF_ERR_IO, "%lld states' outputs differ from the float64 reference (status \"failed\" in %s)",
+                       (long long)failed, path);
+    if (n > 0 && skipped == n)
+        return sf_fail(SF_ERR_IO, "nothing could run: all %lld states were skipped (the first: %s: %s)", (long long)n,
+                       str(first_skip, "id"), str(first_skip, "reason"));
+    return SF_OK;
+}
+
 sf_status sf_sweep_run(sf_sweep_config *c)
 {
     sf_device_info dev;
@@ -779,6 +802,7 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
     fprintf(stderr, "sweep: %lld measured, %lld resumed from %s, %lld skipped, %lld of %lld states in the file\n",
             (long long)measured, (long long)resumed, c->out_json, (long long)skipped,
             (long long)cJSON_GetArraySize(out_states), (long long)n);
+    const sf_status verdict = file_verdict(out_states, n, c->out_json);
     free(states);
     cJSON_Delete(prev);
     cJSON_Delete(root);
@@ -788,5 +812,5 @@ static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
         return w;
     if (interrupted)
         return sf_fail(SF_ERR_INVALID, "interrupted; run the same command again to finish the missing states");
-    return SF_OK;
+    return verdict;
 }

@@ -274,14 +274,22 @@ static void test_errors(void)
     fclose(f);
     CHECK(sf_test_sh("%s", args) == 0, "a stale lock blocked the sweep: %s", sf_test_slurp("stderr"));
     CHECK(access(path_of("locked.json.lock"), F_OK) != 0, "the lock was left behind");
-    /* an impossible size is skipped with a reason, not a crash */
-    CHECK(sf_test_sh("sweep -a T=2^30 -a N=2^30 " QUICK " --out %s", path_of("huge.json")) == 0, "huge: %s",
-          sf_test_slurp("stderr"));
+    /* a size that does not fit is skipped with a reason, not a crash; when nothing could run, the sweep
+     * fails with that reason, also when it is run again and resumes the file */
+    for (int run = 0; run < 2; ++run) {
+        const int rc = sf_test_sh("sweep -a T=2^30 -a N=2^30 " QUICK " --out %s", path_of("huge.json"));
+        CHECK(rc == 1 && strstr(sf_test_slurp("stderr"), "nothing could run") && strstr(sf_test_slurp("stderr"), "GiB"),
+              "huge, run %d: exit %d, %s", run + 1, rc, sf_test_slurp("stderr"));
+    }
     root = load("huge.json");
     const cJSON *s = root ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), 0) : NULL;
     CHECK(s && strcmp(str(s, "status"), "skipped") == 0 && strstr(str(s, "reason"), "GiB"), "huge state: %s",
           s ? str(s, "reason") : "missing");
     cJSON_Delete(root);
+    /* beside a state that runs, it is only skipped */
+    remove(path_of("huge.json"));
+    CHECK(sf_test_sh("sweep -a T=2 -a N=64,2^40 " QUICK " --no-hot --out %s", path_of("huge.json")) == 0,
+          "a sweep with one state too large: %s", sf_test_slurp("stderr"));
 }
 
 static void test_preset(void)
