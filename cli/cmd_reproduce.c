@@ -37,8 +37,10 @@ int cmd_reproduce(int argc, char **argv)
             report_only = 1;
         } else if (opt_value(argc, argv, &i, "--timeout", &v)) {
             float f = 0;
-            if (!parse_float("--timeout", v, &f) || f <= 0)
+            if (!parse_float("--timeout", v, &f))
                 return SF_EXIT_USAGE;
+            if (f <= 0)
+                return fail(SF_EXIT_USAGE, "reproduce: --timeout must be > 0 seconds");
             c.timeout = f;
         } else if (!opt_value(argc, argv, &i, "--backend", &backend) && !opt_value(argc, argv, &i, "--out-dir", &c.out_dir) &&
                    !opt_value(argc, argv, &i, "--db", &c.tuning_db) && !opt_value(argc, argv, &i, "--parts", &c.parts)) {

@@ -63,9 +63,13 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     int64_t TM;
     if (!k)
         return sf_fail(SF_ERR_INVALID, "no kernel given");
-    if (c->T < 1 || c->M < 1 || !sf_mul_ok(c->T, c->M, &TM))
+    if (c->T < 1 || c->M < 1)
         return sf_fail(SF_ERR_INVALID, "verify: T and M must be >= 1 (got T=%lld, M=%lld)", (long long)c->T,
                        (long long)c->M);
+    if (!sf_mul_ok(c->T, c->M, &TM) || !sf_mul_ok(TM, 8, &TM)) /* float64 reference buffers */
+        return sf_fail(SF_ERR_INVALID, "verify: T x M = %lld x %lld overflows 64-bit byte sizes", (long long)c->T,
+                       (long long)c->M);
+    TM = c->T * c->M;
     sf_status s = sf_lif_check(p);
     if (s == SF_OK)
         s = sf_backend_available(be);
