@@ -29,6 +29,20 @@ static sf_status write_through(const char *path, const char *text)
     return ok ? SF_OK : sf_fail(SF_ERR_IO, "%s: write failed: %s", path, strerror(errno));
 }
 
+sf_status sf_check_writable(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/x" keeps "/" */
+    if (strcmp(path, "-") != 0 && access(dir, W_OK | X_OK) != 0)
+        return sf_fail(SF_ERR_IO, "%s: cannot write into %s: %s", path, dir, strerror(errno));
+    return SF_OK;
+}
+
 sf_status sf_write_atomic(const char *path, const char *text)
 {
     struct stat st;

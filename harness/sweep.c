@@ -646,6 +646,10 @@ sf_status sf_sweep_run(sf_sweep_config *c)
         return s;
     if (!c->out_json)
         return sf_fail(SF_ERR_INVALID, "sweep: no output file given");
+    const char *outputs[] = {c->out_json, c->out_csv, c->out_md};
+    for (int i = 0; i < 3; ++i)
+        if (outputs[i] && (s = sf_check_writable(outputs[i])) != SF_OK)
+            return s;
     char lock[4096];
     if ((s = lock_output(c->out_json, lock, sizeof lock)) != SF_OK)
         return s;

@@ -66,5 +66,8 @@ sf_status sf_json_read_file(const char *path, cJSON **out);
 /* Writes text to path atomically: a temporary file beside it, then rename. "-" is standard output, and a
  * path that is not a regular file (/dev/stdout, a FIFO, a link) is written through, not replaced. */
 sf_status sf_write_atomic(const char *path, const char *text);
+/* SF_OK when the folder path would be written into exists and takes files: checked before hours of
+ * measuring, not after. */
+sf_status sf_check_writable(const char *path);
 
 #endif

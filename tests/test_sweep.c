@@ -233,6 +233,10 @@ static void test_errors(void)
     refused(2, "unknown preset", "sweep --preset no-such-preset --out x.json");
     refused(2, "--out", "sweep -a T=4");
     refused(2, "unknown direction", "sweep -a direction=sideways --out x.json");
+    /* an output that cannot be written is refused before anything is measured */
+    snprintf(args, sizeof args, "sweep -a T=2 -a N=64 --out %s --md /no-such-folder/x.md", path_of("never.json"));
+    refused(1, "/no-such-folder/x.md: cannot write into /no-such-folder", args);
+    CHECK(access(path_of("never.json"), F_OK) != 0, "a refused sweep wrote its results file");
     /* resuming from a malformed file: refused, and the file is left as it was */
     FILE *f = fopen(path_of("bad.json"), "w");
     fputs("{\"schema\": \"spikefuse.sweep\", \"states\": [", f);

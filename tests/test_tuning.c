@@ -269,6 +269,15 @@ static void test_bad_databases(void)
                "\"arch\": \"x\", \"backend\": \"cpu\", \"family\": \"fused\", \"direction\": \"fwd\", \"form\": "
                "\"train\", \"dtype\": \"f32\", \"T\": 8, \"M\": 8, \"T_bucket\": 3, \"M_bucket\": 3, \"time_s\": 1}]}",
                "best");
+    /* a database or cache that cannot be written is refused before anything is measured */
+    CHECK(sf_test_sh("tune --family fused --backend cpu -a T=2 -a N=64 --db /no-such-folder/db.json") == 1 &&
+              strstr(sf_test_slurp("stderr"), "cannot write into /no-such-folder") &&
+              !strstr(sf_test_slurp("stderr"), " ok "),
+          "unwritable --db: %s", sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("tune --family fused --backend cpu -a T=2 -a N=64 --db %s --cache /no-such-folder/c.jsonl",
+                     path_of("never.json")) == 1 &&
+              strstr(sf_test_slurp("stderr"), "cannot write into /no-such-folder"),
+          "unwritable --cache: %s", sf_test_slurp("stderr"));
     /* the atomic write leaves no temporary file behind */
     sf_tuning_db *db = sf_tuning_new();
     CHECK_OK(sf_tuning_save(db, path_of("empty.json")));

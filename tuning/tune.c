@@ -536,7 +536,11 @@ sf_status sf_tune_run(const sf_tune_config *c)
                        s.form, sf_direction_name(c->direction));
     if (!c->db_path)
         return sf_fail(SF_ERR_INVALID, "tune: no database given (--db FILE.json)");
-    sf_status st = open_session(&s);
+    sf_status st = sf_check_writable(c->db_path);
+    if (st == SF_OK && c->cache_path && !s.replay)
+        st = sf_check_writable(c->cache_path);
+    if (st == SF_OK)
+        st = open_session(&s);
     sf_tuning_db *db = NULL;
     if (st == SF_OK && access(c->db_path, F_OK) == 0)
         st = sf_tuning_load(c->db_path, &db);
