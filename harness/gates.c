@@ -16,10 +16,12 @@
 #define num sf_json_num
 #define str sf_json_str
 
-/* The one measured state a selector ({"family", "direction", "T", "N", "B", "kernel"}, any subset) names. */
-static const cJSON *select_state(const cJSON *results, const cJSON *sel)
+/* The measured state a selector ({"family", "direction", "T", "N", "B", "kernel"}, any subset) names;
+ * *matches says how many there are, for a selector that must name exactly one. */
+static const cJSON *select_state(const cJSON *results, const cJSON *sel, int *matches)
 {
-    const cJSON *s;
+    const cJSON *s, *found = NULL;
+    *matches = 0;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(results, "states"))
     {
         if (strcmp(str(s, "status"), "ok") != 0)
@@ -37,10 +39,24 @@ static const cJSON *select_state(const cJSON *results, const cJSON *sel)
         if (cJSON_GetObjectItemCaseSensitive(sel, "kernel") &&
             (!cJSON_IsString(first) || strcmp(str(sel, "kernel"), first->valuestring) != 0))
             ok = 0;
-        if (ok)
-            return s;
+        if (ok && !(*matches)++)
+            found = s;
     }
-    return NULL;
+    return found;
+}
+
+/* The one state a gate's selector names, or an error that says why not. */
+static sf_status gate_state(const cJSON *results, const cJSON *g, const char *field, int i, const cJSON **out)
+{
+    int n = 0;
+    *out = select_state(results, cJSON_GetObjectItemCaseSensitive(g, field), &n);
+    if (n == 0)
+        return sf_fail(SF_ERR_INVALID, "gate %d (%s): the results have no measured state for its \"%s\"", i,
+                       str(g, "name"), field);
+    if (n > 1) /* the first of several would be an arbitrary one: a ratio of unrelated problems */
+        return sf_fail(SF_ERR_INVALID, "gate %d (%s): its \"%s\" matches %d measured states; name T, N and B", i,
+                       str(g, "name"), field, n);
+    return SF_OK;
 }
 
 sf_status sf_check_gates(const char *gates_path, const char *results_path, const char *md, int *failed)
@@ -73,20 +89,15 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
         }
         double value = NAN;
         if (!strcmp(kind, "ratio")) {
-            const cJSON *fast = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "faster")),
-                        *slow = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "slower"));
-            if (!fast || !slow) {
-                s = sf_fail(SF_ERR_INVALID, "gate %d (%s): the results have no measured state for its %s", i, name,
-                            !fast ? "\"faster\"" : "\"slower\"");
+            const cJSON *fast = NULL, *slow = NULL;
+            if ((s = gate_state(results, g, "faster", i, &fast)) != SF_OK ||
+                (s = gate_state(results, g, "slower", i, &slow)) != SF_OK)
                 break;
-            }
             value = num(slow, "cold", "median_s") / num(fast, "cold", "median_s");
         } else if (!strcmp(kind, "pct_copy_bw")) {
-            const cJSON *st = select_state(results, cJSON_GetObjectItemCaseSensitive(g, "state"));
-            if (!st) {
-                s = sf_fail(SF_ERR_INVALID, "gate %d (%s): the results have no measured state for it", i, name);
+            const cJSON *st = NULL;
+            if ((s = gate_state(results, g, "state", i, &st)) != SF_OK)
                 break;
-            }
             value = num(st, "metrics", "pct_copy_bw");
         } else {
             s = sf_fail(SF_ERR_IO, "%s: gate %d: unknown kind '%s' (ratio, pct_copy_bw)", gates_path, i, kind);

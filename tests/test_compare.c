@@ -264,5 +264,31 @@ int main(int argc, char **argv)
     CHECK(sf_test_sh("check --gates %s/cuda.json %s", gates_dir, path_of("perf.json")) == 2 &&
               strstr(sf_test_slurp("stderr"), "no gate applies"),
           "CUDA gates on a CPU run: %s", sf_test_slurp("stderr"));
+    /* a gate whose selector names two measured states (here two N) must not pick one of them */
+    CHECK_OK(sf_results_read(path_of("perf.json"), &root));
+    cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *twin = NULL;
+    cJSON_ArrayForEach(st, states)
+    if (!strcmp(sf_json_str(st, "family"), "fused"))
+        twin = cJSON_Duplicate(st, 1);
+    CHECK(twin != NULL, "no fused state in the CPU run");
+    if (twin) {
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(twin, "N"), 12345);
+        cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(twin, "id"), "fused at another N");
+        cJSON_AddItemToArray(states, twin);
+    }
+    save(root, path_of("two-n.json"));
+    FILE *f = fopen(path_of("loose-gates.json"), "w");
+    if (f) {
+        fputs("{\"schema\": \"spikefuse.gates\", \"schema_version\": 1, \"gates\": [{\"name\": \"loose\", "
+              "\"backend\": \"cpu\", \"kind\": \"pct_copy_bw\", \"state\": {\"family\": \"fused\", "
+              "\"direction\": \"fwd\"}, \"min\": 0}]}",
+              f);
+        fclose(f);
+    }
+    CHECK(sf_test_sh("check --gates %s %s", path_of("loose-gates.json"), path_of("two-n.json")) == 2 &&
+              strstr(sf_test_slurp("stderr"), "matches 2 measured states"),
+          "an ambiguous gate: %s", sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("check --gates %s %s", argv[2], path_of("two-n.json")) == 0,
+          "the CPU gates name N, so the extra state does not disturb them: %s", sf_test_slurp("stderr"));
     return sf_test_summary();
 }
