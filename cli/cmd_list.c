@@ -20,6 +20,14 @@ int cmd_list(int argc, char **argv)
         if (!opt_value(argc, argv, &i, "--family", &family) && !opt_value(argc, argv, &i, "--direction", &direction))
             return fail(SF_EXIT_USAGE, "list: unknown option '%s'", argv[i]);
     }
+    /* a typo is named before any output, not answered with an empty table */
+    int family_known = !family, direction_known = !direction || !strcmp(direction, "fwd") || !strcmp(direction, "bwd");
+    for (int i = 0; i < sf_kernel_count() && !family_known; ++i)
+        family_known = !strcmp(family, sf_kernel_at(i)->family);
+    if (!family_known)
+        return fail(SF_EXIT_USAGE, "list: unknown family '%s'", family);
+    if (!direction_known)
+        return fail(SF_EXIT_USAGE, "list: unknown direction '%s' (fwd, bwd)", direction);
     int shown = 0;
     printf("%-34s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
            "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");

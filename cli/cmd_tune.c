@@ -32,8 +32,8 @@ static int do_lookup(const char *db_path, sf_backend be, const char *family, sf_
     sf_tuned t;
     const sf_status s = sf_tuning_lookup(db, be, key, arch, family, d, form, "f32", T, M, &t);
     sf_tuning_free(db);
-    if (s != SF_OK)
-        return fail(SF_EXIT_FAIL, "%s", sf_last_error());
+    if (s != SF_OK) /* the database answers for every registered family: a failure names a bad one */
+        return fail(s == SF_ERR_INVALID ? SF_EXIT_USAGE : SF_EXIT_FAIL, "tune --lookup: %s", sf_last_error());
     printf("%s block %d threads %d (level %s", t.kernel->name, t.launch.block, t.launch.cpu_threads,
            sf_lookup_level_name(t.level));
     if (t.time_s > 0)

@@ -55,6 +55,13 @@ int main(int argc, char **argv)
                           "fused_fwd_segment", "fused_bwd"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; ++i)
         CHECK(strstr(listing, must[i]) != NULL, "list lacks %s", must[i]);
+    CHECK(sh("list --family fused --direction bwd") == 0 && strstr(slurp("stdout"), "fused_bwd") &&
+              !strstr(slurp("stdout"), "fused_fwd") && !strstr(slurp("stdout"), "step_"),
+          "list --family fused --direction bwd: %s", slurp("stdout"));
+    CHECK(sh("list --family nope") == 2 && strstr(slurp("stderr"), "unknown family 'nope'") && !slurp("stdout")[0],
+          "list --family nope: %s", slurp("stderr"));
+    CHECK(sh("list --direction up") == 2 && strstr(slurp("stderr"), "unknown direction"), "list --direction up: %s",
+          slurp("stderr"));
 
     /* device: the CPU's fingerprint, the same key and slug in every form; a bad option is refused */
     CHECK(sh("device --backend cpu") == 0 && strstr(slurp("stdout"), "(cpu backend)"), "device: %s", slurp("stderr"));

@@ -285,6 +285,9 @@ static void test_bad_databases(void)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
     CHECK(system(cmd) != 0, "a temporary file was left behind");
+    CHECK(sf_test_sh("tune --lookup --db %s --family nope --direction fwd --T 8 --M 8", path_of("empty.json")) == 2 &&
+              strstr(sf_test_slurp("stderr"), "no kernel of family 'nope'"),
+          "lookup of an unknown family: %s", sf_test_slurp("stderr"));
 }
 
 int main(int argc, char **argv)
