@@ -62,6 +62,12 @@ int main(int argc, char **argv)
           "list --family nope: %s", slurp("stderr"));
     CHECK(sh("list --direction up") == 2 && strstr(slurp("stderr"), "unknown direction"), "list --direction up: %s",
           slurp("stderr"));
+    /* verify: bad sizes are one usage error, not one error per kernel */
+    CHECK(sh("verify --backend cpu --T 4611686018427387904 --M 4") == 2 && strstr(slurp("stderr"), "overflows") &&
+              !strstr(slurp("stdout"), "ERROR"),
+          "verify with T x M overflowing: %s", slurp("stderr"));
+    CHECK(sh("verify --backend cpu --T 0") == 2, "verify --T 0");
+    CHECK(sh("verify --backend cpu --kernel nope") == 2 && strstr(slurp("stderr"), "unknown kernel"), "verify --kernel nope");
 
     /* device: the CPU's fingerprint, the same key and slug in every form; a bad option is refused */
     CHECK(sh("device --backend cpu") == 0 && strstr(slurp("stdout"), "(cpu backend)"), "device: %s", slurp("stderr"));
