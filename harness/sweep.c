@@ -613,9 +613,9 @@ static cJSON *find_state(cJSON *prev, const char *id)
 
 static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev);
 
-/* What the finished file says, as an exit status: a kernel that failed verification, or a sweep of which
- * nothing could run, is an error, whether this run or an earlier one it resumed found it, so that a script
- * does not read a wrong kernel or an empty file as a result. */
+/* What the finished file says, as an exit status, so that a script does not read a wrong kernel or an
+ * empty file as a result: a state that failed verification (never resumed, so this run's), or a sweep of
+ * which nothing could run (skipped states are resumed, so a re-run says it again). */
 static sf_status file_verdict(const cJSON *states, int64_t n, const char *path)
 {
     int64_t failed = 0, skipped = 0;

@@ -178,6 +178,19 @@ static void test_resume(void)
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
               strstr(sf_test_slurp("stderr"), "0 measured, 12 resumed"),
           "a finished sweep re-run measures nothing: %s", sf_test_slurp("stderr"));
+    /* a state recorded as failing verification is not kept: the next run verifies and measures it again */
+    cJSON *root = load("r.json");
+    cJSON *third = root ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), 2) : NULL;
+    if (third) {
+        cJSON_ReplaceItemInObjectCaseSensitive(third, "status", cJSON_CreateString("failed"));
+        char *text = cJSON_Print(root);
+        CHECK_OK(sf_write_atomic(path_of("r.json"), text));
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
+              strstr(sf_test_slurp("stderr"), "1 measured, 11 resumed"),
+          "a failed state must be run again: %s", sf_test_slurp("stderr"));
 }
 
 /* Kill -9 in the middle; the next run finishes only what is missing. */
