@@ -21,20 +21,21 @@ int cmd_list(int argc, char **argv)
             return fail(SF_EXIT_USAGE, "list: unknown option '%s'", argv[i]);
     }
     /* a typo is named before any output, not answered with an empty table */
-    int family_known = !family, direction_known = !direction || !strcmp(direction, "fwd") || !strcmp(direction, "bwd");
+    int family_known = !family;
     for (int i = 0; i < sf_kernel_count() && !family_known; ++i)
         family_known = !strcmp(family, sf_kernel_at(i)->family);
     if (!family_known)
         return fail(SF_EXIT_USAGE, "list: unknown family '%s'", family);
-    if (!direction_known)
-        return fail(SF_EXIT_USAGE, "list: unknown direction '%s' (fwd, bwd)", direction);
+    sf_direction d = SF_FWD;
+    if (direction && sf_direction_parse(direction, &d) != SF_OK)
+        return fail(SF_EXIT_USAGE, "list: %s", sf_last_error());
     int shown = 0;
     printf("%-34s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
            "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if ((family && strcmp(family, k->family) != 0) ||
-            (direction && strcmp(direction, sf_direction_name(k->direction)) != 0))
+            (direction && k->direction != d))
             continue;
         char dflt[32] = "";
         for (int b = 0; b < SF_BACKEND_COUNT; ++b)

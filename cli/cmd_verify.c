@@ -55,10 +55,9 @@ int cmd_verify(int argc, char **argv)
         return fail(SF_EXIT_USAGE, "verify: unknown kernel '%s' (spikefuse list shows them)", kernel);
     if (sf_backend_available(be) != SF_OK)
         return fail(SF_EXIT_FAIL, "verify: backend %s: %s", backend_s, sf_last_error());
-    /* a size no kernel can take is one error, not one per kernel (float64 reference: 8 bytes a value) */
-    if (c.T > INT64_MAX / c.M || c.T * c.M > INT64_MAX / 8)
-        return fail(SF_EXIT_USAGE, "verify: T x M = %lld x %lld overflows 64-bit byte sizes", (long long)c.T,
-                    (long long)c.M);
+    /* a size no kernel can take is one error, not one per kernel */
+    if (sf_verify_check_size(c.T, c.M) != SF_OK)
+        return fail(SF_EXIT_USAGE, "%s", sf_last_error());
 
     printf("verify on %s: T=%lld M=%lld seed=%llu%s\n", sf_backend_name(be), (long long)c.T, (long long)c.M,
            (unsigned long long)c.seed, c.misalign ? " misaligned" : "");

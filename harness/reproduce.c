@@ -129,42 +129,40 @@ static const reproduce_part parts[] = {
 };
 enum { n_parts = sizeof parts / sizeof parts[0] };
 
-/* Whether part i is in the comma-separated list (NULL: every part). */
-static int selected(const char *list, int i)
+/* The parts a comma-separated list names, as bits (part i: 1 << i; NULL: every part); an unknown name is
+ * an error that lists the parts. */
+static sf_status parse_parts(const char *list, unsigned *mask)
 {
-    if (!list)
-        return 1;
-    const size_t n = strlen(parts[i].name);
-    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-        if (strncmp(p, parts[i].name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-            return 1;
-    return 0;
+    *mask = list ? 0u : (1u << n_parts) - 1;
+    for (const char *p = list; p;) {
+        const char *end = strchr(p, ',');
+        const size_t n = end ? (size_t)(end - p) : strlen(p);
+        int found = -1;
+        for (int i = 0; i < n_parts; ++i)
+            if (strlen(parts[i].name) == n && strncmp(p, parts[i].name, n) == 0)
+                found = i;
+        if (found < 0) {
+            char known[256] = "";
+            for (int i = 0; i < n_parts; ++i)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", parts[i].name);
+            return sf_fail(SF_ERR_INVALID, "unknown part '%.*s' (parts: %s)", (int)n, p, known);
+        }
+        *mask |= 1u << found;
+        p = end ? end + 1 : NULL;
+    }
+    return SF_OK;
 }
 
 sf_status sf_reproduce_check_parts(const char *list)
 {
-    if (!list)
-        return SF_OK;
-    char known[256] = "";
-    for (int i = 0; i < n_parts; ++i)
-        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", parts[i].name);
-    for (const char *p = list;; ++p) {
-        const char *end = strchr(p, ',');
-        const size_t n = end ? (size_t)(end - p) : strlen(p);
-        int found = 0;
-        for (int i = 0; i < n_parts; ++i)
-            found |= strlen(parts[i].name) == n && strncmp(p, parts[i].name, n) == 0;
-        if (!found)
-            return sf_fail(SF_ERR_INVALID, "unknown part '%.*s' (parts: %s)", (int)n, p, known);
-        if (!end)
-            return SF_OK;
-        p = end;
-    }
+    unsigned mask;
+    return parse_parts(list, &mask);
 }
 
 sf_status sf_reproduce_run(const sf_reproduce_config *c)
 {
-    sf_status st = sf_reproduce_check_parts(c->parts);
+    unsigned selected;
+    sf_status st = parse_parts(c->parts, &selected);
     if (st != SF_OK)
         return st;
     sf_device_info dev;
@@ -183,18 +181,20 @@ sf_status sf_reproduce_run(const sf_reproduce_config *c)
     fprintf(stderr, "reproduce on %s (%s) into %s; tuned configs from %s\n", dev.name, sf_backend_name(c->backend), dir,
             tuning ? tuning : "no database (fused-tuned falls back to the defaults)");
     for (int i = 0; i < n_parts && st == SF_OK; ++i)
-        if (selected(c->parts, i))
+        if (selected & (1u << i))
             st = parts[i].measure(c, &dev, dir, &parts[i], tuning);
-    return st == SF_OK ? sf_reproduce_report(dir, c->plots) : st;
+    return st == SF_OK ? sf_reproduce_report(dir, c->plots, 0) : st;
 }
 
-sf_status sf_reproduce_report(const char *dir, int plots)
+sf_status sf_reproduce_report(const char *dir, int plots, int need_report)
 {
     char md[4200], fig5[4200], preset[4096];
     snprintf(md, sizeof md, "%s/reproduce.md", dir);
     snprintf(fig5, sizeof fig5, "%s/paper-fig5.json", dir);
     snprintf(preset, sizeof preset, "%s/harness/presets/paper-fig5.json", SF_SOURCE_DIR);
     if (access(fig5, F_OK) != 0) {
+        if (need_report)
+            return sf_fail(SF_ERR_IO, "no %s (the paper-fig5 part writes it)", fig5);
         fprintf(stderr, "reproduce: no %s yet, so no report: the paper-fig5 part writes it\n", fig5);
     } else {
         sf_status st = sf_reproduce_write_md(dir, preset, md);

@@ -20,8 +20,9 @@ typedef struct sf_reproduce_config {
 
 sf_status sf_reproduce_run(const sf_reproduce_config *c);
 /* What sf_reproduce_run does after measuring, from the files in dir alone (no device): dir/reproduce.md
- * when dir/paper-fig5.json exists (else says so), and the figures when plots and gnuplot are there. */
-sf_status sf_reproduce_report(const char *dir, int plots);
+ * when dir/paper-fig5.json exists, and the figures when plots and gnuplot are there. Without that file:
+ * an error when need_report, else a note on stderr. */
+sf_status sf_reproduce_report(const char *dir, int plots, int need_report);
 /* SF_OK when every name in the comma-separated list is a part (or list is NULL); else says which is not. */
 sf_status sf_reproduce_check_parts(const char *list);
 /* The report from the files in dir (paper-fig5.json, crossover.json, multigpu.json, bandwidth.json) and the

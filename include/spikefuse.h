@@ -212,6 +212,9 @@ typedef struct sf_verify_config {
 
 sf_status sf_verify(const sf_kernel *k, sf_backend b, const sf_verify_config *c, const sf_lif_params *p,
                     const sf_launch *launch, sf_check_report *out);
+/* SF_OK when sf_verify can take a T x M problem at all: T, M >= 1 and the float64 reference's byte
+ * sizes within 64 bits; else SF_ERR_INVALID saying which. */
+sf_status sf_verify_check_size(int64_t T, int64_t M);
 
 /* Seeded uniform floats in [lo, hi) (splitmix64), as sf_verify's inputs are made. */
 void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi);

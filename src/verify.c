@@ -55,6 +55,17 @@ static sf_status download(buffer *b, sf_backend be)
 
 enum { X, Y, V, V_IN, V_OUT, GY, GX, N_BUFFERS };
 
+sf_status sf_verify_check_size(int64_t T, int64_t M)
+{
+    int64_t bytes;
+    if (T < 1 || M < 1)
+        return sf_fail(SF_ERR_INVALID, "verify: T and M must be >= 1 (got T=%lld, M=%lld)", (long long)T, (long long)M);
+    if (!sf_mul_ok(T, M, &bytes) || !sf_mul_ok(bytes, 8, &bytes)) /* float64 reference buffers */
+        return sf_fail(SF_ERR_INVALID, "verify: T x M = %lld x %lld overflows 64-bit byte sizes", (long long)T,
+                       (long long)M);
+    return SF_OK;
+}
+
 sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
                     const sf_launch *launch, sf_check_report *out)
 {
@@ -63,14 +74,11 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     int64_t TM;
     if (!k)
         return sf_fail(SF_ERR_INVALID, "no kernel given");
-    if (c->T < 1 || c->M < 1)
-        return sf_fail(SF_ERR_INVALID, "verify: T and M must be >= 1 (got T=%lld, M=%lld)", (long long)c->T,
-                       (long long)c->M);
-    if (!sf_mul_ok(c->T, c->M, &TM) || !sf_mul_ok(TM, 8, &TM)) /* float64 reference buffers */
-        return sf_fail(SF_ERR_INVALID, "verify: T x M = %lld x %lld overflows 64-bit byte sizes", (long long)c->T,
-                       (long long)c->M);
+    sf_status s = sf_verify_check_size(c->T, c->M);
+    if (s != SF_OK)
+        return s;
     TM = c->T * c->M;
-    sf_status s = sf_lif_check(p);
+    s = sf_lif_check(p);
     if (s == SF_OK)
         s = sf_backend_available(be);
     if (s != SF_OK)
