@@ -12,6 +12,7 @@ static const char help[] =
     "                      --db tuning.json [--cache tune.jsonl | --replay tune.jsonl]\n"
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
+    "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]]   (only kernels with these knobs)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"
     "                      [--device-key KEY --arch ARCH]\n"
     "       spikefuse tune --merge OUT.json IN.json...\n"
@@ -69,7 +70,7 @@ int cmd_tune(int argc, char **argv)
     const char *backend = "cpu", *dir = "fwd", *strategy = "exhaustive", *header = NULL, *key = NULL, *arch = NULL, *v;
     int lookup = 0, code = SF_EXIT_USAGE;
     int64_t T = 0, M = 0, seed = 1;
-    sf_axis axes[5];
+    sf_axis axes[8];
     int n_axes = 0;
     memset(axes, 0, sizeof axes);
     for (int i = 0; i < argc; ++i) {
@@ -86,8 +87,8 @@ int cmd_tune(int argc, char **argv)
             lookup = 1;
         } else if (opt_value(argc, argv, &i, "-a", &v)) {
             char err[256];
-            if (n_axes == 5 || sf_axis_parse(v, &axes[n_axes], err, sizeof err) != 0) {
-                fail(SF_EXIT_USAGE, "tune: %s", n_axes == 5 ? "too many axes" : err);
+            if (n_axes == 8 || sf_axis_parse(v, &axes[n_axes], err, sizeof err) != 0) {
+                fail(SF_EXIT_USAGE, "tune: %s", n_axes == 8 ? "too many axes" : err);
                 goto out;
             }
             sf_axis *a = &axes[n_axes++];
@@ -96,9 +97,12 @@ int cmd_tune(int argc, char **argv)
                              : strcmp(a->name, "B") == 0       ? &c.B
                              : strcmp(a->name, "block") == 0   ? &c.block
                              : strcmp(a->name, "threads") == 0 ? &c.threads
+                             : strcmp(a->name, "vec") == 0     ? &c.vec
+                             : strcmp(a->name, "npt") == 0     ? &c.npt
+                             : strcmp(a->name, "unroll") == 0  ? &c.unroll
                                                                : NULL;
             if (!slot) {
-                fail(SF_EXIT_USAGE, "tune: axis %s does not apply (T, N, B, block, threads)", a->name);
+                fail(SF_EXIT_USAGE, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll)", a->name);
                 goto out;
             }
             *slot = a;

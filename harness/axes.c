@@ -21,7 +21,7 @@ static const axis_def axis_table[] = {
     {"N", SF_AXIS_INT, 1, INT64_C(1) << 40},
     {"B", SF_AXIS_INT, 1, INT64_C(1) << 31},
     {"block", SF_AXIS_INT, 1, 65536},
-    {"vec", SF_AXIS_INT, 1, 4},
+    {"vec", SF_AXIS_INT, 1, 16},
     {"npt", SF_AXIS_INT, 1, 64},
     {"unroll", SF_AXIS_INT, 1, 64},
     {"threads", SF_AXIS_INT, 1, 4096},

@@ -37,43 +37,6 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 }
 
 /* sysfs cache size text "48K" / "2048K" / "32M" -> bytes */
-static int64_t read_cache_bytes(int index)
-{
-    char path[128], buf[64];
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    int64_t v = 0;
-    char unit = 0;
-    if (fgets(buf, sizeof buf, f) && sscanf(buf, "%lld%c", (long long *)&v, &unit) >= 1)
-        v *= unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1;
-    fclose(f);
-    return v;
-}
-
-static int read_cache_level(int index, char *type, size_t n)
-{
-    char path[128], buf[32];
-    int level = 0;
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%d", &level) != 1)
-            level = 0;
-        fclose(f);
-    }
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
-    f = fopen(path, "r");
-    type[0] = '\0';
-    if (f) {
-        if (fgets(buf, sizeof buf, f))
-            snprintf(type, n, "%s", buf);
-        fclose(f);
-    }
-    return level;
-}
-
 static sf_status query_cpu(sf_device_info *d)
 {
     snprintf(d->name, sizeof d->name, "unknown CPU");
@@ -94,17 +57,9 @@ static sf_status query_cpu(sf_device_info *d)
     d->cores_online = (int)sysconf(_SC_NPROCESSORS_ONLN);
     d->threads_used = omp_get_max_threads();
     d->memory_bytes = (int64_t)sf_host_memory_bytes();
-    for (int i = 0; i < 8; ++i) {
-        char type[32];
-        const int level = read_cache_level(i, type, sizeof type);
-        const int64_t bytes = read_cache_bytes(i);
-        if (level == 1 && strncmp(type, "Data", 4) == 0)
-            d->l1d_bytes = bytes;
-        else if (level == 2)
-            d->l2_cpu_bytes = bytes;
-        else if (level == 3)
-            d->l3_bytes = bytes;
-    }
+    d->l1d_bytes = sf_host_cache_bytes(1);
+    d->l2_cpu_bytes = sf_host_cache_bytes(2);
+    d->l3_bytes = sf_host_cache_bytes(3);
     char base[200];
     slugify(d->name, base, sizeof base);
     snprintf(d->slug, sizeof d->slug, "cpu-%.70s-%dt", base, d->threads_used);

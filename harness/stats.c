@@ -25,11 +25,23 @@ static double quantile(const double *sorted, int64_t n, double p)
     return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
 }
 
+/* The 95 % distribution-free interval of the median of sorted samples (stats.h). */
+static void median_interval(const double *sorted, int64_t n, double *lo, double *hi)
+{
+    const double half = 1.959963984540054 * sqrt((double)n) / 2.0;
+    int64_t j = (int64_t)floor((double)n / 2.0 - half), k = (int64_t)ceil((double)n / 2.0 + half) + 1;
+    if (j < 1)
+        j = 1;
+    if (k > n)
+        k = n;
+    *lo = sorted[j - 1], *hi = sorted[k - 1]; /* ranks j and k, from 1 */
+}
+
 sf_summary sf_summarize(const double *x, int64_t n)
 {
     sf_summary s;
     s.count = 0;
-    s.min = s.q1 = s.median = s.q3 = s.max = s.mean = s.stdev = s.rel_stdev = NAN;
+    s.min = s.q1 = s.median = s.q3 = s.max = s.mean = s.stdev = s.rel_stdev = s.median_lo = s.median_hi = NAN;
     if (!x || n <= 0)
         return s;
     s.count = n;
@@ -56,13 +68,14 @@ sf_summary sf_summarize(const double *x, int64_t n)
     s.median = quantile(sorted, n, 0.5);
     s.q3 = quantile(sorted, n, 0.75);
     s.max = sorted[n - 1];
+    median_interval(sorted, n, &s.median_lo, &s.median_hi);
     free(sorted);
     return s;
 }
 
 sf_stop_rule sf_stop_rule_default(void)
 {
-    const sf_stop_rule r = {10, 0.5, 0.005, 20, 0.05, 0, 15.0};
+    const sf_stop_rule r = {10, 0.5, 0.005, 64, 0.05, 0, 15.0};
     return r;
 }
 
@@ -93,23 +106,24 @@ double sf_stopper_noise(const sf_stopper *s)
     return sqrt(s->m2 / (double)(s->n - 1)) / s->mean;
 }
 
-/* Whether the last `window` noise estimates span at most settle x the current one. */
+/* nvbench's check: more than rule.noise_estimates estimates, on every 16th sample, and the tracked
+ * estimates' stdev below settle x the current estimate. */
 static int noise_settled(const sf_stopper *s, double current)
 {
-    int window = s->rule.noise_window;
-    if (window > SF_NOISE_HISTORY)
-        window = SF_NOISE_HISTORY; /* the ring holds no more */
-    if (window <= 0 || s->noise_count < window)
+    if (s->rule.noise_settle <= 0.0 || s->noise_count <= s->rule.noise_estimates || s->n % SF_NOISE_CHECK_EVERY != 0 ||
+        !(current > 0.0))
         return 0;
-    double lo = INFINITY, hi = -INFINITY;
-    for (int i = 1; i <= window; ++i) {
-        const double e = s->noise[(s->noise_count - i) % SF_NOISE_HISTORY];
-        if (isnan(e))
+    const int64_t m = s->noise_count < SF_NOISE_HISTORY ? s->noise_count : SF_NOISE_HISTORY;
+    double mean = 0.0, squares = 0.0;
+    for (int64_t i = 0; i < m; ++i) {
+        if (isnan(s->noise[i]))
             return 0;
-        lo = e < lo ? e : lo;
-        hi = e > hi ? e : hi;
+        mean += s->noise[i];
     }
-    return hi - lo <= s->rule.noise_settle * current;
+    mean /= (double)m;
+    for (int64_t i = 0; i < m; ++i)
+        squares += (s->noise[i] - mean) * (s->noise[i] - mean);
+    return sqrt(squares / (double)(m - 1)) / current < s->rule.noise_settle;
 }
 
 sf_stop_reason sf_stopper_add(sf_stopper *s, double sample, double elapsed)

@@ -9,25 +9,31 @@ typedef struct sf_summary {
     double min, q1, median, q3, max;
     double mean, stdev; /* stdev: sample standard deviation (n - 1); 0 for one sample */
     double rel_stdev;   /* stdev / mean; 0 for one sample; NaN if mean <= 0 */
+    double median_lo, median_hi; /* a 95 % confidence interval of the median (see below) */
 } sf_summary;
 
 /* Summary of n samples (the input is not modified). Quantiles interpolate linearly between order
- * statistics (NumPy's default, "type 7"): q(p) at rank p (n - 1). n = 0: count 0, every field NaN. */
+ * statistics (NumPy's default, "type 7"): q(p) at rank p (n - 1). n = 0: count 0, every field NaN.
+ * The median's interval is distribution-free: the order statistics of ranks n/2 -/+ 1.96 sqrt(n)/2
+ * (the binomial(n, 1/2) count below the median, normal approximation), rounded outwards and clamped
+ * to the sample: [min, max] up to n = 10. */
 sf_summary sf_summarize(const double *x, int64_t n);
 
-/* When to stop taking samples of one state:
+/* When to stop taking samples of one state (nvbench's stdrel criterion, with its constants):
  *   CONVERGED     n >= min_samples, total sample time >= min_time, and relative stdev <= max_noise;
- *   NOISE_STABLE  n >= min_samples, total >= min_time, and the relative stdev has stopped moving: over
- *                 the last noise_window samples (each adding one noise estimate, estimates starting at
- *                 n = 5), max - min of those estimates <= noise_settle x the current estimate;
+ *   NOISE_STABLE  n >= min_samples, total >= min_time, and the noise has stopped moving: each sample
+ *                 from n = 5 on adds one estimate of the relative stdev, the last 512 are tracked, and
+ *                 once there are more than noise_estimates (64) of them, every 16th sample checks the
+ *                 relative stdev of the tracked estimates (their stdev over the current estimate):
+ *                 below noise_settle (5 %), the noise is stable;
  *   MAX_SAMPLES   n >= max_samples (0 = no limit);
  *   TIMEOUT       the wall time since the first sample (warm-up excluded) >= timeout.
- * Checked in that order; CONTINUE otherwise. */
+ * Checked in that order; CONTINUE otherwise. noise_settle <= 0 turns NOISE_STABLE off. */
 typedef struct sf_stop_rule {
     int min_samples;     /* 10 */
     double min_time;     /* 0.5 s of summed sample time */
     double max_noise;    /* 0.005 */
-    int noise_window;    /* 20 */
+    int noise_estimates; /* 64 */
     double noise_settle; /* 0.05 */
     int64_t max_samples; /* 0 */
     double timeout;      /* 15 s */
@@ -45,7 +51,8 @@ sf_stop_rule sf_stop_rule_default(void);
 const char *sf_stop_reason_name(sf_stop_reason r); /* "converged", "noise-stable", "max-samples", "timeout" */
 
 /* The running state of one measurement: Welford's mean and variance, and the recent noise estimates. */
-#define SF_NOISE_HISTORY 256
+#define SF_NOISE_HISTORY 512 /* estimates tracked */
+#define SF_NOISE_CHECK_EVERY 16 /* samples between checks of noise-stable */
 typedef struct sf_stopper {
     sf_stop_rule rule;
     int64_t n;

@@ -359,6 +359,9 @@ static cJSON *summary_json(const sf_mode *m, int with_samples)
     cJSON_AddNumberToObject(j, "mean_s", s->mean);
     cJSON_AddNumberToObject(j, "stdev_s", s->stdev);
     cJSON_AddNumberToObject(j, "rel_stdev", s->rel_stdev);
+    cJSON *ci = cJSON_AddArrayToObject(j, "median_ci95_s");
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(s->median_lo));
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(s->median_hi));
     if (with_samples) {
         cJSON_AddItemToObject(j, "samples_s", samples_json(m->samples, m->n));
         if (m->clock_ghz)
@@ -508,7 +511,7 @@ static cJSON *new_root(const sf_sweep_config *c, const sf_device_info *dev, doub
     cJSON_AddNumberToObject(r, "min_samples", c->measure.rule.min_samples);
     cJSON_AddNumberToObject(r, "min_time_s", c->measure.rule.min_time);
     cJSON_AddNumberToObject(r, "max_noise", c->measure.rule.max_noise);
-    cJSON_AddNumberToObject(r, "noise_window", c->measure.rule.noise_window);
+    cJSON_AddNumberToObject(r, "noise_estimates", c->measure.rule.noise_estimates);
     cJSON_AddNumberToObject(r, "noise_settle", c->measure.rule.noise_settle);
     cJSON_AddNumberToObject(r, "max_samples", (double)c->measure.rule.max_samples);
     cJSON_AddNumberToObject(r, "timeout_s", c->measure.rule.timeout);

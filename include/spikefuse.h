@@ -51,6 +51,17 @@ typedef struct sf_lif_params {
 
 /* k = 0.2, V_th = 0.3, V_rest = 0, rect surrogate with width 0.5, alpha = 4 (the paper's constants). */
 sf_lif_params sf_lif_defaults(void);
+/* The neuron constants every kernel is checked under (the tests, spikefuse verify), each with a name:
+ *   paper  the defaults above (V_rest = 0, where the paper's Eq. 3 is exact);
+ *   rest   V_rest = 0.1, V_th = 0.5, k = 0.9, width 0.3, alpha 2: the V_rest d(v) term of the gradient
+ *          that the paper drops is non-zero, and every other constant differs from the defaults;
+ *   below  V_rest = -0.15 (a reset below zero), V_th = 0.2, k = 0.5, width 0.1, alpha 8.
+ * The surrogate field is rect; a check sets the one it exercises. */
+typedef struct sf_lif_param_set {
+    const char *name;
+    sf_lif_params params;
+} sf_lif_param_set;
+const sf_lif_param_set *sf_lif_param_sets(int *count);
 /* Rejects non-finite values, V_rest >= V_th (a neuron that fires forever), width or alpha <= 0. */
 sf_status sf_lif_check(const sf_lif_params *p);
 const char *sf_surrogate_name(sf_surrogate s);
@@ -67,6 +78,14 @@ sf_status sf_backend_parse(const char *name, sf_backend *out);
 sf_status sf_backend_available(sf_backend b);
 /* Whether this library was built with the CUDA backend compiled in. */
 int sf_built_with_cuda(void);
+
+/* How the CPU backend runs a fused (temporal) kernel, whose threads each loop over T steps. Both give
+ * the same bits; the first is the fast one and the default, the second is for checking it.
+ *   SF_CPU_TIME_OUTER:   per block, for each t, every thread's step: a block streams each row;
+ *   SF_CPU_THREAD_ORDER: each thread its whole time loop, one after another, as CUDA's threads run.
+ * A process-wide setting: change it only while no kernel runs. */
+typedef enum sf_cpu_schedule { SF_CPU_TIME_OUTER = 0, SF_CPU_THREAD_ORDER = 1 } sf_cpu_schedule;
+void sf_cpu_set_schedule(sf_cpu_schedule s);
 
 /* Buffers on a backend: page-aligned host memory for the CPU, cudaMalloc memory for CUDA.
  * sf_alloc refuses sizes that do not fit in the backend's memory with SF_ERR_NOMEM and a message. */
@@ -100,11 +119,11 @@ typedef struct sf_kernel {
                               (v_in -> y, v trace, v_out); bwd: "grad" */
     const char *dtype;     /* storage type of [T,M] tensors: "f32" */
     int elem_bytes;
-    int vec;               /* neurons per vector load/store: 1, 2 or 4 */
+    int vec;               /* neurons per vector load/store: 1, 2, 4, 8 or 16 */
     int npt;               /* vector groups per thread */
     int unroll;            /* time-loop unroll (fused only) */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
-    int launches_per_step; /* kernel launches per time step (fused: 1 per layer, not per step) */
+    int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
     int reads_per_step;    /* elements read per neuron-step */
     int writes_per_step;   /* elements written per neuron-step */
     int workspace_vectors; /* [M] scratch vectors the kernel needs */
@@ -182,6 +201,9 @@ typedef struct sf_check_report {
 } sf_check_report;
 
 sf_tolerance sf_tolerance_default(void);
+/* Whether a check passed: something was compared, nothing mismatched, and at most 1 % of the compared
+ * values were ambiguous (else the check would be checking little). */
+int sf_check_passed(const sf_check_report *r);
 
 /* Forward of one layer in float64. v_in may be NULL (v(0) = V_rest). y, v: [T,M]; v_out: [M] or NULL. */
 void sf_reference_forward(const float *x, const float *v_in, int64_t T, int64_t M,

@@ -1,11 +1,21 @@
-/* Storage for the host shim's built-ins, and its fault handler. */
+/* Storage for the host shim's built-ins, its fault handler, and the streaming rule. */
 #include "cpu_shim.h"
 
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "internal.h"
+
 _Thread_local dim3 blockIdx, threadIdx, blockDim, gridDim;
+_Thread_local int sf_cpu_streaming;
+int sf_cpu_thread_schedule;
+
+void sf_cpu_set_schedule(sf_cpu_schedule s)
+{
+    sf_cpu_thread_schedule = s == SF_CPU_THREAD_ORDER;
+}
 
 void sf_cpu_fault(const char *what, const void *addr)
 {
@@ -16,4 +26,36 @@ void sf_cpu_fault(const char *what, const void *addr)
 int sf_cpu_default_threads(void)
 {
     return omp_get_max_threads();
+}
+
+/* The last-level cache one core sees; 32 MiB where the system does not say. Read once. */
+static double llc_bytes(void)
+{
+    static _Atomic int64_t bytes;
+    int64_t b = atomic_load(&bytes);
+    if (b == 0) {
+        b = sf_host_cache_bytes(3);
+        if (b <= 0)
+            b = sf_host_cache_bytes(2);
+        if (b <= 0)
+            b = (int64_t)32 << 20;
+        atomic_store(&bytes, b);
+    }
+    return (double)b;
+}
+
+/* A quarter of the last-level cache, as glibc's memcpy has chosen since 2.38: what a launch writes
+ * beyond that is unlikely to be read back from the cache by the next launch, which shares it with the
+ * launch's own reads and with every other core. */
+int sf_cpu_stream_stores(double bytes)
+{
+    return bytes > 0.25 * llc_bytes();
+}
+
+void *sf_cpu_registers(int threads, unsigned block, size_t bytes)
+{
+    void *p = calloc((size_t)threads * block, bytes);
+    if (!p)
+        sf_fail(SF_ERR_NOMEM, "CPU backend: no memory for %d x %u thread registers", threads, block);
+    return p;
 }

@@ -1,19 +1,35 @@
 /* Host shim: the CUDA built-ins and launch syntax for C11, so that a kernel source runs on the CPU.
  *
- * A launch runs the grid as loops: OpenMP across blocks, the threads of a block one after another.
- * That is exact for spikefuse's kernels because they use neither shared memory nor __syncthreads:
- * each thread's work is independent of the others'. */
+ * Two schedules, both exact because no spikefuse kernel uses shared memory or __syncthreads (each
+ * thread's work is independent of the others'):
+ *   SF_LAUNCH           a kernel without a time loop (eager, step): OpenMP across blocks, a block's
+ *                       threads one after another; each thread touches one row, so a block streams.
+ *   SF_LAUNCH_TEMPORAL  a kernel written as init / step(t) / finish (fused): OpenMP across blocks, and
+ *                       within a block the time loop outside the threads, so that at each t the block
+ *                       reads and writes one contiguous stretch of every [T,M] row. Run as CUDA runs
+ *                       it (each thread its whole time loop), a thread would walk T rows M x 4 bytes
+ *                       apart and the block's lines would not survive in cache between its threads.
+ * A launch that writes more than a quarter of the last-level cache stores its vector groups with
+ * non-temporal (streaming) stores, as glibc's memcpy does for large copies: what it writes cannot stay
+ * cached for its reader anyway, and an ordinary store would first read each line. */
 #ifndef SF_CPU_SHIM_H
 #define SF_CPU_SHIM_H
 
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct dim3 { unsigned x, y, z; } dim3;
 
 /* Per OpenMP thread, as each CUDA thread sees its own. Defined in cpu_shim.c. */
 extern _Thread_local dim3 blockIdx, threadIdx, blockDim, gridDim;
+/* Per OpenMP thread: whether this launch's vector stores stream (see above). */
+extern _Thread_local int sf_cpu_streaming;
 
 #define SF_GLOBAL static
 #define SF_DEVICE static inline
@@ -24,8 +40,9 @@ extern _Thread_local dim3 blockIdx, threadIdx, blockDim, gridDim;
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cpu)
 #define SF_BACKEND_ID SF_BACKEND_CPU
 
-/* Threads per block when neither the launch nor the table gives one: a task of 256 x vec x npt
- * neurons keeps a block's time-strided working set in a core's L2 for T up to a few hundred. */
+/* Threads per block when neither the launch nor the table gives one: a block of 256 x vec x npt
+ * neurons touches, per time step, a stretch of each row long enough for the prefetchers (8 KiB at
+ * vec 4, npt 2), and its registers (a few bytes per neuron) stay in L1. */
 #define SF_CPU_DEFAULT_BLOCK 256
 #define SF_CPU_MAX_BLOCK 65536
 
@@ -46,30 +63,103 @@ static inline void sf_vector_store_f32(float *dst, const float *src, int vec)
 {
     if ((uintptr_t)dst % ((uintptr_t)vec * sizeof(float)) != 0)
         sf_cpu_fault("vector store not aligned to its width", dst);
+#if defined(__SSE2__)
+    if (sf_cpu_streaming) {
+        if (vec % 4 == 0) {
+            for (int j = 0; j < vec; j += 4)
+                _mm_stream_ps(dst + j, _mm_loadu_ps(src + j));
+            return;
+        }
+        if (vec == 2) {
+            long long bits;
+            memcpy(&bits, src, sizeof bits);
+            _mm_stream_si64((long long *)(void *)dst, bits);
+            return;
+        }
+    }
+#endif
     memcpy(dst, src, (size_t)vec * sizeof(float));
 }
 
-#define SF_OCCUPANCY_BLOCK(kernel, out) ((*(out) = SF_CPU_DEFAULT_BLOCK), SF_OK)
+/* Whether a launch that writes `bytes` streams its stores; decided once per launch. */
+int sf_cpu_stream_stores(double bytes);
+/* Orders a thread's streaming stores before the launch returns (they are weakly ordered). */
+static inline void sf_cpu_stream_fence(void)
+{
+#if defined(__SSE2__)
+    if (sf_cpu_streaming)
+        _mm_sfence();
+#endif
+}
+
+/* The schedule of SF_LAUNCH_TEMPORAL (sf_cpu_set_schedule): 0 the time loop outside the threads (the
+ * default), 1 as CUDA runs it, each thread its whole time loop. */
+extern int sf_cpu_thread_schedule;
+
+/* kernel is referenced so that a kernel only the CUDA schedule calls still counts as used. */
+#define SF_OCCUPANCY_BLOCK(kernel, out) ((void)(kernel), (*(out) = SF_CPU_DEFAULT_BLOCK), SF_OK)
 #define SF_BLOCKS_PER_SM(kernel, block, out) ((void)(block), (*(out) = 1), SF_OK)
 
-/* kernel<<<L.grid, L.block>>>(args...) */
-#define SF_LAUNCH(kernel, L, ...)                                                                  \
+int sf_cpu_default_threads(void);
+/* Per-thread register space of a temporal launch: threads x block x bytes, or NULL with the error set. */
+void *sf_cpu_registers(int threads, unsigned block, size_t bytes);
+
+/* kernel<<<L.grid, L.block>>>(args...); bytes_written: what the launch writes (the streaming rule). */
+#define SF_LAUNCH(kernel, L, bytes_written, ...)                                                   \
     do {                                                                                           \
         const int64_t sf_grid_ = (L).grid;                                                         \
         const unsigned sf_block_ = (unsigned)(L).block;                                            \
         const int sf_threads_ = (L).cpu_threads > 0 ? (L).cpu_threads : sf_cpu_default_threads(); \
-        SF_PRAGMA(omp parallel for schedule(static) num_threads(sf_threads_))                      \
-        for (int64_t sf_b_ = 0; sf_b_ < sf_grid_; ++sf_b_) {                                       \
-            gridDim = (dim3){(unsigned)sf_grid_, 1, 1};                                            \
-            blockDim = (dim3){sf_block_, 1, 1};                                                    \
-            blockIdx = (dim3){(unsigned)sf_b_, 0, 0};                                              \
-            for (unsigned sf_t_ = 0; sf_t_ < sf_block_; ++sf_t_) {                                 \
-                threadIdx = (dim3){sf_t_, 0, 0};                                                   \
-                kernel(__VA_ARGS__);                                                               \
+        const int sf_stream_ = sf_cpu_stream_stores(bytes_written);                                \
+        SF_PRAGMA(omp parallel num_threads(sf_threads_))                                           \
+        {                                                                                          \
+            sf_cpu_streaming = sf_stream_;                                                         \
+            SF_PRAGMA(omp for schedule(static))                                                    \
+            for (int64_t sf_b_ = 0; sf_b_ < sf_grid_; ++sf_b_) {                                   \
+                gridDim = (dim3){(unsigned)sf_grid_, 1, 1};                                        \
+                blockDim = (dim3){sf_block_, 1, 1};                                                \
+                blockIdx = (dim3){(unsigned)sf_b_, 0, 0};                                          \
+                for (unsigned sf_t_ = 0; sf_t_ < sf_block_; ++sf_t_) {                             \
+                    threadIdx = (dim3){sf_t_, 0, 0};                                               \
+                    kernel(__VA_ARGS__);                                                           \
+                }                                                                                  \
             }                                                                                      \
+            sf_cpu_stream_fence();                                                                 \
         }                                                                                          \
     } while (0)
 
-int sf_cpu_default_threads(void);
+/* The temporal kernel of the instantiation being compiled (temporal.h): OpenMP across blocks, each
+ * block run by SF_SYM(block), the time loop outside its threads; or, with sf_cpu_thread_schedule, as
+ * CUDA runs it. Each OpenMP thread owns blockDim.x register slots. */
+#define SF_LAUNCH_TEMPORAL(L, bytes_written, ...)                                                  \
+    do {                                                                                           \
+        if (sf_cpu_thread_schedule) {                                                              \
+            SF_LAUNCH(SF_SYM(kernel), L, bytes_written, __VA_ARGS__);                              \
+            break;                                                                                 \
+        }                                                                                          \
+        const int64_t sf_grid_ = (L).grid;                                                         \
+        const unsigned sf_block_ = (unsigned)(L).block;                                            \
+        const int sf_threads_ = (L).cpu_threads > 0 ? (L).cpu_threads : sf_cpu_default_threads(); \
+        const int sf_stream_ = sf_cpu_stream_stores(bytes_written);                                \
+        SF_SYM(registers) *const sf_regs_ = (SF_SYM(registers) *)sf_cpu_registers(                 \
+            sf_threads_, sf_block_, sizeof(SF_SYM(registers)));                                    \
+        if (!sf_regs_)                                                                             \
+            return SF_ERR_NOMEM;                                                                   \
+        SF_PRAGMA(omp parallel num_threads(sf_threads_))                                           \
+        {                                                                                          \
+            SF_SYM(registers) *const sf_r_ = sf_regs_ + (size_t)omp_get_thread_num() * sf_block_;  \
+            sf_cpu_streaming = sf_stream_;                                                         \
+            SF_PRAGMA(omp for schedule(static))                                                    \
+            for (int64_t sf_b_ = 0; sf_b_ < sf_grid_; ++sf_b_) {                                   \
+                gridDim = (dim3){(unsigned)sf_grid_, 1, 1};                                        \
+                blockDim = (dim3){sf_block_, 1, 1};                                                \
+                blockIdx = (dim3){(unsigned)sf_b_, 0, 0};                                          \
+                threadIdx = (dim3){0, 0, 0};                                                       \
+                SF_SYM(block)(sf_r_, __VA_ARGS__);                                                 \
+            }                                                                                      \
+            sf_cpu_stream_fence();                                                                 \
+        }                                                                                          \
+        free(sf_regs_);                                                                            \
+    } while (0)
 
 #endif

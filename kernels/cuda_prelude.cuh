@@ -18,7 +18,8 @@
 /* Records "what: cudaGetErrorString(e)" as the last error and returns SF_ERR_CUDA (src/device_cuda.c). */
 extern "C" sf_status sf_cuda_fail(int err, const char *what);
 
-/* The vector path of a load or store: one 8- or 16-byte access. */
+/* The vector path of a load or store: one 8- or 16-byte access; vec 8 and 16 take two or four 16-byte
+ * ones. */
 SF_DEVICE void sf_vector_load_f32(float *dst, const float *src, int vec)
 {
     if (vec == 4) {
@@ -27,6 +28,11 @@ SF_DEVICE void sf_vector_load_f32(float *dst, const float *src, int vec)
     } else if (vec == 2) {
         const float2 q = *(const float2 *)src;
         dst[0] = q.x, dst[1] = q.y;
+    } else if (vec > 4) {
+        for (int j = 0; j < vec; j += 4) {
+            const float4 q = *(const float4 *)(src + j);
+            dst[j] = q.x, dst[j + 1] = q.y, dst[j + 2] = q.z, dst[j + 3] = q.w;
+        }
     } else {
         dst[0] = src[0];
     }
@@ -38,6 +44,9 @@ SF_DEVICE void sf_vector_store_f32(float *dst, const float *src, int vec)
         *(float4 *)dst = make_float4(src[0], src[1], src[2], src[3]);
     else if (vec == 2)
         *(float2 *)dst = make_float2(src[0], src[1]);
+    else if (vec > 4)
+        for (int j = 0; j < vec; j += 4)
+            *(float4 *)(dst + j) = make_float4(src[j], src[j + 1], src[j + 2], src[j + 3]);
     else
         dst[0] = src[0];
 }
@@ -59,12 +68,17 @@ static inline sf_status sf_cuda_blocks_per_sm(const void *kernel, int block, int
     return e == cudaSuccess ? SF_OK : sf_cuda_fail((int)e, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
 }
 
-/* kernel<<<L.grid, L.block, 0, L.stream>>>(args...), with the launch error checked. */
-#define SF_LAUNCH(kernel, L, ...)                                                              \
+/* kernel<<<L.grid, L.block, 0, L.stream>>>(args...), with the launch error checked. bytes_written
+ * (what the launch writes) is the CPU shim's streaming rule; a GPU's stores need no such choice. */
+#define SF_LAUNCH(kernel, L, bytes_written, ...)                                               \
     do {                                                                                       \
+        (void)(bytes_written);                                                                 \
         kernel<<<(unsigned)(L).grid, (unsigned)(L).block, 0, (cudaStream_t)(L).stream>>>(__VA_ARGS__); \
         const cudaError_t sf_e_ = cudaGetLastError();                                          \
         if (sf_e_ != cudaSuccess) return sf_cuda_fail((int)sf_e_, "launch of " #kernel);       \
     } while (0)
+
+/* A temporal kernel (init / step / finish) runs as the paper's: each thread its whole time loop. */
+#define SF_LAUNCH_TEMPORAL(L, bytes_written, ...) SF_LAUNCH(SF_SYM(kernel), L, bytes_written, __VA_ARGS__)
 
 #endif

@@ -74,6 +74,7 @@ SF_DEFINE_LAUNCH_QUERIES(SF_SYM(spike_grad))
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
     const int64_t M = t->M;
+    const double row_bytes = (double)M * SF_ELEM_BYTES; /* each launch writes one [M] row */
     SF_T *a = (SF_T *)sf_workspace_vector(t, 0, SF_ELEM_BYTES);
     SF_T *b = (SF_T *)sf_workspace_vector(t, 1, SF_ELEM_BYTES);
     const void *ptrs[] = {t->grad_y, t->y, t->v, t->grad_x, a, b};
@@ -82,9 +83,9 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     SF_T *gx = (SF_T *)t->grad_x;
     for (int64_t s_ = t->T - 1; s_ >= 0; --s_) {
         const SF_T *g_next = s_ + 1 < t->T ? gx + (s_ + 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(spike_grad), *L, gy + s_ * M, g_next, v + s_ * M, a, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(decay_grad), *L, g_next, y + s_ * M, b, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(surrogate_grad), *L, a, v + s_ * M, b, gx + s_ * M, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(spike_grad), *L, row_bytes, gy + s_ * M, g_next, v + s_ * M, a, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(decay_grad), *L, row_bytes, g_next, y + s_ * M, b, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(surrogate_grad), *L, row_bytes, a, v + s_ * M, b, gx + s_ * M, M, *p, vec_ok);
     }
     return SF_OK;
 }

@@ -83,6 +83,7 @@ SF_DEFINE_LAUNCH_QUERIES(SF_SYM(decay_reset))
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
     const int64_t M = t->M;
+    const double row_bytes = (double)M * SF_ELEM_BYTES; /* each launch writes one [M] row */
     SF_T *h = (SF_T *)sf_workspace_vector(t, 0, SF_ELEM_BYTES);
     SF_T *v_state = (SF_T *)sf_workspace_vector(t, 1, SF_ELEM_BYTES);
     const void *ptrs[] = {t->x, t->y, t->v, h, v_state};
@@ -91,10 +92,10 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     SF_T *y = (SF_T *)t->y, *v = (SF_T *)t->v;
     for (int64_t s_ = 0; s_ < t->T; ++s_) {
         const SF_T *y_prev = s_ > 0 ? y + (s_ - 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(decay_reset), *L, v_state, y_prev, h, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(add), *L, h, x + s_ * M, v_state, M, vec_ok);
-        SF_LAUNCH(SF_SYM(fire), *L, v_state, y + s_ * M, M, *p, vec_ok);
-        SF_LAUNCH(SF_SYM(copy), *L, v_state, v + s_ * M, M, vec_ok);
+        SF_LAUNCH(SF_SYM(decay_reset), *L, row_bytes, v_state, y_prev, h, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(add), *L, row_bytes, h, x + s_ * M, v_state, M, vec_ok);
+        SF_LAUNCH(SF_SYM(fire), *L, row_bytes, v_state, y + s_ * M, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(copy), *L, row_bytes, v_state, v + s_ * M, M, vec_ok);
     }
     return SF_OK;
 }

@@ -3,66 +3,73 @@
  *   SF_FORM_TRAIN:   y[T,M] and the v trace [T,M] (for backward)
  *   SF_FORM_INFER:   y[T,M] and only the final v[M]
  *   SF_FORM_SEGMENT: starts from v_in[M], writes y, the v trace and v_out[M], so that T cut into
- *                    segments chained through v_out -> v_in gives exactly one launch's result. */
+ *                    segments chained through v_out -> v_in gives exactly one launch's result.
+ *
+ * A thread's work is written once, as SF_INIT, SF_STEP(t) and SF_FINISH over its registers, and run
+ * by two schedules: the CUDA kernel puts the time loop inside the thread (the paper's kernel), the CPU
+ * puts it outside the block's threads (cpu_shim.h). Macros rather than functions, so that the CUDA
+ * kernel compiles to exactly the code it did when it was written inline. */
 #include "template_begin.h"
 
-SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT x, SF_T *SF_RESTRICT y, SF_T *SF_RESTRICT v,
-                              const SF_T *SF_RESTRICT v_in, SF_T *SF_RESTRICT v_out, int64_t T,
-                              int64_t M, sf_lif_params p, int vec_ok)
-{
-    float vm[SF_NPT][SF_VEC], sp[SF_NPT][SF_VEC];
-    int64_t i0[SF_NPT];
-    int n[SF_NPT];
+#define SF_PARAMS                                                                                  \
+    const SF_T *SF_RESTRICT x, SF_T *SF_RESTRICT y, SF_T *SF_RESTRICT v, const SF_T *SF_RESTRICT v_in, \
+        SF_T *SF_RESTRICT v_out, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
-    SF_UNROLL(SF_NPT)
-    for (int k = 0; k < SF_NPT; ++k) {
-        i0[k] = sf_group_first(k, SF_VEC, SF_NPT);
-        n[k] = sf_group_size(i0[k], M, SF_VEC);
-        sf_fill_f32(vm[k], p.rest, SF_VEC);
-        sf_fill_f32(sp[k], 0.0f, SF_VEC);
-        if (SF_FORM == SF_FORM_SEGMENT) {
-            /* the previous spike is recomputed from the boundary state, as the paper's kernel does */
-            SF_LOAD(vm[k], v_in + i0[k], SF_VEC, n[k], vec_ok);
-            for (int j = 0; j < SF_VEC; ++j)
-                sp[k][j] = sf_lif_fire(vm[k][j], p);
-        }
-    }
-    if (n[0] == 0)
-        return; /* groups ascend: the whole thread is past M */
+/* What a thread keeps across time steps, as X(type, name, dimensions): membrane and spike per
+ * neuron, where its groups start and how many of their neurons exist. */
+#define SF_REGISTERS(X)                                                                            \
+    X(float, vm, [SF_NPT][SF_VEC]) X(float, sp, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT])
 
-    SF_UNROLL(SF_UNROLL_N)
-    for (int64_t t = 0; t < T; ++t) {
-        const int64_t row = t * M;
-        SF_UNROLL(SF_NPT)
-        for (int k = 0; k < SF_NPT; ++k) {
-            if (n[k] == 0)
-                continue;
-            float xs[SF_VEC];
-            SF_LOAD(xs, x + row + i0[k], SF_VEC, n[k], vec_ok);
-            for (int j = 0; j < SF_VEC; ++j) {
-                vm[k][j] = sf_lif_decay_reset(vm[k][j], sp[k][j], p) + xs[j];
-                sp[k][j] = sf_lif_fire(vm[k][j], p);
-            }
-            SF_STORE(y + row + i0[k], sp[k], SF_VEC, n[k], vec_ok);
-            if (SF_FORM != SF_FORM_INFER)
-                SF_STORE(v + row + i0[k], vm[k], SF_VEC, n[k], vec_ok);
-        }
+#define SF_INIT()                                                                                  \
+    SF_UNROLL(SF_NPT)                                                                              \
+    for (int k = 0; k < SF_NPT; ++k) {                                                             \
+        i0[k] = sf_group_first(k, SF_VEC, SF_NPT);                                                 \
+        n[k] = sf_group_size(i0[k], M, SF_VEC);                                                    \
+        sf_fill_f32(vm[k], p.rest, SF_VEC);                                                        \
+        sf_fill_f32(sp[k], 0.0f, SF_VEC);                                                          \
+        if (SF_FORM == SF_FORM_SEGMENT) {                                                          \
+            /* the previous spike is recomputed from the boundary state, as the paper's kernel does */ \
+            SF_LOAD(vm[k], v_in + i0[k], SF_VEC, n[k], vec_ok);                                    \
+            for (int j = 0; j < SF_VEC; ++j)                                                       \
+                sp[k][j] = sf_lif_fire(vm[k][j], p);                                               \
+        }                                                                                          \
     }
-    if (SF_FORM != SF_FORM_TRAIN) {
-        SF_UNROLL(SF_NPT)
-        for (int k = 0; k < SF_NPT; ++k)
-            SF_STORE(v_out + i0[k], vm[k], SF_VEC, n[k], vec_ok);
-    }
-}
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
+#define SF_STEP(t)                                                                                 \
+    const int64_t row = (t) * M;                                                                   \
+    SF_UNROLL(SF_NPT)                                                                              \
+    for (int k = 0; k < SF_NPT; ++k) {                                                             \
+        if (n[k] == 0)                                                                             \
+            continue;                                                                              \
+        float xs[SF_VEC];                                                                          \
+        SF_LOAD(xs, x + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
+        for (int j = 0; j < SF_VEC; ++j) {                                                         \
+            vm[k][j] = sf_lif_decay_reset(vm[k][j], sp[k][j], p) + xs[j];                          \
+            sp[k][j] = sf_lif_fire(vm[k][j], p);                                                   \
+        }                                                                                          \
+        SF_STORE(y + row + i0[k], sp[k], SF_VEC, n[k], vec_ok);                                    \
+        if (SF_FORM != SF_FORM_INFER)                                                              \
+            SF_STORE(v + row + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                \
+    }
+
+#define SF_FINISH()                                                                                \
+    if (SF_FORM != SF_FORM_TRAIN) {                                                                \
+        SF_UNROLL(SF_NPT)                                                                          \
+        for (int k = 0; k < SF_NPT; ++k)                                                           \
+            SF_STORE(v_out + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                  \
+    }
+
+#define SF_TIME_LOOP(t) for (int64_t t = 0; t < T; ++t)
+
+#include "temporal.h"
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
     const void *ptrs[] = {t->x, t->y, t->v, t->v_in, t->v_out};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 5);
-    SF_LAUNCH(SF_SYM(kernel), *L, (const SF_T *)t->x, (SF_T *)t->y, (SF_T *)t->v,
-              (const SF_T *)t->v_in, (SF_T *)t->v_out, t->T, t->M, *p, vec_ok);
+    const double written = (double)t->T * (double)t->M * SF_ELEM_BYTES * (SF_FORM == SF_FORM_INFER ? 1 : 2);
+    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->x, (SF_T *)t->y, (SF_T *)t->v, (const SF_T *)t->v_in,
+                       (SF_T *)t->v_out, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }
 

@@ -35,9 +35,10 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     const SF_T *gy = (const SF_T *)t->grad_y, *y = (const SF_T *)t->y, *v = (const SF_T *)t->v;
     SF_T *gx = (SF_T *)t->grad_x;
     const int64_t M = t->M;
+    const double row_bytes = (double)M * SF_ELEM_BYTES;
     for (int64_t s_ = t->T - 1; s_ >= 0; --s_) {
         const SF_T *g_next = s_ + 1 < t->T ? gx + (s_ + 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(kernel), *L, gy + s_ * M, y + s_ * M, v + s_ * M, g_next, gx + s_ * M, M, *p,
+        SF_LAUNCH(SF_SYM(kernel), *L, row_bytes, gy + s_ * M, y + s_ * M, v + s_ * M, g_next, gx + s_ * M, M, *p,
                   vec_ok);
     }
     return SF_OK;

@@ -40,10 +40,11 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     const SF_T *x = (const SF_T *)t->x;
     SF_T *y = (SF_T *)t->y, *v = (SF_T *)t->v;
     const int64_t M = t->M;
+    const double row_bytes = (double)M * SF_ELEM_BYTES;
     for (int64_t s_ = 0; s_ < t->T; ++s_) {
         const SF_T *v_prev = s_ > 0 ? v + (s_ - 1) * M : NULL;
         const SF_T *y_prev = s_ > 0 ? y + (s_ - 1) * M : NULL;
-        SF_LAUNCH(SF_SYM(kernel), *L, x + s_ * M, v_prev, y_prev, v + s_ * M, y + s_ * M, M, *p, vec_ok);
+        SF_LAUNCH(SF_SYM(kernel), *L, 2.0 * row_bytes, x + s_ * M, v_prev, y_prev, v + s_ * M, y + s_ * M, M, *p, vec_ok);
     }
     return SF_OK;
 }

@@ -8,3 +8,10 @@
 #undef SF_RUN_FN
 #undef SF_OCCUPANCY_FN
 #undef SF_DEFINE_LAUNCH_QUERIES
+/* the parts of a temporal template (temporal.h) */
+#undef SF_PARAMS
+#undef SF_REGISTERS
+#undef SF_INIT
+#undef SF_STEP
+#undef SF_FINISH
+#undef SF_TIME_LOOP

@@ -18,6 +18,9 @@ int sf_mul_ok(int64_t a, int64_t b, int64_t *out);
 
 /* Bytes of physical memory on this machine (0 if unknown). */
 uint64_t sf_host_memory_bytes(void);
+/* Size of CPU 0's data or unified cache of a level (1, 2, 3) as sysfs reports it; 0 if unknown. It is
+ * the share one core sees, where the C library may report a whole package's. */
+int64_t sf_host_cache_bytes(int level);
 
 /* The CUDA side of the buffer API (device_cuda.c, or device_none.c without CUDA). */
 sf_status sf_cuda_available(void);

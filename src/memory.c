@@ -1,5 +1,6 @@
 /* Buffers on either backend. The CPU's are page-aligned host memory, refused up front when larger
  * than the machine's physical memory rather than left to the OOM killer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,38 @@ uint64_t sf_host_memory_bytes(void)
 {
     const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
     return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+/* One line of a cache attribute file of CPU 0 ("index%d/name"), or "" where there is none. */
+static void read_cache_attr(int index, const char *name, char *buf, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", index, name);
+    FILE *f = fopen(path, "r");
+    buf[0] = '\0';
+    if (f) {
+        if (!fgets(buf, (int)n, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+}
+
+int64_t sf_host_cache_bytes(int level)
+{
+    for (int i = 0; i < 8; ++i) {
+        char buf[64], unit = 0;
+        read_cache_attr(i, "level", buf, sizeof buf);
+        if (atoi(buf) != level)
+            continue;
+        read_cache_attr(i, "type", buf, sizeof buf);
+        if (strncmp(buf, "Instruction", 11) == 0)
+            continue;
+        read_cache_attr(i, "size", buf, sizeof buf);
+        long long v = 0;
+        if (sscanf(buf, "%lld%c", &v, &unit) >= 1)
+            return (int64_t)v * (unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1);
+    }
+    return 0;
 }
 
 int sf_built_with_cuda(void)

@@ -10,6 +10,20 @@ sf_lif_params sf_lif_defaults(void)
     return p;
 }
 
+/* The table of neuron constants the kernels are checked under (spikefuse.h). Rows: decay, threshold,
+ * rest, surrogate (each check sets its own), width, alpha. */
+static const sf_lif_param_set param_sets[] = {
+    {"paper", {0.2f, 0.3f, 0.0f, SF_SURROGATE_RECT, 0.5f, 4.0f}},
+    {"rest", {0.9f, 0.5f, 0.1f, SF_SURROGATE_RECT, 0.3f, 2.0f}},
+    {"below", {0.5f, 0.2f, -0.15f, SF_SURROGATE_RECT, 0.1f, 8.0f}},
+};
+
+const sf_lif_param_set *sf_lif_param_sets(int *count)
+{
+    *count = (int)(sizeof param_sets / sizeof param_sets[0]);
+    return param_sets;
+}
+
 sf_status sf_lif_check(const sf_lif_params *p)
 {
     if (!p)

@@ -65,6 +65,11 @@ sf_tolerance sf_tolerance_default(void)
     return t;
 }
 
+int sf_check_passed(const sf_check_report *r)
+{
+    return r->compared > 0 && r->mismatches == 0 && r->ambiguous * 100 <= r->compared;
+}
+
 void sf_reference_forward(const float *x, const float *v_in, int64_t T, int64_t M, const sf_lif_params *p,
                           double *y, double *v, double *v_out)
 {

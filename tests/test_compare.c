@@ -106,7 +106,8 @@ static void save(cJSON *root, const char *path)
     cJSON_Delete(root);
 }
 
-/* results with every sample and median of `family` multiplied by `factor`: a replayed slowdown */
+/* results with every sample and median of `family` multiplied by `factor`, and the rates derived from
+ * them divided by it: a replayed slowdown */
 static void plant(const char *in, const char *out, const char *family, double factor)
 {
     cJSON *root = NULL;
@@ -121,8 +122,27 @@ static void plant(const char *in, const char *out, const char *family, double fa
         cJSON_SetNumberValue(x, x->valuedouble * factor);
         cJSON *med = cJSON_GetObjectItemCaseSensitive(cold, "median_s");
         cJSON_SetNumberValue(med, med->valuedouble * factor);
+        static const char *const rates[] = {"pct_copy_bw", "GBps", "paper_steps_per_s"};
+        cJSON *metrics = cJSON_GetObjectItemCaseSensitive(s, "metrics");
+        for (size_t i = 0; i < sizeof rates / sizeof *rates; ++i) {
+            cJSON *r = cJSON_GetObjectItemCaseSensitive(metrics, rates[i]);
+            if (cJSON_IsNumber(r))
+                cJSON_SetNumberValue(r, r->valuedouble / factor);
+        }
+        cJSON *per_step = cJSON_GetObjectItemCaseSensitive(metrics, "time_per_step_s");
+        if (cJSON_IsNumber(per_step))
+            cJSON_SetNumberValue(per_step, per_step->valuedouble * factor);
     }
     save(root, out);
+}
+
+/* Whether check's table has the row of the gate named `name` and that row says FAIL. */
+static int gate_row_failed(const char *table, const char *name)
+{
+    char key[256];
+    snprintf(key, sizeof key, "| %s", name);
+    const char *row = strstr(table, key), *fail = row ? strstr(row, "| FAIL |") : NULL, *end = row ? strchr(row, '\n') : NULL;
+    return fail && (!end || fail < end);
 }
 
 /* ci/regress.sh cpu with the given results folder and compare options; output to stdout and stderr in
@@ -138,8 +158,26 @@ static int regress(const char *bin, const char *script, const char *results, con
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* The CPU recipe end to end: with no baseline it sweeps again and compares the two runs; a baseline
- * whose fused kernel was three times as fast as this machine's must fail it. */
+/* Verdict counts of a compare --json file: how many states it compared and how many were SLOWER. */
+static void verdicts(const char *path, int *states, int *slower)
+{
+    cJSON *root = NULL;
+    *states = *slower = -1;
+    if (sf_json_read_file(path, &root) != SF_OK)
+        return;
+    const cJSON *s;
+    *states = *slower = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        ++*states;
+        *slower += !strcmp(sf_json_str(s, "verdict"), "SLOWER");
+    }
+    cJSON_Delete(root);
+}
+
+/* The CPU recipe end to end: with no baseline it sweeps again and compares the two runs, and its exit
+ * says what the comparison and the gates found; a baseline whose fused kernel was three times as fast
+ * as this machine's must fail it by the comparison, whatever the gates say of this machine. */
 static void test_regress_script(const char *bin, const char *ci_dir)
 {
     char script[4096], results[4096], dev_dir[4096];
@@ -150,9 +188,17 @@ static void test_regress_script(const char *bin, const char *ci_dir)
              path_of("bad"));
     CHECK(system(clean) == 0, "%s", clean);
     mkdir(results, 0777);
-    CHECK(regress(bin, script, results, path_of("bootstrap"), "--min-effect 100", "1") == 0 &&
-              access(path_of("bootstrap/rerun.json"), F_OK) == 0 && strstr(sf_test_slurp("stderr"), "no baseline"),
-          "regress.sh without a baseline: %s", sf_test_slurp("stderr"));
+    /* bootstrap: two real runs of the same code compared; on a noisy machine they may differ, so the
+     * check is that the exit says what compare.json and the gates say */
+    const int boot = regress(bin, script, results, path_of("bootstrap"), "", "1");
+    int states = 0, slower = 0;
+    verdicts(path_of("bootstrap/compare.json"), &states, &slower);
+    const int gates_failed = access(path_of("bootstrap/gates-failed"), F_OK) == 0;
+    CHECK(access(path_of("bootstrap/rerun.json"), F_OK) == 0 && strstr(sf_test_slurp("stderr"), "no baseline"),
+          "regress.sh without a baseline did not sweep again: %s", sf_test_slurp("stderr"));
+    CHECK(states == 3 && boot == (slower > 0 || gates_failed ? 1 : 0),
+          "regress.sh bootstrap: exit %d with %d states compared, %d slower, gates failed %d: %s", boot, states, slower,
+          gates_failed, sf_test_slurp("stderr"));
     cJSON *root = NULL;
     CHECK_OK(sf_results_read(path_of("bootstrap/ci-cpu.json"), &root));
     const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
@@ -167,22 +213,29 @@ static void test_regress_script(const char *bin, const char *ci_dir)
               strstr(sf_test_slurp("stdout"), "SLOWER"),
           "regress.sh missed a 3x slowdown against its baseline: %s %s", sf_test_slurp("stdout"),
           sf_test_slurp("stderr"));
+    verdicts(path_of("against/compare.json"), &states, &slower);
+    CHECK(states == 3 && slower >= 1, "against the planted baseline: %d states, %d slower", states, slower);
     CHECK(regress(bin, script, results, path_of("bad"), "", "none") == 2 && strstr(sf_test_slurp("stderr"), "SF_REGRESS_RUNS"),
           "regress.sh with a bad run count: %s", sf_test_slurp("stderr"));
 }
 
-/* ci/ab-compare.sh as an A/A check (one binary on both sides, alternating) and its bad input. */
+/* ci/ab-compare.sh as an A/A check (one binary on both sides, alternating): its exit must say what its
+ * comparison says; and its bad input. */
 static void test_ab_script(const char *bin, const char *ci_dir)
 {
     char cmd[16384];
     snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && SF_AB_BASE_BIN='%s' SF_AB_NEW_BIN='%s' SF_COMPARE_ARGS='--min-effect 100' "
+             "rm -rf '%s' && SF_AB_BASE_BIN='%s' SF_AB_NEW_BIN='%s' "
              "'%s/ab-compare.sh' --runs 2 cpu '%s' >'%s' 2>'%s' </dev/null",
              path_of("ab"), bin, bin, ci_dir, path_of("ab"), path_of("stdout"), path_of("stderr"));
     int st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && access(path_of("ab/base-2.json"), F_OK) == 0 &&
-              access(path_of("ab/new-2.json"), F_OK) == 0 && strstr(sf_test_slurp("stdout"), "2 runs"),
-          "ab-compare A/A: %s %s", sf_test_slurp("stdout"), sf_test_slurp("stderr"));
+    int states = 0, slower = 0;
+    verdicts(path_of("ab/compare.json"), &states, &slower);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == (slower > 0 ? 1 : 0) && states == 3 &&
+              access(path_of("ab/base-2.json"), F_OK) == 0 && access(path_of("ab/new-2.json"), F_OK) == 0 &&
+              strstr(sf_test_slurp("stdout"), "2 runs"),
+          "ab-compare A/A: exit %d, %d states, %d slower: %s %s", WIFEXITED(st) ? WEXITSTATUS(st) : -1, states, slower,
+          sf_test_slurp("stdout"), sf_test_slurp("stderr"));
     snprintf(cmd, sizeof cmd, "'%s/ab-compare.sh' --runs 0 cpu '%s' >/dev/null 2>&1 </dev/null", ci_dir, path_of("ab0"));
     st = system(cmd);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "ab-compare --runs 0 was not refused");
@@ -213,14 +266,28 @@ int main(int argc, char **argv)
           "short sweep: %s", sf_test_slurp("stderr"));
     CHECK(sf_test_sh("check --gates %s %s", argv[2], path_of("perf.json")) == 0, "CPU gates fail on a clean run: %s",
           sf_test_slurp("stdout"));
-    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("perf.json")) == 0 &&
+    /* planted moves of the fused kernel's samples, against the run they came from: 3 % is real (every
+     * sample moved) but below the 5 % minimum effect, so SAME; 10 % is SLOWER, and -10 % FASTER */
+    plant(path_of("perf.json"), path_of("plus3.json"), "fused", 1.03);
+    CHECK(sf_test_sh("compare %s %s --json %s", path_of("perf.json"), path_of("plus3.json"), path_of("cmp3.json")) == 0 &&
               strstr(sf_test_slurp("stdout"), "0 slower"),
-          "a run against itself: %s", sf_test_slurp("stdout"));
+          "3 %% (below the minimum effect) called slower: %s", sf_test_slurp("stdout"));
+    plant(path_of("perf.json"), path_of("plus10.json"), "fused", 1.10);
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("plus10.json")) == 1 &&
+              strstr(sf_test_slurp("stdout"), "1 slower"),
+          "a 10 %% slowdown of one state: %s", sf_test_slurp("stdout"));
+    plant(path_of("perf.json"), path_of("minus10.json"), "fused", 0.90);
+    CHECK(sf_test_sh("compare %s %s", path_of("perf.json"), path_of("minus10.json")) == 0 &&
+              strstr(sf_test_slurp("stdout"), "1 faster"),
+          "a 10 %% speed-up of one state: %s", sf_test_slurp("stdout"));
 
     /* planted: fused three times as slow. The gates and compare must both fail. */
     plant(path_of("perf.json"), path_of("slow.json"), "fused", 3.0);
     CHECK(sf_test_sh("check --gates %s %s", argv[2], path_of("slow.json")) == 1 && strstr(sf_test_slurp("stdout"), "FAIL"),
           "a 3x slower fused kernel passed the gates: %s", sf_test_slurp("stdout"));
+    CHECK(gate_row_failed(sf_test_slurp("stdout"), "fused fwd over step fwd"),
+          "the planted slowdown must fail fused over step, the gate that catches it in every regime seen: %s",
+          sf_test_slurp("stdout"));
     CHECK(sf_test_sh("compare %s %s --json %s", path_of("perf.json"), path_of("slow.json"), path_of("cmp.json")) == 1 &&
               strstr(sf_test_slurp("stdout"), "SLOWER"),
           "compare missed a 3x slowdown: %s", sf_test_slurp("stdout"));
@@ -228,9 +295,11 @@ int main(int argc, char **argv)
     CHECK(sf_test_sh("compare %s %s -- %s", path_of("perf.json"), path_of("perf.json"), path_of("slow.json")) == 1 &&
               strstr(sf_test_slurp("stdout"), "2 runs"),
           "runs: compare missed a 3x slowdown: %s", sf_test_slurp("stdout"));
-    CHECK(sf_test_sh("compare %s -- %s %s --md %s", path_of("perf.json"), path_of("perf.json"), path_of("perf.json"),
-                     path_of("cmp.md")) == 0,
-          "runs of the same file: %s", sf_test_slurp("stdout"));
+    /* and the planted 10 % in two runs against two clean ones: past the spread of the base runs */
+    CHECK(sf_test_sh("compare %s %s -- %s %s --md %s", path_of("perf.json"), path_of("minus10.json"),
+                     path_of("plus10.json"), path_of("plus10.json"), path_of("cmp.md")) == 1 &&
+              strstr(sf_test_slurp("stdout"), "1 slower"),
+          "runs: a 10 %% slowdown past the base runs' spread: %s", sf_test_slurp("stdout"));
     char ci_dir[4096];
     CHECK(snprintf(ci_dir, sizeof ci_dir, "%s/..", gates_dir) < (int)sizeof ci_dir, "path too long");
     test_regress_script(argv[1], ci_dir);

@@ -68,10 +68,10 @@ static void summaries(void)
 static void rule_defaults(void)
 {
     const sf_stop_rule r = sf_stop_rule_default();
-    CHECK(r.min_samples == 10 && r.min_time == 0.5 && r.max_noise == 0.005 && r.noise_window == 20 &&
+    CHECK(r.min_samples == 10 && r.min_time == 0.5 && r.max_noise == 0.005 && r.noise_estimates == 64 &&
               r.noise_settle == 0.05 && r.max_samples == 0 && r.timeout == 15.0,
-          "defaults %d %g %g %d %g %lld %g", r.min_samples, r.min_time, r.max_noise, r.noise_window, r.noise_settle,
-          (long long)r.max_samples, r.timeout);
+          "defaults %d %g %g %d %g %lld %g", r.min_samples, r.min_time, r.max_noise, r.noise_estimates,
+          r.noise_settle, (long long)r.max_samples, r.timeout);
     CHECK(strcmp(sf_stop_reason_name(SF_STOP_CONVERGED), "converged") == 0, "converged");
     CHECK(strcmp(sf_stop_reason_name(SF_STOP_NOISE_STABLE), "noise-stable") == 0, "noise-stable");
     CHECK(strcmp(sf_stop_reason_name(SF_STOP_MAX_SAMPLES), "max-samples") == 0, "max-samples");
@@ -95,33 +95,36 @@ static double tenth(int64_t i) { (void)i; return 0.1; }
 static double hundredth(int64_t i) { (void)i; return 0.01; }
 static double quarter(int64_t i) { (void)i; return 0.25; }
 static double alternating(int64_t i) { return i % 2 ? 1.2 : 1.0; }
-/* 1.0 / 1.2, then 1.0 / 1.6 from sample 26: the noise moves again */
+/* 1.0 / 1.2, then 1.0 / 1.6 from sample 25: the noise moves again */
 static double jump(int64_t i) { return i % 2 ? (i < 24 ? 1.2 : 1.6) : 1.0; }
-/* as jump, after the ring has wrapped: 1.0 / 3.0 from sample 402 */
+/* as jump, long after: 1.0 / 3.0 from sample 401, when the ring of 512 estimates is nearly full */
 static double late_jump(int64_t i) { return i % 2 ? (i < 400 ? 1.2 : 3.0) : 1.0; }
 /* 1 -/+ 0.002 i: the spread keeps growing */
 static double growing(int64_t i) { return 1.0 + (i % 2 ? 0.002 : -0.002) * (double)(i + 1); }
+/* 1.0 with a 20.0 every 97 samples from the 4th: relative stdev about 1.6, and each outlier moves it */
+static double outliers(int64_t i) { return i % 97 == 3 ? 20.0 : 1.0; }
 
 /* The rule as the header states it, computed the slow way: each prefix summarized from scratch (two-pass),
  * every noise estimate kept (no timeout: the runs it checks take no wall time). Returns the first n at which
- * it stops, and why. */
+ * it stops, and why. The stop points asserted beside it were worked out apart from both, in Python. */
 static sf_stop_reason oracle(const sf_stop_rule *r, double (*sample)(int64_t i), int64_t limit, int64_t *stopped_at)
 {
-    static double x[1000], noise[1000];
+    static double x[4000], noise[4000];
     int64_t estimates = 0;
     double total = 0.0;
-    for (int64_t n = 1; n <= limit && n <= 1000; ++n) {
+    for (int64_t n = 1; n <= limit && n <= 4000; ++n) {
         x[n - 1] = sample(n - 1);
         total += x[n - 1];
         const sf_summary s = sf_summarize(x, n);
         if (n >= 5)
             noise[estimates++] = s.rel_stdev;
         const int enough = n >= r->min_samples && total >= r->min_time;
-        int settled = estimates >= r->noise_window && r->noise_window > 0;
-        for (int64_t k = estimates - r->noise_window; settled && k < estimates; ++k)
-            for (int64_t j = estimates - r->noise_window; j < estimates; ++j)
-                if (noise[k] - noise[j] > r->noise_settle * s.rel_stdev)
-                    settled = 0;
+        int settled = 0;
+        if (r->noise_settle > 0 && estimates > r->noise_estimates && n % 16 == 0 && s.rel_stdev > 0) {
+            const int64_t m = estimates < 512 ? estimates : 512;
+            const sf_summary tracked = sf_summarize(noise + estimates - m, m);
+            settled = tracked.stdev / s.rel_stdev < r->noise_settle;
+        }
         *stopped_at = n;
         if (enough && s.rel_stdev <= r->max_noise)
             return SF_STOP_CONVERGED;
@@ -131,6 +134,20 @@ static sf_stop_reason oracle(const sf_stop_rule *r, double (*sample)(int64_t i),
             return SF_STOP_MAX_SAMPLES;
     }
     return SF_STOP_CONTINUE;
+}
+
+/* Runs a sequence through the stopper and the oracle: both must stop for `want` at n = at. */
+static void stops(const sf_stop_rule *rule, double (*sample)(int64_t), const char *what, sf_stop_reason want,
+                  int64_t at)
+{
+    sf_stopper s;
+    int64_t n = 0, n_oracle = 0;
+    sf_stopper_init(&s, rule);
+    const sf_stop_reason r = feed(&s, sample, 4000, 0.0, &n);
+    CHECK(r == want && n == at, "%s: %s at n = %lld, want %s at %lld", what, sf_stop_reason_name(r), (long long)n,
+          sf_stop_reason_name(want), (long long)at);
+    const sf_stop_reason o = oracle(rule, sample, 4000, &n_oracle);
+    CHECK(o == want && n_oracle == at, "%s, oracle: %s at %lld", what, sf_stop_reason_name(o), (long long)n_oracle);
 }
 
 static void stopper(void)
@@ -162,13 +179,14 @@ static void stopper(void)
     CHECK(r == SF_STOP_CONVERGED && n == 10 && s.total == 2.5, "min_time met exactly: %s at n = %lld",
           sf_stop_reason_name(r), (long long)n);
 
-    /* noise that never moves, with convergence ruled out: the span 0 <= 0.05 x 0 settles as soon as
-     * 20 estimates exist, at n = 24 */
+    /* no noise at all, with convergence ruled out: a relative spread of estimates that are all 0 means
+     * nothing, so it runs on to max_samples */
     sf_stop_rule never = def;
     never.max_noise = -1.0;
+    never.max_samples = 1000;
     sf_stopper_init(&s, &never);
-    r = feed(&s, tenth, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 24, "constant, no convergence: %s at n = %lld", sf_stop_reason_name(r),
+    r = feed(&s, tenth, 2000, 0.0, &n);
+    CHECK(r == SF_STOP_MAX_SAMPLES && n == 1000, "constant, no convergence: %s at n = %lld", sf_stop_reason_name(r),
           (long long)n);
 
     /* NULL rule: the defaults */
@@ -189,10 +207,10 @@ static void stopper(void)
     sf_stopper_add(&s, -2.0, 0.0);
     CHECK(isnan(sf_stopper_noise(&s)), "mean < 0: noise %g", sf_stopper_noise(&s));
     {
-        double x[300];
+        double x[700];
         int agree = 1;
         sf_stopper_init(&s, &def);
-        for (int64_t i = 0; i < 300; ++i) {
+        for (int64_t i = 0; i < 700; ++i) {
             x[i] = growing(i);
             sf_stopper_add(&s, x[i], 0.0);
             agree = agree && (i < 1 || near(sf_stopper_noise(&s), sf_summarize(x, i + 1).rel_stdev));
@@ -200,95 +218,53 @@ static void stopper(void)
             agree = agree && (i < 4 || s.noise[(s.noise_count - 1) % SF_NOISE_HISTORY] == sf_stopper_noise(&s));
         }
         CHECK(agree, "Welford's noise differs from the two-pass one, or the ring's newest estimate from it");
-        CHECK(s.noise_count == 296, "estimates at n = 5..300: %lld", (long long)s.noise_count);
+        CHECK(s.noise_count == 696, "estimates at n = 5..700: %lld", (long long)s.noise_count);
     }
 
-    /* 1.0, 1.2, ...: noise about 0.092 (0.1 / 1.1 for long runs), never <= 0.005. Estimates from n = 5; the
-     * window of 20 is full at n = 24. At n = 26 the last 20 span 0.00576 > 0.05 x 0.0927; at n = 27
-     * they span 0.00448 <= 0.05 x 0.0929 = 0.00464: noise-stable. */
+    /* 1.0, 1.2, ...: noise about 0.092, never <= 0.005. Estimates from n = 5, more than 64 of them from
+     * n = 69; checks at n = 80, 96, ...: at 80 the 76 estimates' stdev is below 5 % of the current one */
+    stops(&def, alternating, "alternating", SF_STOP_NOISE_STABLE, 80);
     sf_stopper_init(&s, &def);
     r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 27, "alternating: %s at n = %lld", sf_stop_reason_name(r), (long long)n);
-    CHECK(s.noise_count == 23, "estimates at n = 5..27: %lld", (long long)s.noise_count);
-    CHECK(sf_stopper_noise(&s) > 0.09 && sf_stopper_noise(&s) < 0.095, "noise %g", sf_stopper_noise(&s));
-    {
-        int64_t at = 0;
-        const sf_stop_reason want = oracle(&def, alternating, 1000, &at);
-        CHECK(want == r && at == n, "oracle: %s at %lld", sf_stop_reason_name(want), (long long)at);
-    }
-
-    /* a settle so loose that any window passes: noise-stable as soon as 20 estimates exist (n = 5..24) */
+    CHECK(s.noise_count == 76 && sf_stopper_noise(&s) > 0.09 && sf_stopper_noise(&s) < 0.095, "estimates %lld noise %g",
+          (long long)s.noise_count, sf_stopper_noise(&s));
+    /* a settle so loose that any spread passes: still not before more than 64 estimates and a check */
     sf_stop_rule loose = def;
     loose.noise_settle = 10.0;
-    sf_stopper_init(&s, &loose);
-    r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 24, "loose settle: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-
-    /* noise-stable waits for min_time: with 40 s, the total is 39.6 at n = 36 and 40.6 at n = 37 */
+    stops(&loose, alternating, "loose settle", SF_STOP_NOISE_STABLE, 80);
+    /* more estimates asked for: from more than 100 (n = 105), the next check is at n = 112 */
+    sf_stop_rule patient = def;
+    patient.noise_estimates = 100;
+    stops(&patient, alternating, "100 estimates", SF_STOP_NOISE_STABLE, 112);
+    /* noise-stable waits for min_time: 329 s is reached at n = 300, then the check at n = 304 */
     sf_stop_rule slow = def;
-    slow.min_time = 40.0;
-    sf_stopper_init(&s, &slow);
-    r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 37, "min_time 40: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-
-    /* past the ring's 256 estimates: min_time 329 is reached at n = 300 (150 pairs x 2.2 = 330, 328.8 at 299) */
     slow.min_time = 329.0;
-    sf_stopper_init(&s, &slow);
-    r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 300, "min_time 329: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-    CHECK(s.noise_count == 296, "estimates at n = 5..300: %lld", (long long)s.noise_count);
+    stops(&slow, alternating, "min_time 329", SF_STOP_NOISE_STABLE, 304);
 
-    /* noise that keeps moving: the alternating run that settled at 27 has 1.6 for 1.2 from sample 26,
-     * and settles again only at n = 69; a spread growing steadily does not settle within 200 samples */
-    sf_stopper_init(&s, &def);
-    r = feed(&s, jump, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 69, "jump: %s at n = %lld", sf_stop_reason_name(r), (long long)n);
-    {
-        int64_t at = 0;
-        const sf_stop_reason want = oracle(&def, jump, 1000, &at);
-        CHECK(want == r && at == n, "oracle: %s at %lld", sf_stop_reason_name(want), (long long)at);
-    }
-    /* the same after the ring has wrapped: min_time 441.5 holds it until n = 402 (total 441 at n = 401, then
-     * + 3.0); the newest 20 estimates move with the jump, the settled ones before it must not be read. The
-     * noise settles again at n = 501 (span / (0.05 x noise): 1.11 at n = 500, 0.98 at 501). */
+    /* Sequences where it must not stop early. */
+    /* noise that moves again: the run that settles at 80 has 1.6 for 1.2 from sample 25; its estimates
+     * keep moving, and it settles only at n = 544 */
+    stops(&def, jump, "jump", SF_STOP_NOISE_STABLE, 544);
+    /* the same far into the ring: 3.0 from sample 401 (min_time 441.5 keeps it running until then) */
     slow.min_time = 441.5;
-    sf_stopper_init(&s, &slow);
-    r = feed(&s, late_jump, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 501, "late jump: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-    {
-        int64_t at = 0;
-        const sf_stop_reason want = oracle(&slow, late_jump, 1000, &at);
-        CHECK(want == r && at == n, "oracle: %s at %lld", sf_stop_reason_name(want), (long long)at);
-    }
-
+    stops(&slow, late_jump, "late jump", SF_STOP_NOISE_STABLE, 1008);
+    /* a rare large outlier (one in 97): the noise jumps with each. The old rule (a 20-estimate window)
+     * stopped at n = 30, having seen one; this one waits until n = 560, six of them */
+    stops(&def, outliers, "outliers", SF_STOP_NOISE_STABLE, 560);
+    /* a spread growing steadily: not for thousands of samples */
+    stops(&def, growing, "growing", SF_STOP_NOISE_STABLE, 2976);
     sf_stop_rule capped = def;
     capped.max_samples = 200;
-    sf_stopper_init(&s, &capped);
-    r = feed(&s, growing, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_MAX_SAMPLES && n == 200, "growing: %s at n = %lld", sf_stop_reason_name(r), (long long)n);
-    {
-        int64_t at = 0;
-        const sf_stop_reason want = oracle(&capped, growing, 1000, &at);
-        CHECK(want == r && at == n, "oracle: %s at %lld", sf_stop_reason_name(want), (long long)at);
-    }
+    stops(&capped, growing, "growing, capped", SF_STOP_MAX_SAMPLES, 200);
+    /* noise_settle 0: never noise-stable */
+    sf_stop_rule off = def;
+    off.noise_settle = 0.0;
+    off.max_samples = 1000;
+    stops(&off, alternating, "settle 0", SF_STOP_MAX_SAMPLES, 1000);
 
-    /* no window: never noise-stable */
-    sf_stop_rule no_window = capped;
-    no_window.noise_window = 0;
-    no_window.max_samples = 100;
-    sf_stopper_init(&s, &no_window);
-    r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_MAX_SAMPLES && n == 100, "no window: %s at n = %lld", sf_stop_reason_name(r), (long long)n);
-
-    /* max_samples before noise-stable (27) */
+    /* max_samples before noise-stable (80) */
     capped.max_samples = 15;
-    sf_stopper_init(&s, &capped);
-    r = feed(&s, alternating, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_MAX_SAMPLES && n == 15, "max 15: %s at n = %lld", sf_stop_reason_name(r), (long long)n);
+    stops(&capped, alternating, "max 15", SF_STOP_MAX_SAMPLES, 15);
 
     /* timeout: 1 s of wall time per sample reaches 15 s at n = 15; 0.999 s per sample would need n = 16 */
     sf_stopper_init(&s, &def);
@@ -314,27 +290,40 @@ static void stopper(void)
           (long long)n);
     /* converged before max-samples: */
     capped.max_samples = 10;
-    sf_stopper_init(&s, &capped);
-    r = feed(&s, tenth, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_CONVERGED && n == 10, "converged and max: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-    /* converged before noise-stable: constant samples with min_samples 30 meet both at n = 30 */
+    stops(&capped, tenth, "converged and max", SF_STOP_CONVERGED, 10);
+    /* converged first, with min_samples 30 */
     sf_stop_rule late = def;
     late.min_samples = 30;
-    sf_stopper_init(&s, &late);
-    r = feed(&s, tenth, 1000, 0.0, &n);
-    CHECK(r == SF_STOP_CONVERGED && n == 30, "converged and stable: %s at n = %lld", sf_stop_reason_name(r),
-          (long long)n);
-    /* noise-stable before max-samples and timeout, all met at n = 27 */
-    capped.max_samples = 27;
+    stops(&late, tenth, "converged, min_samples 30", SF_STOP_CONVERGED, 30);
+    /* noise-stable before max-samples and timeout, all met at n = 80 */
+    capped.max_samples = 80;
     sf_stopper_init(&s, &capped);
-    for (n = 1; n <= 27; ++n) {
-        r = sf_stopper_add(&s, alternating(n - 1), n == 27 ? 100.0 : 0.0);
+    for (n = 1; n <= 80; ++n) {
+        r = sf_stopper_add(&s, alternating(n - 1), n == 80 ? 100.0 : 0.0);
         if (r != SF_STOP_CONTINUE)
             break;
     }
-    CHECK(r == SF_STOP_NOISE_STABLE && n == 27, "stable, max and timeout: %s at n = %lld", sf_stop_reason_name(r),
+    CHECK(r == SF_STOP_NOISE_STABLE && n == 80, "stable, max and timeout: %s at n = %lld", sf_stop_reason_name(r),
           (long long)n);
+}
+
+/* The median's 95 % interval: order statistics of ranks floor(n/2 - 0.98 sqrt n) and ceil(n/2 + 0.98
+ * sqrt n) + 1, clamped. n = 100: ranks 40 and 61 (P(40 <= Binomial(100, 1/2) < 61) = 0.965). */
+static void median_intervals(void)
+{
+    double x[100];
+    for (int i = 0; i < 100; ++i)
+        x[i] = (double)((i * 37) % 100 + 1); /* 1..100, shuffled */
+    sf_summary s = sf_summarize(x, 100);
+    CHECK(s.median_lo == 40.0 && s.median_hi == 61.0, "n = 100: [%g, %g]", s.median_lo, s.median_hi);
+    const double ten[] = {5, 1, 9, 3, 7, 2, 8, 4, 10, 6};
+    s = sf_summarize(ten, 10);
+    CHECK(s.median_lo == 1.0 && s.median_hi == 10.0, "n = 10: the whole range, [%g, %g]", s.median_lo, s.median_hi);
+    const double one[] = {3.5};
+    s = sf_summarize(one, 1);
+    CHECK(s.median_lo == 3.5 && s.median_hi == 3.5, "n = 1: [%g, %g]", s.median_lo, s.median_hi);
+    s = sf_summarize(NULL, 0);
+    CHECK(isnan(s.median_lo) && isnan(s.median_hi), "n = 0: NaN");
 }
 
 int main(void)
@@ -342,5 +331,6 @@ int main(void)
     summaries();
     rule_defaults();
     stopper();
+    median_intervals();
     return sf_test_summary();
 }

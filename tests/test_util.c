@@ -52,9 +52,9 @@ void sf_test_cli_init(const char *binary, const char *folder)
 
 const char *sf_test_path(const char *name)
 {
-    static char p[4][4096];
+    static char p[8][4096]; /* one call's arguments may name up to 8 paths */
     static int i;
-    i = (i + 1) % 4;
+    i = (i + 1) % 8;
     snprintf(p[i], sizeof p[i], "%s/%s", cli_dir, name);
     return p[i];
 }

@@ -46,7 +46,7 @@ void tbuf_drop(tbuf *b);
  * sf_test_cli_init with stdout and stderr to files in its folder (which init creates), returns the exit code;
  * sf_test_slurp("stderr") reads such a file back (up to 64 KiB). */
 void sf_test_cli_init(const char *binary, const char *folder);
-/* folder/name for the folder given to sf_test_cli_init; four results live at once. */
+/* folder/name for the folder given to sf_test_cli_init; eight results live at once. */
 const char *sf_test_path(const char *name);
 int sf_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *sf_test_slurp(const char *name);

@@ -304,6 +304,17 @@ static sf_status occupancy_of(session *s, const sf_kernel *k, int block, int *ou
     return cache_append(&s->k, l);
 }
 
+/* Whether an axis given to restrict the space (NULL: none) holds a kernel's knob value. */
+static int knob_allowed(const sf_axis *a, int value)
+{
+    if (!a)
+        return 1;
+    for (int i = 0; i < a->count; ++i)
+        if (a->ints[i] == value)
+            return 1;
+    return 0;
+}
+
 /* The knob space of the family at one size, filtered by the constraints, with model predictions. */
 static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **out, int *n)
 {
@@ -321,7 +332,8 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
-            strcmp(k->dtype, c->dtype) != 0)
+            strcmp(k->dtype, c->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
+            !knob_allowed(c->unroll, k->unroll))
             continue;
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {

@@ -1,0 +1,101 @@
+/* A temporal kernel (one whose threads loop over time) from its parts, under both schedules. Included
+ * by a template after it defines:
+ *   SF_PARAMS            the kernel's parameters;
+ *   SF_REGISTERS(X)      what a thread keeps across time steps, as X(type, name, dimensions), with
+ *                        n[] (neurons per group; n[0] == 0: the whole thread is past M);
+ *   SF_INIT(), SF_STEP(t), SF_FINISH()
+ *                        a thread's work before, at and after time step t, over its registers and
+ *                        the parameters by name;
+ *   SF_TIME_LOOP(t)      the order of the time steps.
+ * It defines:
+ *   SF_SYM(kernel)       each thread runs init, its whole time loop, then finish: the CUDA kernel, as
+ *                        the paper wrote it, and on the CPU the check schedule (cpu_shim.h);
+ *   SF_SYM(block)        (CPU) one block with the time loop outside its threads: at each t every live
+ *                        thread steps, so the block walks each row as one contiguous stretch. */
+
+#define SF_DECLARE_REGISTER(type, name, dims) type name dims;
+
+SF_GLOBAL void SF_SYM(kernel)(SF_PARAMS)
+{
+    SF_REGISTERS(SF_DECLARE_REGISTER)
+    SF_INIT()
+    if (n[0] == 0)
+        return; /* groups ascend: the whole thread is past M */
+
+    SF_UNROLL(SF_UNROLL_N)
+    SF_TIME_LOOP(t) {
+        SF_STEP(t)
+    }
+    SF_FINISH()
+}
+
+#ifndef __CUDACC__
+typedef struct {
+    SF_REGISTERS(SF_DECLARE_REGISTER)
+} SF_SYM(registers);
+
+/* Names the registers of one thread's slot as SF_INIT, SF_STEP and SF_FINISH spell them. */
+#define SF_BIND_REGISTER(type, name, dims)                                                         \
+    __typeof__(&sf_slot_->name[0]) const name = sf_slot_->name;                                    \
+    (void)name;
+#define SF_BIND_REGISTERS(slot)                                                                    \
+    SF_SYM(registers) *const sf_slot_ = (slot);                                                    \
+    SF_REGISTERS(SF_BIND_REGISTER)
+
+/* Every live thread's step, for each t in order; `shadow` may redeclare what SF_STEP reads. */
+#define SF_CPU_STEPS(shadow)                                                                       \
+    SF_TIME_LOOP(t) {                                                                              \
+        for (unsigned j = 0; j < live; ++j) {                                                      \
+            SF_BIND_REGISTERS(&R[j]);                                                              \
+            {                                                                                      \
+                shadow SF_STEP(t)                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+/* Every group complete and every row aligned, as constants. */
+#define SF_COMPLETE_GROUPS                                                                         \
+    int n[SF_NPT];                                                                                 \
+    for (int k = 0; k < SF_NPT; ++k)                                                               \
+        n[k] = SF_VEC;                                                                             \
+    const int vec_ok = 1;                                                                          \
+    (void)vec_ok;
+
+/* R: blockDim.x slots. Threads past M are not run: they ascend, so the live ones are a prefix. */
+static void SF_SYM(block)(SF_SYM(registers) *R, SF_PARAMS)
+{
+    unsigned live = 0;
+    for (; live < blockDim.x; ++live) {
+        threadIdx.x = live;
+        SF_BIND_REGISTERS(&R[live]);
+        SF_INIT()
+        if (n[0] == 0)
+            break;
+    }
+    /* A block whose groups are all complete and aligned steps with n and vec_ok as constants, so that
+     * the compiler drops the tail and alignment branches of every access; and it is compiled once for
+     * the rect surrogate, so that the surrogate's branch leaves the loop and the loop vectorises. */
+    const int full = live == blockDim.x && (SF_VEC == 1 || vec_ok) &&
+                     ((int64_t)blockIdx.x + 1) * blockDim.x * SF_NPT * SF_VEC <= M;
+    sf_lif_params rect = p; /* p, with its surrogate a constant the compiler sees */
+    rect.surrogate = SF_SURROGATE_RECT;
+    if (full && p.surrogate == SF_SURROGATE_RECT)
+        SF_CPU_STEPS(SF_COMPLETE_GROUPS const sf_lif_params p = rect;)
+    else if (full)
+        SF_CPU_STEPS(SF_COMPLETE_GROUPS)
+    else
+        SF_CPU_STEPS()
+    for (unsigned j = 0; j < live; ++j) {
+        SF_BIND_REGISTERS(&R[j]);
+        SF_FINISH()
+    }
+}
+
+#undef SF_BIND_REGISTER
+#undef SF_BIND_REGISTERS
+#undef SF_CPU_STEPS
+#undef SF_COMPLETE_GROUPS
+#endif
+
+#undef SF_DECLARE_REGISTER
+
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
