@@ -30,7 +30,7 @@ int cmd_list(int argc, char **argv)
     if (direction && sf_direction_parse(direction, &d) != SF_OK)
         return fail(SF_EXIT_USAGE, "list: %s", sf_last_error());
     int shown = 0;
-    printf("%-34s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
+    printf("%-36s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
            "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
@@ -42,7 +42,7 @@ int cmd_list(int argc, char **argv)
             if (k->default_on & (1u << b))
                 snprintf(dflt + strlen(dflt), sizeof dflt - strlen(dflt), "%s%s", dflt[0] ? "," : "",
                          sf_backend_name((sf_backend)b));
-        printf("%-34s %-6s %-3s %-7s %-5s %3d %3d %6d %5d %8d %5d %5d %4d  %s\n", k->name, k->family,
+        printf("%-36s %-6s %-3s %-7s %-5s %3d %3d %6d %5d %8d %5d %5d %4d  %s\n", k->name, k->family,
                sf_direction_name(k->direction), k->form, k->dtype, k->vec, k->npt, k->unroll, k->default_block,
                k->launches_per_step, k->reads_per_step * k->elem_bytes, k->writes_per_step * k->elem_bytes,
                k->workspace_vectors, dflt[0] ? dflt : "-");

@@ -75,7 +75,7 @@ int cmd_verify(int argc, char **argv)
 
     printf("verify on %s: T=%lld M=%lld seed=%llu%s\n", sf_backend_name(be), (long long)c.T, (long long)c.M,
            (unsigned long long)c.seed, c.misalign ? " misaligned" : "");
-    printf("%-34s %-6s %-9s %-6s %12s %10s %10s\n", "kernel", "params", "surrogate", "result", "compared", "ambiguous",
+    printf("%-36s %-6s %-9s %-6s %12s %10s %10s\n", "kernel", "params", "surrogate", "result", "compared", "ambiguous",
            "max_err");
     int failed = 0, ran = 0;
     for (int i = 0; i < sf_kernel_count(); ++i) {
@@ -94,13 +94,13 @@ int cmd_verify(int argc, char **argv)
                 ++ran;
                 if (s != SF_OK) {
                     ++failed;
-                    printf("%-34s %-6s %-9s %-6s %s\n", k->name, sets[set].name, sf_surrogate_name(q.surrogate), "ERROR",
+                    printf("%-36s %-6s %-9s %-6s %s\n", k->name, sets[set].name, sf_surrogate_name(q.surrogate), "ERROR",
                            sf_last_error());
                     continue;
                 }
                 const int bad = !sf_check_passed(&rep);
                 failed += bad;
-                printf("%-34s %-6s %-9s %-6s %12lld %10lld %10.2e", k->name, sets[set].name,
+                printf("%-36s %-6s %-9s %-6s %12lld %10lld %10.2e", k->name, sets[set].name,
                        k->direction == SF_BWD ? sf_surrogate_name(q.surrogate) : "-", bad ? "FAIL" : "ok",
                        (long long)rep.compared, (long long)rep.ambiguous, rep.max_abs_err);
                 if (rep.mismatches)

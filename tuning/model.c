@@ -3,10 +3,11 @@
  *   GPU: the reachable bandwidth falls when too few bytes are in flight to cover DRAM latency (Little's
  *        law: resident threads, from the occupancy API, x bytes each thread loads per time step) and
  *        when the last wave of blocks leaves SMs idle;
- *   CPU: the shim runs a block's threads one after another, each down its own column of T rows: a
- *        block's working set (block x vec x npt x T rows of every tensor) must stay in a core's L2 for
- *        the next threads to reuse the cache lines, and each thread's contiguous bytes per row decide
- *        how much of each line it uses. */
+ *   CPU: at each time step a block touches, in every array, npt stretches of block x vec contiguous
+ *        elements (the fused kernels run the time loop outside the block's threads; the others see
+ *        one row a launch): the prefetchers need a few KiB of a stretch to ramp up, a thread's group
+ *        should fill whole 64-byte lines, and a fused block's registers (membrane and spike per neuron)
+ *        must stay in a core's L2 from one step to the next. */
 #include <math.h>
 
 #include "tuning.h"
@@ -30,13 +31,13 @@ double sf_model_time(const sf_model_device *d, const sf_kernel *k, int block, in
         const double waves = grid / resident_blocks, tail = waves / ceil(waves);
         efficiency = fmin(1.0, in_flight / needed) * tail;
     } else {
-        const double rows = k->launches_per_step == 0 ? (double)T : 1.0; /* host-looped kernels see one row */
-        const double arrays = k->reads_per_step + k->writes_per_step;
-        const double working_set = block * per_thread * k->elem_bytes * rows * arrays;
-        const double reuse = working_set <= (double)d->cache_bytes ? 1.0 : (double)d->cache_bytes / working_set;
-        const double line_use = fmin(1.0, per_thread * k->elem_bytes / 64.0) * 0.5 + 0.5;
+        const double stretch = block * k->vec * k->elem_bytes;
+        const double ramp = stretch / (stretch + 2048.0);
+        const double registers = k->launches_per_step == 0 ? block * per_thread * 2.0 * sizeof(float) : 0.0;
+        const double reuse = registers <= (double)d->cache_bytes ? 1.0 : (double)d->cache_bytes / registers;
+        const double line_use = fmin(1.0, k->vec * k->elem_bytes / 64.0) * 0.5 + 0.5;
         const double parallel = fmin(1.0, grid / (threads > 0 ? threads : 1));
-        efficiency = fmax(0.05, reuse) * line_use * parallel;
+        efficiency = fmax(0.05, reuse) * ramp * line_use * parallel;
     }
     return bytes / (d->copy_bw * fmax(efficiency, 1e-3)) + launches * d->launch_s;
 }
