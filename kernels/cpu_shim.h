@@ -104,13 +104,16 @@ int sf_cpu_default_threads(void);
 /* Per-thread register space of a temporal launch: threads x block x bytes, or NULL with the error set. */
 void *sf_cpu_registers(int threads, unsigned block, size_t bytes);
 
-/* kernel<<<L.grid, L.block>>>(args...); bytes_written: what the launch writes (the streaming rule). */
-#define SF_LAUNCH(kernel, L, bytes_written, ...)                                                   \
+/* The grid of a CPU launch: OpenMP across blocks, the built-ins set for each; the statements after
+ * `before` and `after` run once, around the parallel region (`before` may return an error), and the
+ * remaining arguments once per block. bytes_written: what the launch writes (the streaming rule). */
+#define SF_CPU_GRID(L, bytes_written, before, after, ...)                                          \
     do {                                                                                           \
         const int64_t sf_grid_ = (L).grid;                                                         \
         const unsigned sf_block_ = (unsigned)(L).block;                                            \
         const int sf_threads_ = (L).cpu_threads > 0 ? (L).cpu_threads : sf_cpu_default_threads(); \
         const int sf_stream_ = sf_cpu_stream_stores(bytes_written);                                \
+        before                                                                                     \
         SF_PRAGMA(omp parallel num_threads(sf_threads_))                                           \
         {                                                                                          \
             sf_cpu_streaming = sf_stream_;                                                         \
@@ -119,47 +122,36 @@ void *sf_cpu_registers(int threads, unsigned block, size_t bytes);
                 gridDim = (dim3){(unsigned)sf_grid_, 1, 1};                                        \
                 blockDim = (dim3){sf_block_, 1, 1};                                                \
                 blockIdx = (dim3){(unsigned)sf_b_, 0, 0};                                          \
-                for (unsigned sf_t_ = 0; sf_t_ < sf_block_; ++sf_t_) {                             \
-                    threadIdx = (dim3){sf_t_, 0, 0};                                               \
-                    kernel(__VA_ARGS__);                                                           \
-                }                                                                                  \
+                __VA_ARGS__                                                                        \
             }                                                                                      \
             sf_cpu_stream_fence();                                                                 \
         }                                                                                          \
+        after                                                                                      \
     } while (0)
 
-/* The temporal kernel of the instantiation being compiled (temporal.h): OpenMP across blocks, each
- * block run by SF_SYM(block), the time loop outside its threads; or, with sf_cpu_thread_schedule, as
- * CUDA runs it. Each OpenMP thread owns blockDim.x register slots. */
+/* kernel<<<L.grid, L.block>>>(args...): a block's threads one after another. */
+#define SF_LAUNCH(kernel, L, bytes_written, ...)                                                   \
+    SF_CPU_GRID(L, bytes_written, , ,                                                              \
+                for (unsigned sf_t_ = 0; sf_t_ < sf_block_; ++sf_t_) {                             \
+                    threadIdx = (dim3){sf_t_, 0, 0};                                               \
+                    kernel(__VA_ARGS__);                                                           \
+                })
+
+/* The temporal kernel of the instantiation being compiled (temporal.h): each block run by
+ * SF_SYM(block), the time loop outside its threads, in the blockDim.x register slots of its OpenMP
+ * thread; or, with sf_cpu_thread_schedule, as CUDA runs it. */
 #define SF_LAUNCH_TEMPORAL(L, bytes_written, ...)                                                  \
     do {                                                                                           \
         if (sf_cpu_thread_schedule) {                                                              \
             SF_LAUNCH(SF_SYM(kernel), L, bytes_written, __VA_ARGS__);                              \
             break;                                                                                 \
         }                                                                                          \
-        const int64_t sf_grid_ = (L).grid;                                                         \
-        const unsigned sf_block_ = (unsigned)(L).block;                                            \
-        const int sf_threads_ = (L).cpu_threads > 0 ? (L).cpu_threads : sf_cpu_default_threads(); \
-        const int sf_stream_ = sf_cpu_stream_stores(bytes_written);                                \
-        SF_SYM(registers) *const sf_regs_ = (SF_SYM(registers) *)sf_cpu_registers(                 \
-            sf_threads_, sf_block_, sizeof(SF_SYM(registers)));                                    \
-        if (!sf_regs_)                                                                             \
-            return SF_ERR_NOMEM;                                                                   \
-        SF_PRAGMA(omp parallel num_threads(sf_threads_))                                           \
-        {                                                                                          \
-            SF_SYM(registers) *const sf_r_ = sf_regs_ + (size_t)omp_get_thread_num() * sf_block_;  \
-            sf_cpu_streaming = sf_stream_;                                                         \
-            SF_PRAGMA(omp for schedule(static))                                                    \
-            for (int64_t sf_b_ = 0; sf_b_ < sf_grid_; ++sf_b_) {                                   \
-                gridDim = (dim3){(unsigned)sf_grid_, 1, 1};                                        \
-                blockDim = (dim3){sf_block_, 1, 1};                                                \
-                blockIdx = (dim3){(unsigned)sf_b_, 0, 0};                                          \
-                threadIdx = (dim3){0, 0, 0};                                                       \
-                SF_SYM(block)(sf_r_, __VA_ARGS__);                                                 \
-            }                                                                                      \
-            sf_cpu_stream_fence();                                                                 \
-        }                                                                                          \
-        free(sf_regs_);                                                                            \
+        SF_CPU_GRID(L, bytes_written,                                                              \
+                    SF_SYM(registers) *const sf_regs_ = (SF_SYM(registers) *)sf_cpu_registers(     \
+                        sf_threads_, sf_block_, sizeof(SF_SYM(registers)));                        \
+                    if (!sf_regs_) return SF_ERR_NOMEM;, free(sf_regs_);,                          \
+                    threadIdx = (dim3){0, 0, 0};                                                   \
+                    SF_SYM(block)(sf_regs_ + (size_t)omp_get_thread_num() * sf_block_, __VA_ARGS__);); \
     } while (0)
 
 #endif

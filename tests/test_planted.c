@@ -5,29 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* kernels/lif.h is replaced: its guard is taken, and the neuron is defined below, after the prelude */
-#define SF_LIF_H
+/* kernels/lif.h as it is, but for its gradient, which is renamed on the way in and planted below */
+#define sf_lif_grad sf_lif_grad_exact
 #include "prelude.h"
-
-SF_DEVICE float sf_lif_decay_reset(float v_prev, float y_prev, sf_lif_params p)
-{
-    return p.decay * v_prev * (1.0f - y_prev) + p.rest * y_prev;
-}
-
-SF_DEVICE float sf_lif_fire(float v, sf_lif_params p)
-{
-    return v - p.threshold >= 0.0f ? 1.0f : 0.0f;
-}
-
-SF_DEVICE float sf_lif_surrogate(float v, sf_lif_params p)
-{
-    const float u = v - p.threshold;
-    if (p.surrogate == SF_SURROGATE_SIGMOID) {
-        const float s = 1.0f / (1.0f + expf(-p.alpha * u));
-        return p.alpha * s * (1.0f - s);
-    }
-    return fabsf(u) < p.width ? 1.0f : 0.0f;
-}
+#undef sf_lif_grad
 
 /* the planted error: the paper's Eq. 3, g(t) = dL/dy d + g(t+1) k (1 - y - v d), without V_rest d */
 SF_DEVICE float sf_lif_grad(float g_next, float grad_y, float y, float v, sf_lif_params p)
