@@ -159,6 +159,27 @@ sf_status sf_reproduce_check_parts(const char *list)
     return parse_parts(list, &mask);
 }
 
+/* results/<slug>/reproduce, unless its paper-fig5.json is another device's (a machine whose slug is the
+ * same, whose key is not): that folder is kept, and this device's results go to reproduce-<key> beside
+ * it, where a later run resumes them. */
+static void default_dir(const sf_device_info *dev, char *dir, size_t n)
+{
+    char fig5[2200];
+    snprintf(dir, n, "results/%s/reproduce", dev->slug);
+    snprintf(fig5, sizeof fig5, "%s/paper-fig5.json", dir);
+    cJSON *root = NULL;
+    if (access(fig5, F_OK) != 0 || sf_results_read(fig5, &root) != SF_OK)
+        return;
+    const cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(d0, "key");
+    if (cJSON_IsString(key) && strcmp(key->valuestring, dev->key) != 0) {
+        fprintf(stderr, "reproduce: %s holds device %s's results; this device (%s) writes beside it\n", dir,
+                key->valuestring, dev->key);
+        snprintf(dir, n, "results/%s/reproduce-%s", dev->slug, dev->key);
+    }
+    cJSON_Delete(root);
+}
+
 sf_status sf_reproduce_run(const sf_reproduce_config *c)
 {
     unsigned selected;
@@ -172,7 +193,7 @@ sf_status sf_reproduce_run(const sf_reproduce_config *c)
     if (c->out_dir)
         snprintf(dir, sizeof dir, "%s", c->out_dir);
     else
-        snprintf(dir, sizeof dir, "results/%s/reproduce", dev.slug);
+        default_dir(&dev, dir, sizeof dir);
     if ((st = make_dirs(dir)) != SF_OK)
         return st;
     /* after make_dirs: a path through DIR/.. resolves only once DIR exists */

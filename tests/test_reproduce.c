@@ -203,6 +203,46 @@ static void test_parts(const char *data, const char *dir, const char *bin)
     }
 }
 
+/* With no --out-dir, a committed results/<slug>/reproduce of another machine of the same slug (another
+ * device key) is kept, and this device's files go to results/<slug>/reproduce-<key> beside it. The run
+ * is cheap: that folder already holds a multigpu.json, which the multigpu part keeps. */
+static void test_default_dir(const char *data, const char *dir, const char *bin)
+{
+    char folder[4096], cwd[4096], slug[256] = "", key[64] = "", cmd[20000], path[8300];
+    snprintf(folder, sizeof folder, "%s/default-dir-cli", dir);
+    snprintf(cwd, sizeof cwd, "%s/default-dir", dir);
+    sf_test_cli_init(bin, folder);
+    CHECK(sf_test_sh("device --backend cpu --slug") == 0, "device --slug: %s", sf_test_slurp("stderr"));
+    sscanf(sf_test_slurp("stdout"), "%255s", slug);
+    CHECK(sf_test_sh("device --backend cpu --key") == 0, "device --key: %s", sf_test_slurp("stderr"));
+    sscanf(sf_test_slurp("stdout"), "%63s", key);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/results/%s/reproduce' '%s/results/%s/reproduce-%s' && "
+             "cp '%s/multigpu.json' '%s/results/%s/reproduce-%s/'",
+             cwd, cwd, slug, cwd, slug, key, data, cwd, slug, key);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    /* another machine's committed Fig. 5: the data's, its key made surely not this one's */
+    cJSON *root = NULL;
+    snprintf(path, sizeof path, "%s/paper-fig5.json", data);
+    CHECK_OK(sf_results_read(path, &root));
+    cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+    cJSON_ReplaceItemInObjectCaseSensitive(d0, "key", cJSON_CreateString(strcmp(key, "0000000000000000")
+                                                                              ? "0000000000000000"
+                                                                              : "1111111111111111"));
+    char *text = cJSON_Print(root);
+    snprintf(path, sizeof path, "%s/results/%s/reproduce/paper-fig5.json", cwd, slug);
+    CHECK_OK(sf_write_atomic(path, text));
+    free(text);
+    cJSON_Delete(root);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' reproduce --backend cpu --parts multigpu --no-plots > '%s/out' 2> '%s/err'",
+             cwd, bin, folder, folder);
+    CHECK(system(cmd) == 0, "reproduce in a folder holding another device's results: %s", sf_test_slurp("err"));
+    char want[600];
+    snprintf(want, sizeof want, "results/%s/reproduce-%s", slug, key);
+    CHECK(strstr(sf_test_slurp("err"), "holds device") && strstr(sf_test_slurp("err"), want) &&
+              strstr(sf_test_slurp("err"), "multigpu: kept"),
+          "this device's results must go beside the other's, to %s: %s", want, sf_test_slurp("err"));
+}
+
 /* argv[5] "plots": only the figures, a test of its own that reports skipped (77) without gnuplot */
 int main(int argc, char **argv)
 {
@@ -222,5 +262,6 @@ int main(int argc, char **argv)
     test_layer_size();
     test_report(argv[1], argv[2], argv[3]);
     test_parts(argv[1], argv[3], argv[4]);
+    test_default_dir(argv[1], argv[3], argv[4]);
     return sf_test_summary();
 }
