@@ -177,6 +177,11 @@ static sf_status cache_dat(const char *path, const char *dir)
             if (strcmp(sz, sizes[z]) != 0)
                 continue;
             const int x = index_of(blocks, &nb, CAP, b), y = index_of(kernels, &nk, CAP, str(evals[i], "kernel"));
+            if (x < 0 || y < 0) { /* past the table's CAP kernels or blocks: left out of the heat map, said */
+                fprintf(stderr, "report: %s: more than %d kernels or blocks; %s block %s left out of the heat map\n",
+                        path, CAP, str(evals[i], "kernel"), b);
+                continue;
+            }
             kused[y] = bused[x] = 1;
             sf_text_put(&t, "%d %d %.9g\n", x, y, 1e3 * num(evals[i], "median_s", NULL));
         }

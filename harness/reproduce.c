@@ -224,11 +224,15 @@ sf_status sf_reproduce_report(const char *dir, int plots, int need_report)
         printf("wrote %s\n", md);
     }
     if (plots) {
-        char cmd[9000];
-        snprintf(cmd, sizeof cmd, "command -v gnuplot >/dev/null && '%s/plots/plot.sh' '%s'", SF_SOURCE_DIR, dir);
+        /* plot.sh runs this very binary, wherever it was built */
+        char exe[4096] = "", cmd[13000];
+        const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        snprintf(cmd, sizeof cmd, "SPIKEFUSE='%s' '%s/plots/plot.sh' '%s'", n > 0 ? exe : "build/spikefuse",
+                 SF_SOURCE_DIR, dir);
         if (system(cmd) != 0)
-            fprintf(stderr, "reproduce: figures not made (needs gnuplot: apt-get install gnuplot-nox); "
-                            "plots/plot.sh %s makes them later\n", dir);
+            return sf_fail(SF_ERR_IO, "figures not made (plots/plot.sh said why; gnuplot: apt-get install "
+                                      "gnuplot-nox); --no-plots leaves them out");
     }
     return SF_OK;
 }

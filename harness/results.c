@@ -48,21 +48,9 @@ sf_status sf_write_atomic(const char *path, const char *text)
     struct stat st;
     if (strcmp(path, "-") == 0 || (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)))
         return write_through(path, text);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return sf_fail(SF_ERR_IO, "%s: %s", tmp, strerror(errno));
-    const size_t n = strlen(text);
-    int ok = fwrite(text, 1, n, f) == n;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        const int e = errno;
-        remove(tmp);
-        return sf_fail(SF_ERR_IO, "%s: write failed: %s", path, strerror(e));
-    }
-    return SF_OK;
+    const void *parts[] = {text};
+    const size_t sizes[] = {strlen(text)};
+    return sf_write_file_atomic(path, parts, sizes, 1);
 }
 
 sf_status sf_json_read_file(const char *path, cJSON **out)

@@ -4,7 +4,7 @@
  *   sf_tuning_db *db;
  *   if (sf_tuning_load("tuning.json", &db) != SF_OK) ...;          // or NULL: fallbacks only
  *   sf_tuned t;
- *   sf_tuning_lookup(db, SF_BACKEND_CUDA, NULL, "fused", SF_FWD, "train", "f32", T, M, &t);
+ *   sf_tuning_lookup(db, SF_BACKEND_CUDA, NULL, NULL, "fused", SF_FWD, "train", "f32", T, M, &t);
  *   sf_run(t.kernel, SF_BACKEND_CUDA, &tensors, &params, &t.launch);
  *   printf("answered by %s\n", sf_lookup_level_name(t.level));
  */

@@ -21,6 +21,8 @@ uint64_t sf_host_memory_bytes(void);
 /* Size of CPU 0's data or unified cache of a level (1, 2, 3) as sysfs reports it; 0 if unknown. It is
  * the share one core sees, where the C library may report a whole package's. */
 int64_t sf_host_cache_bytes(int level);
+/* Writes the n parts to path atomically (temporary file, fsync, rename); SF_ERR_IO with a message. */
+sf_status sf_write_file_atomic(const char *path, const void *const *parts, const size_t *sizes, int n);
 
 /* The CUDA side of the buffer API (device_cuda.c, or device_none.c without CUDA). */
 sf_status sf_cuda_available(void);

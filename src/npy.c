@@ -168,22 +168,11 @@ sf_status sf_npy_write(const char *path, const float *data, int ndim, const int6
         header[len++] = ' ';
     header[len++] = '\n';
 
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return sf_fail(SF_ERR_IO, "%s: %s", tmp, strerror(errno));
     const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xff),
                                    (unsigned char)(len >> 8)};
-    int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(header, 1, (size_t)len, f) == (size_t)len &&
-             fwrite(data, 4, (size_t)count, f) == (size_t)count;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        const int e = errno;
-        remove(tmp);
-        return sf_fail(SF_ERR_IO, "%s: write failed: %s", path, strerror(e));
-    }
-    return SF_OK;
+    const void *parts[] = {pre, header, data};
+    const size_t sizes[] = {sizeof pre, (size_t)len, (size_t)count * 4};
+    return sf_write_file_atomic(path, parts, sizes, 3);
 }
 
 void sf_npy_free(sf_npy *a)

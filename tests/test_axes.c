@@ -143,13 +143,17 @@ static void errors(void)
     refused("T=2147483649", "T", "out of range 1..2^31");
     refused("T=2^32", "T", "2^32 is out of range");
     refused("N=2^41", "N", "out of range 1..2^40");
-    refused("vec=17", "vec", "17 is out of range 1..16");
-    refused("block=65537", "block", "out of range 1..65536");
+    refused("vec=17", "vec", "17 is out of range 0..16");
+    refused("block=65537", "block", "out of range 0..65536");
     refused("threads=4097", "threads", "out of range 1..4096");
-    refused("npt=65", "npt", "out of range 1..64");
-    refused("unroll=0", "unroll", "out of range 1..64");
+    refused("npt=65", "npt", "out of range 0..64");
+    refused("unroll=-1", "unroll", "out of range 0..64");
+    refused("threads=0", "threads", "out of range 1..4096");
+    /* 0 is the default for block and the knobs, as sweep --help and the README say */
+    parses_ints("block=0", "block", INTS(0));
+    parses_ints("vec=0,4", "vec", INTS(0, 4));
     refused("B=[1:2^32:2^31]", "B", "out of range"); /* 1, 2^31 + 1 */
-    refused("vec=[1:32:pow2]", "vec", "[1:32:pow2]: 32 is out of range 1..16");
+    refused("vec=[1:32:pow2]", "vec", "[1:32:pow2]: 32 is out of range 0..16");
     parses_ints("block=65536", "block", INTS(65536));
     parses_ints("B=2^31", "B", INTS(INT64_C(1) << 31));
 

@@ -159,6 +159,31 @@ static void test_plots(const char *data, const char *src, const char *dir, const
         }
 }
 
+/* reproduce --report-only draws the figures with the binary that runs it, from any folder (it ran
+ * build/spikefuse by a fixed path, and from elsewhere made none and still exited 0); and figures it cannot
+ * make are an error, not a success. */
+static void test_report_figures(const char *data, const char *dir, const char *bin)
+{
+    char out[4096], cmd[20000], path[4300];
+    snprintf(out, sizeof out, "%s/report-figures", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s'/*.json '%s/'", out, out, data, out);
+    CHECK(system(cmd) == 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "cd / && '%s' reproduce --report-only --out-dir '%s' > '%s/log' 2>&1", bin, out, dir);
+    CHECK(system(cmd) == 0, "reproduce --report-only from / failed (see %s/log)", dir);
+    snprintf(path, sizeof path, "%s/figures/paper-fig5-steps-fwd.png", out);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size > 2000, "from /, no %s", path);
+    /* no gnuplot (nor anything else) on PATH: the figures cannot be made, and that is a failure */
+    snprintf(cmd, sizeof cmd, "cd / && PATH=/nonexistent '%s' reproduce --report-only --out-dir '%s' > '%s/log' 2>&1",
+             bin, out, dir);
+    const int rc = system(cmd);
+    snprintf(path, sizeof path, "%s/log", dir);
+    char *log = slurp(path);
+    CHECK(rc != 0 && log && strstr(log, "figures not made"), "figures that could not be made passed: %s",
+          log ? log : "(no log)");
+    free(log);
+}
+
 /* --parts runs only the parts named: multigpu alone, its file already there, measures nothing; with no
  * paper-fig5.json there is no report to write, which is said, not an error. Unknown names are refused. */
 static void test_parts(const char *data, const char *dir, const char *bin)
@@ -255,6 +280,7 @@ int main(int argc, char **argv)
             return SF_TEST_SKIP;
         }
         test_plots(argv[1], argv[2], argv[3], argv[4]);
+        test_report_figures(argv[1], argv[3], argv[4]);
         return sf_test_summary();
     }
     test_model();

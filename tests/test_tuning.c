@@ -298,6 +298,29 @@ static void test_bad_databases(void)
           "lookup of an unknown family: %s", sf_test_slurp("stderr"));
 }
 
+/* A heat map of a cache with more blocks than the plot table holds (64): the rest are left out, and said,
+ * rather than written through an index of -1. */
+static void test_heatmap_overflow(void)
+{
+    FILE *f = fopen(path_of("wide.jsonl"), "w");
+    CHECK(f != NULL, "cannot write wide.jsonl");
+    if (!f)
+        return;
+    fputs("{\"record\":\"device\",\"device_key\":\"aaaaaaaaaaaaaaaa\",\"device\":\"x\",\"arch\":\"x\",\"backend\":\"cpu\"}\n", f);
+    for (int b = 1; b <= 70; ++b)
+        fprintf(f,
+                "{\"record\":\"eval\",\"device_key\":\"aaaaaaaaaaaaaaaa\",\"kernel\":\"fused_fwd_train_f32_v1_n1_u1\","
+                "\"block\":%d,\"threads\":2,\"T\":4,\"M\":4096,\"default\":false,\"status\":\"ok\",\"mismatches\":0,"
+                "\"median_s\":%g}\n",
+                b, 1e-4 * b);
+    fclose(f);
+    char dat[4200];
+    snprintf(dat, sizeof dat, "%s/wide-dat", dir);
+    mkdir(dat, 0777);
+    CHECK(sf_test_sh("report %s --dat %s", path_of("wide.jsonl"), dat) == 0 && strstr(sf_test_slurp("stderr"), "left out"),
+          "a cache of 70 blocks: %s", sf_test_slurp("stderr"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5)
@@ -316,6 +339,7 @@ int main(int argc, char **argv)
     test_damaged_cache(cache);
     test_lookup_levels();
     test_bad_databases();
+    test_heatmap_overflow();
     /* the example program, as another program would link and use the library */
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "'%s' --db '%s' --T 4 --M 4096 > '%s/example.out' 2>&1", argv[2], path_of("ex.json"), dir);
