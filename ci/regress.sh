@@ -27,7 +27,6 @@ runs="${SF_REGRESS_RUNS:-1}"
 regress_runs_ok "regress: SF_REGRESS_RUNS" "$runs" || exit 2
 mkdir -p "$out"
 
-gates_failed=0
 # $1: a file prefix; writes $1.json, $1-2.json, ... and prints their paths; a gate that fails is noted
 # in $out/gates-failed and the runs go on
 sweep_runs() {

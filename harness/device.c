@@ -36,7 +36,6 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* sysfs cache size text "48K" / "2048K" / "32M" -> bytes */
 static sf_status query_cpu(sf_device_info *d)
 {
     snprintf(d->name, sizeof d->name, "unknown CPU");

@@ -170,11 +170,10 @@ static void default_dir(const sf_device_info *dev, char *dir, size_t n)
     cJSON *root = NULL;
     if (access(fig5, F_OK) != 0 || sf_results_read(fig5, &root) != SF_OK)
         return;
-    const cJSON *d0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
-    const cJSON *key = cJSON_GetObjectItemCaseSensitive(d0, "key");
-    if (cJSON_IsString(key) && strcmp(key->valuestring, dev->key) != 0) {
-        fprintf(stderr, "reproduce: %s holds device %s's results; this device (%s) writes beside it\n", dir,
-                key->valuestring, dev->key);
+    const char *key = sf_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0), "key");
+    if (*key && strcmp(key, dev->key) != 0) {
+        fprintf(stderr, "reproduce: %s holds device %s's results; this device (%s) writes beside it\n", dir, key,
+                dev->key);
         snprintf(dir, n, "results/%s/reproduce-%s", dev->slug, dev->key);
     }
     cJSON_Delete(root);
