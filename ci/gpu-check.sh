@@ -5,6 +5,11 @@
 #   1. configure and build for the GPU's architecture (default 90) with carried dependencies (.deps/);
 #   2. run the `gpu` CTest label: every kernel on the device against the float64 reference;
 #   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned);
+#   3b. the real peers: `spikefuse reproduce --parts peers` into OUT_DIR/peers (fused with the sigmoid
+#      surrogate at paper-fig5's states, then SpikingJelly 0.0.0.0.14 torch/CuPy, 2.0 torch/Triton, snnTorch
+#      and the PyTorch loop, verified and timed: peers/run.py), state timeout $SF_GPU_PEERS_TIMEOUT (default 3);
+#      the peers' pinned wheels travel in .peers/wheels (peers/install.sh download) and are installed here
+#      with the machine's python3 (pip --no-index --no-deps --target); a failure here does not stop the check;
 #   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
 #      then the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
@@ -20,8 +25,10 @@
 #      second run is compared with it; $SF_GPU_REGRESS_RUNS runs a side (default 1; at most 2 where no
 #      baseline exists and only 8 files come back, unless $SF_GPU_PACK=1);
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (packed: see $SF_GPU_PACK).
-# Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps.
-# $SF_GPU_STEPS picks steps (default "tests memcheck presets tune reproduce regress"; the build always runs).
+# Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps and
+# .peers/wheels.
+# $SF_GPU_STEPS picks steps (default "tests memcheck peers presets tune reproduce regress"; the build always
+# runs).
 # A GPU CI runner runs just the regression check: SF_GPU_STEPS=regress ci/gpu-check.sh OUT_DIR
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
 # $SF_GPU_PACK=1, for a GPU machine that returns only a few files (../shared/gpu.md: 8, 16 MiB each, two
@@ -68,7 +75,7 @@ grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
-steps="${SF_GPU_STEPS:-tests memcheck presets tune reproduce regress}"
+steps="${SF_GPU_STEPS:-tests memcheck peers presets tune reproduce regress}"
 want() { case " $steps " in *" $1 "*) return 0 ;; *) echo "(step $1 not selected)"; return 1 ;; esac; }
 
 step "2. gpu tests"
@@ -86,6 +93,16 @@ if want memcheck; then
   compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 3 --M 1000 --misalign
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
+fi
+
+step "3b. peers"
+if want peers; then
+  # the peers are other people's code: what fails here is recorded (peers.json says why per peer) and
+  # the check goes on to spikefuse's own steps
+  "$SF_ROOT/peers/install.sh" install python3 || echo "peers: install failed: the peers will be skipped"
+  python3 -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)" || true
+  "$sf" reproduce --backend cuda --parts peers --out-dir "$out/peers" --timeout "${SF_GPU_PEERS_TIMEOUT:-3}" \
+    --no-plots 2>&1 | grep -v '^\[' || echo "peers: the step failed (status $?); going on"
 fi
 
 step "4. benchmark presets"

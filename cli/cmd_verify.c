@@ -5,21 +5,28 @@
 
 #include "commands.h"
 #include "options.h"
+#include "verify_outputs.h"
 
 static const char help[] =
     "usage: spikefuse verify [--backend cpu|cuda] [--T 16] [--M 100003] [--seed 1] [--family F]\n"
     "                        [--kernel NAME] [--misalign]\n"
+    "       spikefuse verify --outputs DIR [--reset-grad kept|detached] [--json] [neuron options]\n"
     "Runs each kernel once and compares it with a float64 evaluation of the paper's Eqs. 1-3: spikes\n"
     "exactly (but where the reference membrane lies within 1e-5 of the threshold), membrane and\n"
     "gradients within 1e-5 + 1e-5 |ref|; a check with more than 1 %% of its values ambiguous fails too.\n"
     "Each kernel runs under every set of neuron constants (paper: the defaults; rest: V_rest 0.1,\n"
     "V_th 0.5, k 0.9, width 0.3, alpha 2; below: V_rest -0.15, V_th 0.2, k 0.5, width 0.1, alpha 8),\n"
-    "or only under the constants given below. Exits 1 if any check fails.\n" SF_LIF_OPTIONS_HELP
+    "or only under the constants given below. Exits 1 if any check fails.\n"
+    "--outputs checks another implementation's outputs by the same rules: DIR holds float32 .npy files\n"
+    "x (input), y (spikes), v (membrane before the reset) or v_reset (after it), and gy with gx\n"
+    "(dL/dy given, dL/dx computed); --reset-grad detached takes the reset out of the reference's\n"
+    "gradient (snnTorch, detach_reset=True); --json prints the reports as JSON.\n" SF_LIF_OPTIONS_HELP
         SF_LAUNCH_OPTIONS_HELP;
 
 int cmd_verify(int argc, char **argv)
 {
-    const char *backend_s = "cpu", *family = NULL, *kernel = NULL, *v;
+    const char *backend_s = "cpu", *family = NULL, *kernel = NULL, *outputs = NULL, *reset_s = "kept", *v;
+    int json = 0;
     sf_verify_config c = {16, 100003, 1, 0, sf_tolerance_default()};
     sf_lif_params p = sf_lif_defaults();
     int lif_given = 0;
@@ -35,8 +42,13 @@ int cmd_verify(int argc, char **argv)
         if (!matched && !opt_launch(argc, argv, &i, &launch, &matched))
             return SF_EXIT_USAGE;
         if (matched || opt_value(argc, argv, &i, "--backend", &backend_s) ||
-            opt_value(argc, argv, &i, "--family", &family) || opt_value(argc, argv, &i, "--kernel", &kernel))
+            opt_value(argc, argv, &i, "--family", &family) || opt_value(argc, argv, &i, "--kernel", &kernel) ||
+            opt_value(argc, argv, &i, "--outputs", &outputs) || opt_value(argc, argv, &i, "--reset-grad", &reset_s))
             continue;
+        if (opt_flag(argv, i, "--json")) {
+            json = 1;
+            continue;
+        }
         if (opt_flag(argv, i, "--misalign")) {
             c.misalign = 1;
             continue;
@@ -55,6 +67,14 @@ int cmd_verify(int argc, char **argv)
         }
     }
     c.seed = (uint64_t)seed;
+    if (outputs) {
+        if (strcmp(reset_s, "kept") != 0 && strcmp(reset_s, "detached") != 0)
+            return fail(SF_EXIT_USAGE, "verify: --reset-grad is kept or detached, not '%s'", reset_s);
+        if (sf_lif_check(&p) != SF_OK)
+            return fail(SF_EXIT_USAGE, "verify: %s", sf_last_error());
+        return verify_outputs(outputs, &p, strcmp(reset_s, "kept") == 0 ? SF_RESET_GRAD_KEPT : SF_RESET_GRAD_DETACHED,
+                              json);
+    }
     sf_backend be;
     if (sf_backend_parse(backend_s, &be) != SF_OK || sf_lif_check(&p) != SF_OK)
         return fail(SF_EXIT_USAGE, "verify: %s", sf_last_error());

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -49,6 +50,7 @@ struct reproduce_part {
     const char *preset;
     const char *axes[6];
     int tuned; /* runs fused-tuned, so it gets the tuning database */
+    int sigmoid; /* the paper's function as the peers compute it: sigmoid surrogate (alpha 4) */
 };
 
 /* One sweep of the reproduction into dir/name.json (and .md): resumable like any sweep. */
@@ -66,6 +68,8 @@ static sf_status sweep_part(const sf_reproduce_config *c, const sf_device_info *
     s.tuning_db = part->tuned ? tuning_db : NULL;
     s.measure.rule.timeout = c->timeout;
     s.argc = c->argc, s.argv = c->argv;
+    if (part->sigmoid)
+        s.params.surrogate = SF_SURROGATE_SIGMOID;
     sf_status st = part->preset ? sf_sweep_load_preset(&s, part->preset) : SF_OK;
     for (int i = 0; part->axes[i] && st == SF_OK; ++i) {
         char err[256];
@@ -117,15 +121,74 @@ static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_inf
     return st;
 }
 
+/* The distinct values of a numeric state field of a results file, comma-separated (at most 64). */
+static void state_values(const cJSON *states, const char *field, char *out, size_t n)
+{
+    double seen[64];
+    int k = 0;
+    out[0] = '\0';
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        const double v = num(s, field, NULL);
+        int i = 0;
+        while (i < k && seen[i] != v)
+            ++i;
+        if (i < k || k == 64 || isnan(v))
+            continue;
+        seen[k++] = v;
+        snprintf(out + strlen(out), n - strlen(out), "%s%.0f", k > 1 ? "," : "", v);
+    }
+}
+
+/* The real peers (peers/run.py) and spikefuse's fused kernel at the same states, in one part: the fused
+ * sweep (the paper's function: sigmoid surrogate, alpha 4) into peers-fused.json, then every peer,
+ * verified and timed by the same rules, into peers.json. A peer that is missing or fails is recorded
+ * there; only a runner that cannot run fails the part. */
+static sf_status peers_part(const sf_reproduce_config *c, const sf_device_info *dev, const char *dir,
+                            const reproduce_part *part, const char *tuning_db)
+{
+    const reproduce_part fused = {"peers-fused", sweep_part, part->preset, {"family=fused", "direction=fwd,fwd+bwd"}, 0, 1};
+    sf_status st = sweep_part(c, dev, dir, &fused, tuning_db);
+    cJSON *doc = NULL;
+    char path[4096], T[512], N[512], B[512], exe[4096] = "", python[4200], cmd[16384];
+    snprintf(path, sizeof path, "%s/peers-fused.json", dir);
+    if (st != SF_OK || (st = sf_results_read(path, &doc)) != SF_OK)
+        return st;
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(doc, "states");
+    state_values(states, "T", T, sizeof T);
+    state_values(states, "N", N, sizeof N);
+    state_values(states, "B", B, sizeof B);
+    cJSON_Delete(doc);
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    const char *py = getenv("SF_PEERS_PYTHON");
+    snprintf(python, sizeof python, "%s/.peers/venv/bin/python", SF_SOURCE_DIR);
+    if (!py || !*py)
+        py = access(python, X_OK) == 0 ? python : "python3";
+    snprintf(cmd, sizeof cmd,
+             "'%s' '%s/peers/run.py' --backend %s --out '%s/peers.json' --T %s --N %s --B %s --timeout %g --spikefuse '%s'",
+             py, SF_SOURCE_DIR, sf_backend_name(c->backend), dir, T, N, B, c->timeout, n > 0 ? exe : "spikefuse");
+    fprintf(stderr, "reproduce: peers (%s)\n", py);
+    const int rc = system(cmd);
+    const int code = rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+    if (code == 1)
+        fprintf(stderr, "reproduce: peers: some peers failed; %s/peers.json says why\n", dir);
+    else if (code != 0)
+        return sf_fail(SF_ERR_IO, "the peers runner failed (exit status %d): %s", code, cmd);
+    return SF_OK;
+}
+
 /* The parts, in the order they run. */
 static const reproduce_part parts[] = {
-    {"paper-fig5", sweep_part, "paper-fig5", {"family=eager,step,fused,fused-tuned"}, 1},
+    {"paper-fig5", sweep_part, "paper-fig5", {"family=eager,step,fused,fused-tuned"}, 1, 0},
     /* small T, where the launches fusion saves no longer dominate: from which T on does fusion pay? */
     {"crossover", sweep_part, NULL, {"family=eager,step,fused", "direction=fwd,fwd+bwd", "T=1,2,3,4,6,8,12,16",
-                                     "N=1000000", "B=1"}, 0},
+                                     "N=1000000", "B=1"}, 0, 0},
     {"bandwidth", sweep_part, NULL, {"family=fused,step", "direction=fwd", "T=64",
-                                     "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22"}, 0},
-    {"multigpu", multigpu_part, NULL, {NULL}, 0},
+                                     "N=2^10,2^12,2^14,2^16,2^18,2^20,2^22"}, 0, 0},
+    {"multigpu", multigpu_part, NULL, {NULL}, 0, 0},
+    {"peers", peers_part, "paper-fig5", {NULL}, 0, 0},
 };
 enum { n_parts = sizeof parts / sizeof parts[0] };
 
@@ -360,6 +423,121 @@ static void crossover_section(sf_text *t, const cJSON *xover)
     sf_text_put(t, "\n");
 }
 
+/* The paper's Fig. 5 series each peer stands for (peers without one are newer than the paper). */
+static const struct {
+    const char *peer, *series;
+} paper_series[] = {
+    {"sj-torch", "SpikingJelly torch"},
+    {"sj-cupy", "SpikingJelly CuPy"},
+    {"snntorch", "snnTorch"},
+    {"torch-eager", "Serial (PyTorch)"},
+};
+
+static const char *series_of(const char *peer)
+{
+    for (size_t i = 0; i < sizeof paper_series / sizeof paper_series[0]; ++i)
+        if (strcmp(paper_series[i].peer, peer) == 0)
+            return paper_series[i].series;
+    return NULL;
+}
+
+/* The families of a results file in their order of appearance (at most max). */
+static int families_of(const cJSON *states, const char **out, int max)
+{
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        int i = 0;
+        while (i < n && strcmp(out[i], str(s, "family")) != 0)
+            ++i;
+        if (i == n && n < max)
+            out[n++] = str(s, "family");
+    }
+    return n;
+}
+
+/* Why a peer has no time: the reason of its first state that is not ok, or NULL. */
+static const cJSON *first_not_ok(const cJSON *states, const char *family)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        if (strcmp(str(s, "family"), family) == 0 && strcmp(str(s, "status"), "ok") != 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* Fig. 5 against the real libraries: peers.json beside peers-fused.json (same run, same surrogate). */
+static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, const cJSON *paper)
+{
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(peers, "states"),
+                *fs = cJSON_GetObjectItemCaseSensitive(fused, "states");
+    const char *names[16];
+    const int n = families_of(ps, names, 16);
+    double T[16];
+    const int nT = measured_Ts(fs, T, 16);
+    if (n == 0 || nT == 0)
+        return;
+    sf_text_put(t, "## Against the real peers (Fig. 5's libraries)\n\n");
+    sf_text_put(t, "Each peer computes the paper's function with the sigmoid surrogate (alpha 4); it was first checked "
+                   "against spikefuse's float64 reference (`spikefuse verify --outputs`: T = 1, 33, 256, ragged M; "
+                   "a peer that differs is not timed), then timed by the sweep's rules (cold samples, caches "
+                   "flushed, the same stopping rule). fused ran with the same surrogate in the same run "
+                   "(`peers-fused.json`, `peers.json`). Cells: time steps per second (the paper's unit), and fused "
+                   "over the peer in parentheses; paper: ours over that library on the A100, at T = 8 and 128.\n\n");
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(t, "### %s\n\n| peer | what ran | bytes / neuron-step |", d ? "Forward and backward" : "Forward");
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, " T = %.0f |", T[i]);
+        sf_text_put(t, " paper: ours / it |\n|---|---|---:|");
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, "---:|");
+        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` | %.0f |",
+                    str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(state_of(fs, "fused", dirs[d], T[nT - 1]),
+                                                                              "kernels"), 0), NULL),
+                    state_of(fs, "fused", dirs[d], T[nT - 1])
+                        ? num(state_of(fs, "fused", dirs[d], T[nT - 1]), "metrics", "bytes") /
+                              (T[nT - 1] * num(state_of(fs, "fused", dirs[d], T[nT - 1]), "M", NULL))
+                        : NAN);
+        for (int i = 0; i < nT; ++i)
+            cell(t, steps(state_of(fs, "fused", dirs[d], T[i])), " %.2f |");
+        sf_text_put(t, " |\n");
+        for (int k = 0; k < n; ++k) {
+            const cJSON *any = state_of(ps, names[k], dirs[d], T[nT - 1]);
+            const cJSON *peer = cJSON_GetObjectItemCaseSensitive(any ? any : first_not_ok(ps, names[k]), "peer");
+            sf_text_put(t, "| %s | %s | %.0f |", names[k], peer ? str(peer, "implementation") : "-",
+                        any ? num(any, "metrics", "bytes_per_neuron_step") : NAN);
+            for (int i = 0; i < nT; ++i) {
+                const double f = steps(state_of(fs, "fused", dirs[d], T[i])), p = steps(state_of(ps, names[k], dirs[d], T[i]));
+                if (isnan(p))
+                    sf_text_put(t, " - |");
+                else
+                    sf_text_put(t, " %.2f (%.1fx) |", p, f / p);
+            }
+            const char *series = series_of(names[k]);
+            const double ours = paper_value(paper, "ours", 8), ours_hi = paper_value(paper, "ours", 128);
+            if (series && !isnan(paper_value(paper, series, 8)))
+                sf_text_put(t, " %.1fx, %.1fx |\n", ours / paper_value(paper, series, 8),
+                            ours_hi / paper_value(paper, series, 128));
+            else
+                sf_text_put(t, " - |\n");
+        }
+        sf_text_put(t, "\n");
+    }
+    for (int k = 0; k < n; ++k) {
+        const cJSON *bad = first_not_ok(ps, names[k]);
+        if (bad)
+            sf_text_put(t, "- %s: %s: %s\n", names[k], str(bad, "status"), str(bad, "reason"));
+    }
+    sf_text_put(t, "- The paper's ratios take ours over each library from Fig. 5's values; the paper does not say "
+                   "whether Fig. 5 timed the forward pass alone. snntorch fires at `>` and detaches the reset in "
+                   "backward: it is checked against a reference with those semantics, and `peers.json` records "
+                   "its distance from the paper's function (`against_paper_function`).\n\n");
+}
+
 sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md)
 {
     cJSON *fig5 = NULL, *preset = NULL;
@@ -424,6 +602,10 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         sf_text_put(&t, "\n");
     }
 
+    cJSON *peers = read_optional(dir, "peers.json"), *peers_fused = read_optional(dir, "peers-fused.json");
+    if (peers && peers_fused)
+        peers_section(&t, peers, peers_fused, paper);
+    cJSON_Delete(peers), cJSON_Delete(peers_fused);
     if (xover)
         crossover_section(&t, xover);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(multi, "model");

@@ -219,6 +219,16 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
 sf_check_report sf_check_backward(const float *grad_y, const float *y, const float *v, int64_t T,
                                   int64_t M, const sf_lif_params *p, const float *grad_x,
                                   sf_tolerance tol);
+/* Which paths of dL/dy(t) the reference keeps: KEPT (the paper's and every kernel's: directly, and
+ * through the reset into v(t+1)); DETACHED (the reset treated as a constant in backward, as snnTorch
+ * and SpikingJelly's detach_reset=True do). Checking other implementations is what DETACHED is for. */
+typedef enum sf_reset_grad {
+    SF_RESET_GRAD_KEPT = 0,
+    SF_RESET_GRAD_DETACHED = 1,
+} sf_reset_grad;
+sf_check_report sf_check_backward_reset(const float *grad_y, const float *y, const float *v, int64_t T,
+                                        int64_t M, const sf_lif_params *p, sf_reset_grad reset_grad,
+                                        const float *grad_x, sf_tolerance tol);
 
 /* One run of a kernel on seeded random inputs, checked against the reference: what `spikefuse verify`,
  * the tests and (before timing) the harness do. Inputs: x uniform in [-0.4, 0.8) (about a third of

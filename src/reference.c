@@ -12,12 +12,13 @@
 typedef struct neuron {
     double k, th, rest, width, alpha;
     sf_surrogate surrogate;
+    sf_reset_grad reset_grad;
 } neuron;
 
 static neuron neuron_of(const sf_lif_params *p)
 {
     /* the kernels receive these as float: compare against exactly those values */
-    neuron n = {p->decay, p->threshold, p->rest, p->width, p->alpha, p->surrogate};
+    neuron n = {p->decay, p->threshold, p->rest, p->width, p->alpha, p->surrogate, SF_RESET_GRAD_KEPT};
     return n;
 }
 
@@ -52,7 +53,9 @@ static void backward_neuron(const neuron *n, const float *grad_y, const float *y
     double g_next = 0.0; /* dL/dv(t+1); g(T) = 0 */
     for (int64_t t = T - 1; t >= 0; --t) {
         const int64_t at = t * M + i;
-        const double spike_grad = grad_y[at] + g_next * (n->rest - n->k * v[at]); /* through the reset */
+        double spike_grad = grad_y[at]; /* dL/dy(t): directly, and through the reset unless it is detached */
+        if (n->reset_grad == SF_RESET_GRAD_KEPT)
+            spike_grad += g_next * (n->rest - n->k * v[at]);
         const double direct = g_next * n->k * (1.0 - y[at]);                      /* through the decay */
         g_next = spike_grad * surrogate(n, v[at]) + direct;
         out[t * stride] = g_next;
@@ -181,7 +184,15 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
 sf_check_report sf_check_backward(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
                                   const sf_lif_params *p, const float *grad_x, sf_tolerance tol)
 {
-    const neuron n = neuron_of(p);
+    return sf_check_backward_reset(grad_y, y, v, T, M, p, SF_RESET_GRAD_KEPT, grad_x, tol);
+}
+
+sf_check_report sf_check_backward_reset(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
+                                        const sf_lif_params *p, sf_reset_grad reset_grad, const float *grad_x,
+                                        sf_tolerance tol)
+{
+    neuron n = neuron_of(p);
+    n.reset_grad = reset_grad;
     sf_check_report total = empty_report();
     double *col = NULL;
 #pragma omp parallel private(col)
