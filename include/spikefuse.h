@@ -173,6 +173,10 @@ size_t sf_workspace_bytes(const sf_kernel *k, int64_t M);
 sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *in, sf_launch *out);
 /* Resident blocks per SM at a block size (the CUDA occupancy API; 1 on the CPU). */
 sf_status sf_occupancy(const sf_kernel *k, sf_backend b, int block, int *blocks_per_sm);
+/* The largest block the kernel (every kernel its run launches) can launch with on the backend's device:
+ * on CUDA what its registers per thread allow (cudaFuncGetAttributes), below 1024 for some; sf_plan
+ * refuses a larger requested block with SF_ERR_INVALID and clamps its own default to it. */
+sf_status sf_max_block(const sf_kernel *k, sf_backend b, int *max_block);
 /* Runs one whole layer (all T steps). Tensors live on backend b. Asynchronous on CUDA. */
 sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf_lif_params *p,
                  const sf_launch *launch);

@@ -44,7 +44,6 @@ extern _Thread_local int sf_cpu_streaming;
  * neurons touches, per time step, a stretch of each row long enough for the prefetchers (8 KiB at
  * vec 4, npt 2), and its registers (a few bytes per neuron) stay in L1. */
 #define SF_CPU_DEFAULT_BLOCK 256
-#define SF_CPU_MAX_BLOCK 65536
 
 /* Aborts with a message: a kernel took its vector path on a misaligned address. On a GPU that would be
  * a misaligned-address fault; here it must fail as loudly. */
@@ -99,6 +98,8 @@ extern int sf_cpu_thread_schedule;
 /* kernel is referenced so that a kernel only the CUDA schedule calls still counts as used. */
 #define SF_OCCUPANCY_BLOCK(kernel, out) ((void)(kernel), (*(out) = SF_CPU_DEFAULT_BLOCK), SF_OK)
 #define SF_BLOCKS_PER_SM(kernel, block, out) ((void)(block), (*(out) = 1), SF_OK)
+/* A CPU block is a loop: no limit below sf_plan_finish's */
+#define SF_MAX_BLOCK(out, all) ((*(out) = SF_CPU_MAX_BLOCK), SF_OK)
 
 int sf_cpu_default_threads(void);
 /* Per-thread register space of a temporal launch: threads x block x bytes, or NULL with the error set. */

@@ -60,6 +60,25 @@ static inline sf_status sf_cuda_occupancy_block(const void *kernel, int *out)
     return e == cudaSuccess ? SF_OK : sf_cuda_fail((int)e, "cudaOccupancyMaxPotentialBlockSize");
 }
 
+/* The largest block every kernel of a set can launch with: what each one's registers (and the device)
+ * allow, the minimum over the set. A block above it fails at launch with cudaErrorLaunchOutOfResources. */
+#define SF_UNPAREN(...) __VA_ARGS__
+#define SF_MAX_BLOCK(out, all) sf_cuda_max_block((out), SF_UNPAREN all)
+template <typename... Kernels> static inline sf_status sf_cuda_max_block(int *out, Kernels... kernels)
+{
+    const void *set[] = {(const void *)kernels...};
+    *out = 0x7fffffff; /* the minimum over the set (sf_plan_finish caps blocks at SF_CUDA_MAX_BLOCK) */
+    for (const void *k : set) {
+        cudaFuncAttributes a;
+        const cudaError_t e = cudaFuncGetAttributes(&a, k);
+        if (e != cudaSuccess)
+            return sf_cuda_fail((int)e, "cudaFuncGetAttributes");
+        if (a.maxThreadsPerBlock < *out)
+            *out = a.maxThreadsPerBlock;
+    }
+    return SF_OK;
+}
+
 /* Resident blocks per SM at a block size. */
 #define SF_BLOCKS_PER_SM(kernel, block, out) sf_cuda_blocks_per_sm((const void *)(kernel), (block), (out))
 static inline sf_status sf_cuda_blocks_per_sm(const void *kernel, int block, int *out)

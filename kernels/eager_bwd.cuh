@@ -69,7 +69,7 @@ SF_GLOBAL void SF_SYM(surrogate_grad)(const SF_T *SF_RESTRICT a, const SF_T *SF_
     }
 }
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(spike_grad))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(spike_grad), (SF_SYM(spike_grad), SF_SYM(decay_grad), SF_SYM(surrogate_grad)))
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {

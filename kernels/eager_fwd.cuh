@@ -78,7 +78,7 @@ SF_GLOBAL void SF_SYM(copy)(const SF_T *SF_RESTRICT src, SF_T *SF_RESTRICT dst, 
     }
 }
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(decay_reset))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(decay_reset), (SF_SYM(decay_reset), SF_SYM(add), SF_SYM(fire), SF_SYM(copy)))
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {

@@ -9,6 +9,7 @@
 #include "spikefuse.h"
 
 #define SF_CUDA_MAX_BLOCK 1024
+#define SF_CPU_MAX_BLOCK 65536 /* a CPU block is a loop over threads: a bound for sanity only */
 
 /* Takes the launch's block, else the table's; 0 means "ask the backend". */
 static inline sf_launch sf_plan_begin(const sf_launch *in, int table_block)
@@ -25,6 +26,11 @@ static inline sf_launch sf_plan_begin(const sf_launch *in, int table_block)
 extern "C"
 #endif
 sf_status sf_plan_finish(sf_launch *r, sf_backend b, int64_t M, int neurons_per_thread, sf_launch *out);
+/* The error of a requested block above what the kernel set can launch with (SF_ERR_INVALID). */
+#ifdef __cplusplus
+extern "C"
+#endif
+sf_status sf_plan_over_limit(int block, int max_block, sf_backend b);
 
 /* The vector path needs every row of every tensor aligned to the vector: M a multiple of vec and each
  * base pointer aligned to vec elements. */

@@ -26,7 +26,7 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT grad_y_t, const SF_T *SF_R
     }
 }
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel), (SF_SYM(kernel)))
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {

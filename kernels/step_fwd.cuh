@@ -31,7 +31,7 @@ SF_GLOBAL void SF_SYM(kernel)(const SF_T *SF_RESTRICT x_t, const SF_T *SF_RESTRI
     }
 }
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel), (SF_SYM(kernel)))
 
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {

@@ -9,21 +9,31 @@
 #define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
 #define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))
 #define SF_OCCUPANCY_FN SF_BACKEND_SYM(SF_SYM(occupancy))
+#define SF_MAX_BLOCK_FN SF_BACKEND_SYM(SF_SYM(max_block))
 
-/* The launch queries of an instantiation, for `kernel` (the first kernel of a multi-kernel set):
+/* The launch queries of an instantiation. kernel: the first kernel of the set; all: every kernel the run
+ * launches, parenthesized, e.g. (SF_SYM(a), SF_SYM(b)):
+ *   max_block: the largest block every kernel of the set can launch with on this device (CUDA: what its
+ *              registers allow, cudaFuncGetAttributes; the CPU: no limit below SF_CPU_MAX_BLOCK);
  *   plan:      block from the launch, else the table, else the backend's choice (the occupancy API on
- *              CUDA); grid to cover M;
+ *              CUDA), the default clamped to max_block and a requested block above it refused; grid to
+ *              cover M;
  *   occupancy: resident blocks per SM at a block size (the occupancy API; 1 on the CPU). */
-#define SF_DEFINE_LAUNCH_QUERIES(kernel)                                               \
+#define SF_DEFINE_LAUNCH_QUERIES(kernel, all)                                          \
+    SF_HOST_EXPORT sf_status SF_MAX_BLOCK_FN(int *max_block)                           \
+    {                                                                                  \
+        return SF_MAX_BLOCK(max_block, all);                                           \
+    }                                                                                  \
     SF_HOST_EXPORT sf_status SF_PLAN_FN(int64_t M, const sf_launch *in, sf_launch *out) \
     {                                                                                  \
         sf_launch r = sf_plan_begin(in, SF_BLOCK);                                     \
-        if (r.block == 0) {                                                            \
-            const sf_status s = SF_OCCUPANCY_BLOCK(kernel, &r.block);                  \
-            if (s != SF_OK)                                                            \
-                return s;                                                              \
-        }                                                                              \
-        return sf_plan_finish(&r, SF_BACKEND_ID, M, SF_VEC * SF_NPT, out);             \
+        int max_ = 0;                                                                  \
+        sf_status s = SF_MAX_BLOCK(&max_, all);                                        \
+        if (s == SF_OK && r.block == 0 && (s = SF_OCCUPANCY_BLOCK(kernel, &r.block)) == SF_OK && r.block > max_) \
+            r.block = max_;                                                            \
+        if (s == SF_OK && r.block > max_)                                              \
+            s = sf_plan_over_limit(r.block, max_, SF_BACKEND_ID);                      \
+        return s != SF_OK ? s : sf_plan_finish(&r, SF_BACKEND_ID, M, SF_VEC * SF_NPT, out); \
     }                                                                                  \
     SF_HOST_EXPORT sf_status SF_OCCUPANCY_FN(int block, int *blocks_per_sm)            \
     {                                                                                  \

@@ -7,6 +7,7 @@
 #undef SF_PLAN_FN
 #undef SF_RUN_FN
 #undef SF_OCCUPANCY_FN
+#undef SF_MAX_BLOCK_FN
 #undef SF_DEFINE_LAUNCH_QUERIES
 /* the parts of a temporal template (temporal.h) */
 #undef SF_PARAMS

@@ -98,4 +98,4 @@ static void SF_SYM(block)(SF_SYM(registers) *R, SF_PARAMS)
 
 #undef SF_DECLARE_REGISTER
 
-SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel))
+SF_DEFINE_LAUNCH_QUERIES(SF_SYM(kernel), (SF_SYM(kernel)))

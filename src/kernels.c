@@ -57,9 +57,15 @@ size_t sf_workspace_bytes(const sf_kernel *k, int64_t M)
     return (size_t)k->workspace_vectors * sf_workspace_stride(M, k->elem_bytes);
 }
 
+sf_status sf_plan_over_limit(int block, int max_block, sf_backend b)
+{
+    return sf_fail(SF_ERR_INVALID, "block of %d threads: this kernel launches with at most %d on this %s device "
+                                   "(its registers per thread)", block, max_block, sf_backend_name(b));
+}
+
 sf_status sf_plan_finish(sf_launch *r, sf_backend b, int64_t M, int neurons_per_thread, sf_launch *out)
 {
-    const int max_block = b == SF_BACKEND_CUDA ? SF_CUDA_MAX_BLOCK : 65536;
+    const int max_block = b == SF_BACKEND_CUDA ? SF_CUDA_MAX_BLOCK : SF_CPU_MAX_BLOCK;
     if (M < 1)
         return sf_fail(SF_ERR_INVALID, "M must be >= 1 (got %lld)", (long long)M);
     if (r->block < 1 || r->block > max_block)
@@ -98,6 +104,15 @@ sf_status sf_plan(const sf_kernel *k, sf_backend b, int64_t M, const sf_launch *
         return sf_fail(SF_ERR_INVALID, "not a registered kernel");
     const sf_status s = check_backend(e, b);
     return s != SF_OK ? s : e->plan[b](M, in, out);
+}
+
+sf_status sf_max_block(const sf_kernel *k, sf_backend b, int *max_block)
+{
+    const sf_kernel_entry *e = entry_of(k);
+    if (!e)
+        return sf_fail(SF_ERR_INVALID, "not a registered kernel");
+    const sf_status s = check_backend(e, b);
+    return s != SF_OK ? s : e->max_block[b](max_block);
 }
 
 sf_status sf_occupancy(const sf_kernel *k, sf_backend b, int block, int *blocks_per_sm)

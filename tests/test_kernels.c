@@ -75,10 +75,26 @@ static void test_misaligned_and_blocks(void)
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         verify(k, 9, 1000, 5, 1, NULL);
+        /* the largest block the kernel's registers allow: every block up to it runs and is right, one
+         * above it is refused with a message before any launch (on an H200, the vec-16 backward kernels
+         * stop below 1024 and used to fail at launch with cudaErrorLaunchOutOfResources) */
+        int max_block = 0;
+        CHECK_OK(sf_max_block(k, be, &max_block));
+        CHECK(max_block >= 32 && (be == SF_BACKEND_CPU || max_block <= 1024), "%s: max block %d", k->name, max_block);
         for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; ++b) {
-            sf_launch l = {blocks[b], 0, 0, NULL};
+            sf_launch l = {blocks[b] < max_block ? blocks[b] : max_block, 0, 0, NULL};
             verify(k, 5, 4099, 6, 0, &l);
         }
+        if (max_block < 1024) {
+            sf_launch over = {max_block + 1, 0, 0, NULL}, planned;
+            const sf_status st = sf_plan(k, be, 4099, &over, &planned);
+            CHECK(st == SF_ERR_INVALID && strstr(sf_last_error(), "at most"), "%s: block %d above its limit %d: %s",
+                  k->name, over.block, max_block, st == SF_OK ? "planned" : sf_last_error());
+        }
+        sf_launch deflt = {0, 0, 0, NULL}, planned_default;
+        CHECK_OK(sf_plan(k, be, 4099, &deflt, &planned_default));
+        CHECK(planned_default.block <= max_block, "%s: default block %d above its limit %d", k->name,
+              planned_default.block, max_block);
         sf_launch wide = {64, 0, 0, NULL};
         sf_launch planned;
         CHECK_OK(sf_plan(k, be, 4099, &wide, &planned));

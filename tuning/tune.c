@@ -224,24 +224,32 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
                                        sf_device_flush_bytes(&s->dev));
     sf_status st = sf_trial_create(&tr, c->backend, fwd ? cand->kernel : NULL, fwd ? NULL : cand->kernel, T, M,
                                    &c->params, cand->block, cand->block, sets, 1);
-    if (st != SF_OK)
+    /* a block the kernel's registers do not allow on this device is a candidate that loses, recorded
+     * (so that a replay knows it), not an error that ends the search */
+    char refused[300] = "";
+    if (st == SF_ERR_INVALID && strstr(sf_last_error(), "at most"))
+        snprintf(refused, sizeof refused, "%s", sf_last_error());
+    else if (st != SF_OK)
         return st;
-    tr.fwd_launch.cpu_threads = tr.bwd_launch.cpu_threads = cand->threads;
     sf_check_report rf = {0}, rb = {0};
-    st = sf_trial_verify(&tr, sf_tolerance_default(), &rf, &rb);
     const sf_check_report *r = fwd ? &rf : &rb;
     sf_measurement m;
     memset(&m, 0, sizeof m);
-    const int ok = st == SF_OK && r->mismatches == 0 && r->compared > 0;
-    char label[200];
-    snprintf(label, sizeof label, "tune %s block=%d T=%lld M=%lld", cand->kernel->name, cand->block, (long long)T,
-             (long long)M);
-    if (ok)
-        st = sf_measure(&tr, &s->dev, &c->measure, label, &m);
-    sf_trial_destroy(&tr);
-    if (st != SF_OK) {
-        sf_measurement_free(&m);
-        return st;
+    int ok = 0;
+    if (!refused[0]) {
+        tr.fwd_launch.cpu_threads = tr.bwd_launch.cpu_threads = cand->threads;
+        st = sf_trial_verify(&tr, sf_tolerance_default(), &rf, &rb);
+        ok = st == SF_OK && r->mismatches == 0 && r->compared > 0;
+        char label[200];
+        snprintf(label, sizeof label, "tune %s block=%d T=%lld M=%lld", cand->kernel->name, cand->block,
+                 (long long)T, (long long)M);
+        if (ok)
+            st = sf_measure(&tr, &s->dev, &c->measure, label, &m);
+        sf_trial_destroy(&tr);
+        if (st != SF_OK) {
+            sf_measurement_free(&m);
+            return st;
+        }
     }
     char date[32];
     cJSON *l = cJSON_CreateObject();
@@ -255,6 +263,8 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
     cJSON_AddBoolToObject(l, "default", is_default);
     cJSON_AddStringToObject(l, "status", ok ? "ok" : "failed");
     cJSON_AddNumberToObject(l, "mismatches", (double)r->mismatches);
+    if (refused[0])
+        cJSON_AddStringToObject(l, "reason", refused);
     if (ok) {
         cJSON_AddNumberToObject(l, "median_s", m.cold.summary.median);
         cJSON_AddNumberToObject(l, "rel_stdev", m.cold.summary.rel_stdev);
@@ -267,7 +277,7 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
     *out = l;
     if (!c->quiet)
         fprintf(stderr, "tune: %-34s block %4d threads %2d T=%-5lld M=%-8lld %s %.4g ms\n", cand->kernel->name,
-                cand->block, cand->threads, (long long)T, (long long)M, ok ? "ok    " : "FAILED",
+                cand->block, cand->threads, (long long)T, (long long)M, ok ? "ok    " : refused[0] ? "REFUSED" : "FAILED",
                 ok ? 1e3 * num(l, "median_s") : 0.0);
     return cache_append(&s->k, l);
 }

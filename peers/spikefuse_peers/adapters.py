@@ -48,7 +48,8 @@ PEERS = [
          "surrogate.Sigmoid(alpha=4.0), detach_reset=False, step_mode='m', backend='torch'), training mode"),
     Peer("sj-cupy", "sj014", "spikingjelly==0.0.0.0.14", {}, "cupy", "v_reset", "kept", ">=",
          {"cuda": {"fwd": (36, 0, 24), "fwd+bwd": (60, 0, 32)}},
-         "as sj-torch with backend='cupy' (its CuPy kernels run in training mode only)"),
+         "as sj-torch with backend='cupy' (its CuPy kernels run in training mode only); numpy.int = int put "
+         "back for it (NumPy >= 1.24 removed the alias its dtype check uses)"),
     Peer("sj2-torch", "sj2", "spikingjelly==2.0.0", {"SJ_LIF_CUDA_IMPLEMENTATION": "torch"}, "", "v_reset",
          "kept", ">=",
          {"cuda": {"fwd": (106, 0, 4), "fwd+bwd": (280, 0, 16)},  # its torch ops, autograd off inside
@@ -258,6 +259,11 @@ def make(peer, torch, device, plant=None):
         return SpikingJelly(torch, device, plant, backend="torch")
     if peer.name == "sj-cupy":
         import cupy  # noqa: F401  (a missing CuPy is a skip, said at once)
+        import numpy
+        if "int" not in vars(numpy):
+            # SpikingJelly 0.0.0.0.14's CuPy path checks a dtype against np.int, the alias of int that
+            # NumPy 1.24 removed: put the alias back as it was (peer.settings says so); nothing else changes
+            numpy.int = int
         return SpikingJelly(torch, device, plant, backend="cupy")
     if peer.name in ("sj2-torch", "sj2-triton"):
         return SpikingJelly2(torch, device, plant)
