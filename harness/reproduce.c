@@ -336,6 +336,13 @@ static double paper_value(const cJSON *paper, const char *series, double T)
     return NAN;
 }
 
+static int access_in(const char *dir, const char *name)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
 static cJSON *read_optional(const char *dir, const char *name)
 {
     char path[4096];
@@ -489,33 +496,31 @@ static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, co
                    "over the peer in parentheses; paper: ours over that library on the A100, at T = 8 and 128.\n\n");
     const char *dirs[] = {"fwd", "fwd+bwd"};
     for (int d = 0; d < 2; ++d) {
-        sf_text_put(t, "### %s\n\n| peer | what ran | bytes / neuron-step |", d ? "Forward and backward" : "Forward");
+        sf_text_put(t, "### %s\n\n| peer | what ran | bytes / neuron-step at T = %.0f |", d ? "Forward and backward" : "Forward",
+                    T[nT - 1]);
         for (int i = 0; i < nT; ++i)
             sf_text_put(t, " T = %.0f |", T[i]);
         sf_text_put(t, " paper: ours / it |\n|---|---|---:|");
         for (int i = 0; i < nT; ++i)
             sf_text_put(t, "---:|");
-        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` | %.0f |",
-                    str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(state_of(fs, "fused", dirs[d], T[nT - 1]),
-                                                                              "kernels"), 0), NULL),
-                    state_of(fs, "fused", dirs[d], T[nT - 1])
-                        ? num(state_of(fs, "fused", dirs[d], T[nT - 1]), "metrics", "bytes") /
-                              (T[nT - 1] * num(state_of(fs, "fused", dirs[d], T[nT - 1]), "M", NULL))
-                        : NAN);
+        const cJSON *f_last = state_of(fs, "fused", dirs[d], T[nT - 1]);
+        const cJSON *f_kernel = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f_last, "kernels"), 0);
+        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` |", cJSON_IsString(f_kernel) ? f_kernel->valuestring : "-");
+        cell(t, f_last ? num(f_last, "metrics", "bytes") / (T[nT - 1] * num(f_last, "M", NULL)) : NAN, " %.0f |");
         for (int i = 0; i < nT; ++i)
-            cell(t, steps(state_of(fs, "fused", dirs[d], T[i])), " %.2f |");
+            cell(t, steps(state_of(fs, "fused", dirs[d], T[i])), " %.3g |");
         sf_text_put(t, " |\n");
         for (int k = 0; k < n; ++k) {
             const cJSON *any = state_of(ps, names[k], dirs[d], T[nT - 1]);
             const cJSON *peer = cJSON_GetObjectItemCaseSensitive(any ? any : first_not_ok(ps, names[k]), "peer");
-            sf_text_put(t, "| %s | %s | %.0f |", names[k], peer ? str(peer, "implementation") : "-",
-                        any ? num(any, "metrics", "bytes_per_neuron_step") : NAN);
+            sf_text_put(t, "| %s | %s |", names[k], peer ? str(peer, "implementation") : "-");
+            cell(t, any ? num(any, "metrics", "bytes_per_neuron_step") : NAN, " %.0f |");
             for (int i = 0; i < nT; ++i) {
                 const double f = steps(state_of(fs, "fused", dirs[d], T[i])), p = steps(state_of(ps, names[k], dirs[d], T[i]));
                 if (isnan(p))
                     sf_text_put(t, " - |");
                 else
-                    sf_text_put(t, " %.2f (%.1fx) |", p, f / p);
+                    sf_text_put(t, " %.3g (%.1fx) |", p, f / p);
             }
             const char *series = series_of(names[k]);
             const double ours = paper_value(paper, "ours", 8), ours_hi = paper_value(paper, "ours", 128);
@@ -602,7 +607,14 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         sf_text_put(&t, "\n");
     }
 
-    cJSON *peers = read_optional(dir, "peers.json"), *peers_fused = read_optional(dir, "peers-fused.json");
+    /* the peers part's files: here, or in ../peers where the GPU check's peers step leaves them */
+    const char *peers_dir = access_in(dir, "peers.json") ? dir : NULL;
+    char beside[4200];
+    snprintf(beside, sizeof beside, "%s/../peers", dir);
+    if (!peers_dir && access_in(beside, "peers.json"))
+        peers_dir = beside;
+    cJSON *peers = peers_dir ? read_optional(peers_dir, "peers.json") : NULL,
+          *peers_fused = peers_dir ? read_optional(peers_dir, "peers-fused.json") : NULL;
     if (peers && peers_fused)
         peers_section(&t, peers, peers_fused, paper);
     cJSON_Delete(peers), cJSON_Delete(peers_fused);
@@ -651,10 +663,13 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         }
         sf_text_put(&t, "\n");
     }
-    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s.\n", dir,
-                xover ? ", `crossover.json`" : "", bw ? ", `bandwidth.json`" : "", multi ? ", `multigpu.json`" : "");
-    const char *missing[3];
+    sf_text_put(&t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s%s.\n", dir,
+                xover ? ", `crossover.json`" : "", bw ? ", `bandwidth.json`" : "", multi ? ", `multigpu.json`" : "",
+                peers_dir == dir ? ", `peers.json`, `peers-fused.json`" : peers_dir ? ", `../peers/peers.json`, `../peers/peers-fused.json`" : "");
+    const char *missing[4];
     int n_missing = 0;
+    if (!peers_dir)
+        missing[n_missing++] = "peers";
     if (!xover)
         missing[n_missing++] = "crossover";
     if (!bw)

@@ -71,17 +71,27 @@ def _spikefuse(a, *args):
 
 
 def _git():
+    """The tree's commit and whether it differs, as harness/build_info.cmake decides it: git, unless
+    .deps/source-commit (ci/gpu-deps.sh) names a commit that this .git does not contain (a GPU machine's
+    copy may carry an older .git under a newer tree)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True)
     try:
-        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True)
-        return head.stdout.strip(), bool(dirty.stdout.strip())
-    except (OSError, subprocess.CalledProcessError):
-        try:  # a tree sent without .git (ci/gpu-deps.sh)
-            lines = open(os.path.join(ROOT, ".deps", "source-commit")).read().split()
-            return lines[0], lines[1] == "1"
-        except (OSError, IndexError):
-            return "unknown", True
+        head = git("rev-parse", "HEAD")
+        found = (head.stdout.strip(), bool(git("status", "--porcelain", "--untracked-files=no").stdout.strip())) \
+            if head.returncode == 0 else ("unknown", True)
+    except OSError:
+        head, found = None, ("unknown", True)
+    try:
+        lines = open(os.path.join(ROOT, ".deps", "source-commit")).read().split()
+    except OSError:
+        return found
+    try:
+        known = head is not None and head.returncode == 0 and \
+            git("merge-base", "--is-ancestor", lines[0], "HEAD").returncode == 0
+    except OSError:
+        known = False
+    return found if known else (lines[0], len(lines) > 1 and lines[1] == "1")
 
 
 def _worker(a, peer, todo, device, journal):
