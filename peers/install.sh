@@ -29,7 +29,7 @@ download() {
 }
 
 install() {
-  local py="${1:-python3}"
+  local py="${1:-python3}" did=0
   for g in "${groups[@]}"; do
     local lib="$dot/lib/$g" wheels="$dot/wheels/$g"
     if [ -e "$lib/.stamp" ] && [ "$(cat "$lib/.stamp")" = "$(stamp "$g")" ]; then continue; fi
@@ -37,8 +37,9 @@ install() {
     rm -rf "$lib" && mkdir -p "$lib"
     "$py" -m pip install -q --no-index --no-deps --disable-pip-version-check --target "$lib" "$wheels"/*.whl
     stamp "$g" > "$lib/.stamp"
+    did=1
   done
-  echo "peers: installed into $dot/lib ($("$py" --version 2>&1))" >&2
+  [ "$did" = 0 ] || echo "peers: installed into $dot/lib ($("$py" --version 2>&1))" >&2
 }
 
 venv() {
