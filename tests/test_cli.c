@@ -116,6 +116,34 @@ int main(int argc, char **argv)
         sf_npy_free(&y), sf_npy_free(&v), sf_npy_free(&gx);
     }
 
+    /* verify --outputs: fused's outputs (the last of the loop) judged by the reference through the command,
+     * as peers/ uses it; a planted gradient fails (1), a missing input is bad input (2) */
+    {
+        sf_npy y = load("out/y.npy"), v = load("out/v.npy"), gx = load("outb/gx.npy");
+        mkdir(path_of("judge"), 0777);
+        CHECK_OK(sf_npy_write(path_of("judge/x.npy"), x, 3, shape));
+        CHECK_OK(sf_npy_write(path_of("judge/y.npy"), y.data, 3, shape));
+        CHECK_OK(sf_npy_write(path_of("judge/v.npy"), v.data, 3, shape));
+        CHECK_OK(sf_npy_write(path_of("judge/gy.npy"), gy, 3, shape));
+        CHECK_OK(sf_npy_write(path_of("judge/gx.npy"), gx.data, 3, shape));
+        CHECK(sh("verify --outputs %s --surrogate sigmoid", path_of("judge")) == 0 && strstr(slurp("stdout"), "passed"),
+              "verify --outputs: %s%s", slurp("stdout"), slurp("stderr"));
+        CHECK(sh("verify --outputs %s --surrogate sigmoid --json", path_of("judge")) == 0 &&
+                  strstr(slurp("stdout"), "\"passed\":\ttrue"),
+              "verify --outputs --json: %s", slurp("stdout"));
+        CHECK(sh("verify --outputs %s --surrogate sigmoid --reset-grad detached", path_of("judge")) == 1,
+              "the detached reference must differ from fused's gradient: %s", slurp("stdout"));
+        gx.data[T * M / 2] += 0.01f;
+        CHECK_OK(sf_npy_write(path_of("judge/gx.npy"), gx.data, 3, shape));
+        CHECK(sh("verify --outputs %s --surrogate sigmoid", path_of("judge")) == 1 && strstr(slurp("stdout"), "FAILED"),
+              "a planted gradient: %s", slurp("stdout"));
+        remove(path_of("judge/x.npy"));
+        refused("verify --outputs without x.npy", "x.npy is missing", "verify --outputs %s", path_of("judge"));
+        refused("verify --outputs, bad --reset-grad", "kept or detached", "verify --outputs %s --reset-grad maybe",
+                path_of("judge"));
+        sf_npy_free(&y), sf_npy_free(&v), sf_npy_free(&gx);
+    }
+
     /* other constants, infer and segment forms */
     CHECK(sh("run --family fused --form infer --decay 0.5 --threshold 1.0 --rest -0.2 --input %s --out-dir %s",
              path_of("x.npy"), path_of("inf")) == 0,
