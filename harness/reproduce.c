@@ -668,14 +668,14 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
                 peers_dir == dir ? ", `peers.json`, `peers-fused.json`" : peers_dir ? ", `../peers/peers.json`, `../peers/peers-fused.json`" : "");
     const char *missing[4];
     int n_missing = 0;
-    if (!peers_dir)
-        missing[n_missing++] = "peers";
     if (!xover)
         missing[n_missing++] = "crossover";
     if (!bw)
         missing[n_missing++] = "bandwidth";
     if (!multi)
         missing[n_missing++] = "multigpu";
+    if (!peers_dir)
+        missing[n_missing++] = "peers";
     if (n_missing) {
         sf_text_put(&t, "Parts not measured yet: ");
         for (int i = 0; i < n_missing; ++i)

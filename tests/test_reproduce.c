@@ -94,6 +94,12 @@ static void test_report(const char *data, const char *src, const char *dir)
     CHECK(strstr(text, "147.60") && strstr(text, "108.99") && strstr(text, "12.55"), "the paper's A100 values beside ours");
     CHECK(strstr(text, "Multi-GPU model") && strstr(text, "4.27 (paper 4.27)"), "the model section and the Fig. 4 check");
     CHECK(!strstr(text, "not measured yet"), "every part is there, none may be called missing");
+    /* the peers part, read from DIR/../peers (where the GPU check leaves it): a row per peer, fused over
+     * it in parentheses, the paper's ratio beside the paper's libraries, and why a peer has no time */
+    CHECK(strstr(text, "## Against the real peers") && strstr(text, "| torch-eager | torch |") &&
+              strstr(text, "x) |") && strstr(text, "| 11.8x, 11.2x |") &&
+              strstr(text, "- sj2-triton: skipped: ") && strstr(text, "`../peers/peers.json`"),
+          "the peers section: %s", strstr(text, "## Against") ? strstr(text, "## Against") : "(none)");
     /* every measured number in the table is the recorded file's, formatted: check one of each family */
     snprintf(path, sizeof path, "%s/paper-fig5.json", data);
     cJSON *root = NULL;
@@ -214,7 +220,7 @@ static void test_parts(const char *data, const char *dir, const char *bin)
           sf_test_slurp("stderr"));
     snprintf(path, sizeof path, "%s/reproduce.md", out);
     char *md = slurp(path);
-    CHECK(md && strstr(md, "## Where fusion starts to pay") && strstr(md, "Parts not measured yet: `bandwidth`") &&
+    CHECK(md && strstr(md, "## Where fusion starts to pay") && strstr(md, "Parts not measured yet: `bandwidth`, `peers`") &&
               !strstr(md, "`multigpu` ("),
           "the report of paper-fig5, crossover and multigpu: %s", md ? md : "(none)");
     free(md);

@@ -103,18 +103,28 @@ class Adapter:
 
     def run(self, x, grad_y, keep=True):
         self.reset()
-        x = x.detach().clone().requires_grad_(grad_y is not None)
-        y = self.layer(x)
-        trace = self.trace_of()
-        gx = None
-        if grad_y is not None:
-            y.backward(grad_y)
-            gx = x.grad.detach().float().cpu().numpy()
+        self.kept = [] if keep else None  # layers that step in Python append each step's membrane here
+        try:
+            x = x.detach().clone().requires_grad_(grad_y is not None)
+            y = self.layer(x)
+            trace = self.trace_of()
+            gx = None
+            if grad_y is not None:
+                y.backward(grad_y)
+                gx = x.grad.detach().float().cpu().numpy()
+        finally:
+            self.kept = None
         cpu = lambda t: None if t is None else t.detach().float().cpu().numpy()
         return cpu(y), cpu(trace), gx
 
+    kept = None
+
+    def keep(self, v):
+        if self.kept is not None:
+            self.kept.append(v)
+
     def trace_of(self):
-        return None
+        return self.torch.stack(self.kept) if self.kept else None
 
 
 class SpikingJelly(Adapter):
@@ -179,29 +189,15 @@ class SnnTorch(Adapter):
         from snntorch import surrogate
         self.node = snntorch.Leaky(beta=DECAY, threshold=THRESHOLD, reset_mechanism="zero",
                                    spike_grad=surrogate.sigmoid(slope=ALPHA)).to(device)
-        self.mems = None
 
     def layer(self, x):
         mem = self.node.reset_mem() if hasattr(self.node, "reset_mem") else self.node.init_leaky()
-        spikes, mems = [], []
+        spikes = []
         for t in range(x.shape[0]):  # as snnTorch's tutorials step it
             spk, mem = self.node(x[t], mem)
             spikes.append(spk)
-            if self.mems is not None:
-                mems.append(mem)
-        if self.mems is not None:
-            self.mems = mems
+            self.keep(mem)  # the membrane before the reset (snnTorch resets at the next step)
         return self.torch.stack(spikes)
-
-    def run(self, x, grad_y, keep=True):
-        self.mems = []
-        try:
-            return super().run(x, grad_y, keep)
-        finally:
-            self.mems = None
-
-    def trace_of(self):
-        return self.torch.stack(self.mems) if self.mems else None
 
 
 def _sigmoid_spike(torch):
@@ -228,7 +224,6 @@ class TorchEager(Adapter):
     def __init__(self, torch, device, plant=None):
         super().__init__(torch, device, plant)
         self.spike = _sigmoid_spike(torch)
-        self.vs = None
 
     def layer(self, x):
         v = self.torch.zeros_like(x[0])
@@ -238,19 +233,8 @@ class TorchEager(Adapter):
             v = DECAY * v * (1.0 - y) + REST * y + xt if REST else DECAY * v * (1.0 - y) + xt
             y = self.spike.apply(v - THRESHOLD)
             ys.append(y)
-            if self.vs is not None:
-                self.vs.append(v)
+            self.keep(v)
         return self.torch.stack(ys)
-
-    def run(self, x, grad_y, keep=True):
-        self.vs = []
-        try:
-            return super().run(x, grad_y, keep)
-        finally:
-            self.vs = None
-
-    def trace_of(self):
-        return self.torch.stack(self.vs) if self.vs else None
 
 
 def make(peer, torch, device, plant=None):

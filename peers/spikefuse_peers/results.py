@@ -92,6 +92,9 @@ def write_atomic(path, doc):
     """A temporary file in the same folder, fsync, then rename: a reader sees the old file or the new."""
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=d)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.fchmod(fd, 0o666 & ~mask)  # as any file the user writes (mkstemp makes it 0600)
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(doc, f, indent=1)
