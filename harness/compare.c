@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "stats.h"
 #include "sweep.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "sweep.h"
 #include "text.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "measure.h"
 #include "nvtx.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 extern "C" {
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "measure.h"
 #include "multigpu.h"
 #include "nvtx.h"

@@ -1,5 +1,5 @@
 /* Without CUDA there is nothing to time on a GPU. */
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "measure.h"
 #include "multigpu.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "measure.h"
 
 double sf_mu(int k, double r)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "multigpu.h"
 #include "sweep.h"

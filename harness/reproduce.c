@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "multigpu.h"
 #include "text.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "spikefuse_tuning.h"
 

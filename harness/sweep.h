@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "axes.h"
+#include "files.h"
 #include "measure.h"
 
 #define SF_SWEEP_SCHEMA "spikefuse.sweep"
@@ -61,13 +62,5 @@ int sf_same_problem(const cJSON *a, const cJSON *b);
 cJSON *sf_meta_json(int argc, char **argv);
 /* gnuplot tables from a sweep results file, a multi-GPU model file or a tuning cache (harness/plotdata.c). */
 sf_status sf_write_plot_data(const char *path, const char *dir);
-/* Parses a JSON file; SF_ERR_IO with the byte where it stops being JSON. */
-sf_status sf_json_read_file(const char *path, cJSON **out);
-/* Writes text to path atomically: a temporary file beside it, then rename. "-" is standard output, and a
- * path that is not a regular file (/dev/stdout, a FIFO, a link) is written through, not replaced. */
-sf_status sf_write_atomic(const char *path, const char *text);
-/* SF_OK when the folder path would be written into exists and takes files: checked before hours of
- * measuring, not after. */
-sf_status sf_check_writable(const char *path);
 
 #endif

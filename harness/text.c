@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "sweep.h"
 
 void sf_text_put(sf_text *t, const char *fmt, ...)

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "measure.h"
 
 double sf_now(void)

@@ -17,7 +17,7 @@ awk -v dir="$work" '
 count=0
 for f in "$work"/snippet-*.c; do
   [ -e "$f" ] || continue
-  "$cc" -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -I"$src/include" -c "$f" -o "${f%.c}.o" ||
+  "$cc" -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -I"$src/include" -I"$src/lookup" -c "$f" -o "${f%.c}.o" ||
     { n="${f##*-}"; echo "readme_snippets: the README's C snippet ${n%.c} does not compile" >&2; exit 1; }
   count=$((count + 1))
 done

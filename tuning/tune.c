@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "sweep.h"
 #include "tuning.h"

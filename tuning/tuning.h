@@ -1,4 +1,5 @@
-/* The tuner's internals, shared by tuning/ and the CLI. The public lookup API is spikefuse_tuning.h. */
+/* The tuner (tuning/), for the CLI. The database it writes is lookup/ (db.h, and the public lookup API
+ * spikefuse_tuning.h). */
 #ifndef SF_TUNING_H
 #define SF_TUNING_H
 
@@ -7,17 +8,9 @@
 #include "axes.h"
 #include "device.h"
 #include "measure.h"
+#include "db.h"
 #include "spikefuse_tuning.h"
 
-#define SF_TUNING_SCHEMA "spikefuse.tuning"
-#define SF_TUNING_SCHEMA_VERSION 1
-
-int sf_log2_bucket(int64_t x);
-cJSON *sf_tuning_entries(const sf_tuning_db *db);
-/* Adds an entry (taking ownership); where one of the same key exists the faster stays. */
-sf_status sf_tuning_put(sf_tuning_db *db, cJSON *entry);
-/* Adds an entry (taking ownership), replacing one of the same key whatever its time. */
-sf_status sf_tuning_replace(sf_tuning_db *db, cJSON *entry);
 
 typedef enum sf_tune_strategy { SF_TUNE_EXHAUSTIVE, SF_TUNE_RANDOM, SF_TUNE_MODEL } sf_tune_strategy;
 

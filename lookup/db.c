@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "device.h"
-#include "internal.h"
+#include "spikefuse_core.h"
 #include "json_util.h"
 #include "spikefuse_tuning.h"
-#include "sweep.h" /* sf_write_atomic */
-#include "tuning.h"
+#include "files.h"
+#include "db.h"
 
 struct sf_tuning_db {
     cJSON *root;

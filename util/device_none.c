@@ -1,6 +1,6 @@
 /* Without CUDA there is no GPU to fingerprint. */
 #include "device.h"
-#include "internal.h"
+#include "spikefuse_core.h"
 
 sf_status sf_device_query_cuda(sf_device_info *out)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "spikefuse_core.h"
 
 /* "NVIDIA H100 80GB HBM3" -> "nvidia-h100-80gb-hbm3" */
 static void slugify(const char *in, char *out, size_t n)

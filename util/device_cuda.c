@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "device.h"
-#include "internal.h"
+#include "spikefuse_core.h"
 
 #ifndef SF_NVCC_VERSION
 #define SF_NVCC_VERSION "unknown"
