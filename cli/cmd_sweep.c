@@ -26,36 +26,6 @@ static const char sweep_help[] =
     "The output is rewritten atomically after every state; running the same command again resumes,\n"
     "measuring only the states the file lacks.\n" SF_LIF_OPTIONS_HELP;
 
-/* The measurement options that take a non-negative number of seconds or a fraction. Sets *matched to 1
- * (parsed), -1 (bad value, message printed) or 0 (not one of these). */
-static void float_option(int argc, char **argv, int *i, sf_sweep_config *c, int *matched)
-{
-    struct {
-        const char *name;
-        double *target;
-    } table[] = {
-        {"--min-time", &c->measure.rule.min_time},
-        {"--max-noise", &c->measure.rule.max_noise},
-        {"--timeout", &c->measure.rule.timeout},
-        {"--hot-time", &c->measure.hot_time},
-    };
-    const char *v;
-    *matched = 0;
-    for (size_t k = 0; k < sizeof table / sizeof table[0]; ++k)
-        if (opt_value(argc, argv, i, table[k].name, &v)) {
-            float f = 0;
-            if (!parse_float(table[k].name, v, &f) || f < 0) {
-                if (f < 0)
-                    fail(SF_EXIT_USAGE, "%s must be >= 0", table[k].name);
-                *matched = -1;
-                return;
-            }
-            *table[k].target = f;
-            *matched = 1;
-            return;
-        }
-}
-
 int cmd_sweep(int argc, char **argv)
 {
     sf_sweep_config c;
@@ -81,6 +51,10 @@ int cmd_sweep(int argc, char **argv)
             goto out;
         if (matched)
             continue;
+        if (!opt_stop_rule(argc, argv, &i, &c.measure.rule, &c.measure.hot_time, &matched))
+            goto out;
+        if (matched)
+            continue;
         if (opt_value(argc, argv, &i, "-a", &v) || opt_value(argc, argv, &i, "--axis", &v)) {
             if (n_axes == 64) {
                 fail(SF_EXIT_USAGE, "sweep: too many axes");
@@ -92,20 +66,11 @@ int cmd_sweep(int argc, char **argv)
                    opt_value(argc, argv, &i, "--md", &c.out_md) ||
                    opt_value(argc, argv, &i, "--reference-family", &c.reference_family) ||
                    opt_value(argc, argv, &i, "--db", &c.tuning_db)) {
-        } else if (opt_value(argc, argv, &i, "--min-samples", &v)) {
-            if (!parse_int("--min-samples", v, 1, 1000000, &c.measure.rule.min_samples))
-                goto out;
-        } else if (opt_value(argc, argv, &i, "--max-samples", &v)) {
-            if (!parse_i64("--max-samples", v, 0, INT64_MAX, &c.measure.rule.max_samples))
-                goto out;
         } else if (opt_value(argc, argv, &i, "--max-states", &v)) {
             if (!parse_int("--max-states", v, 0, 1 << 30, &c.max_states))
                 goto out;
         } else if (opt_value(argc, argv, &i, "--threads", &v)) {
             if (!parse_int("--threads", v, 1, 4096, &c.cpu_threads))
-                goto out;
-        } else if (float_option(argc, argv, &i, &c, &matched), matched) {
-            if (matched < 0)
                 goto out;
         } else if (opt_flag(argv, i, "--no-hot")) {
             c.measure.hot = 0;

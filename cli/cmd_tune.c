@@ -22,7 +22,7 @@ static const char help[] =
     "harness, and records the best, the configs within 3 %, and the default config's time. Every\n"
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
     "with no device. model: an analytic model ranks the space and the best quarter (or --budget) is measured.\n"
-    "Measurement: --min-samples 5 --min-time 0.05 --max-noise 0.01 --timeout 2\n";
+    "Measurement: --min-samples 5 --min-time 0.05 --max-noise 0.01 --timeout 2 --max-samples 0\n";
 
 static int do_lookup(const char *db_path, sf_backend be, const char *family, sf_direction d, const char *form,
                      int64_t T, int64_t M, const char *key, const char *arch)
@@ -125,21 +125,10 @@ int cmd_tune(int argc, char **argv)
         } else if (opt_value(argc, argv, &i, "--M", &v)) {
             if (!parse_i64("--M", v, 1, INT64_MAX, &M))
                 goto out;
-        } else if (opt_value(argc, argv, &i, "--min-samples", &v)) {
-            if (!parse_int("--min-samples", v, 1, 1000000, &c.measure.rule.min_samples))
-                goto out;
         } else {
-            float f = 0;
-            const char *names[] = {"--min-time", "--max-noise", "--timeout"};
-            double *targets[] = {&c.measure.rule.min_time, &c.measure.rule.max_noise, &c.measure.rule.timeout};
             int hit = 0;
-            for (int k = 0; k < 3 && !hit; ++k)
-                if (opt_value(argc, argv, &i, names[k], &v)) {
-                    hit = 1;
-                    if (!parse_float(names[k], v, &f) || f < 0)
-                        goto out;
-                    *targets[k] = f;
-                }
+            if (!opt_stop_rule(argc, argv, &i, &c.measure.rule, NULL, &hit))
+                goto out;
             if (!hit) {
                 fail(SF_EXIT_USAGE, "tune: unknown option '%s' (spikefuse tune --help)", argv[i]);
                 goto out;

@@ -124,3 +124,32 @@ int opt_backend_usable(const char *cmd, const char *name, sf_backend *out)
         return fail(SF_EXIT_FAIL, "%s: backend %s: %s", cmd, sf_backend_name(*out), sf_last_error());
     return SF_EXIT_OK;
 }
+
+int opt_stop_rule(int argc, char **argv, int *i, sf_stop_rule *r, double *hot_time, int *matched)
+{
+    const struct {
+        const char *name;
+        double *target;
+    } reals[] = {
+        {"--min-time", &r->min_time}, {"--max-noise", &r->max_noise}, {"--timeout", &r->timeout}, {"--hot-time", hot_time},
+    };
+    const char *v;
+    *matched = 1;
+    if (opt_value(argc, argv, i, "--min-samples", &v))
+        return parse_int("--min-samples", v, 1, 1000000, &r->min_samples);
+    if (opt_value(argc, argv, i, "--max-samples", &v))
+        return parse_i64("--max-samples", v, 0, INT64_MAX, &r->max_samples);
+    for (size_t k = 0; k < sizeof reals / sizeof reals[0]; ++k) {
+        if (!reals[k].target || !opt_value(argc, argv, i, reals[k].name, &v))
+            continue;
+        float f = 0;
+        if (!parse_float(reals[k].name, v, &f))
+            return 0;
+        if (f < 0)
+            return fail(0, "%s must be >= 0", reals[k].name), 0;
+        *reals[k].target = f;
+        return 1;
+    }
+    *matched = 0;
+    return 1;
+}

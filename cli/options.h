@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "spikefuse.h"
+#include "stats.h"
 
 /* Exit codes of every subcommand. */
 enum { SF_EXIT_OK = 0, SF_EXIT_FAIL = 1, SF_EXIT_USAGE = 2 };
@@ -35,6 +36,11 @@ int opt_lif(int argc, char **argv, int *i, sf_lif_params *p, int *matched);
 #define SF_LIF_OPTIONS_HELP                                                                        \
     "  --decay K --threshold V --rest V      neuron constants (0.2, 0.3, 0)\n"                   \
     "  --surrogate rect|sigmoid --width W --alpha A   (rect, 0.5, 4)\n"
+
+/* The stopping rule's options, one table for every command that measures (sweep, tune): --min-samples,
+ * --max-samples, --min-time, --max-noise, --timeout, and --hot-time where hot_time is not NULL. Every
+ * value must be >= 0 (--min-samples >= 1); returns 0 after a message on a bad one. */
+int opt_stop_rule(int argc, char **argv, int *i, sf_stop_rule *r, double *hot_time, int *matched);
 
 /* --block, --grid, --threads into a launch; returns 0 after a message on a bad one. */
 int opt_launch(int argc, char **argv, int *i, sf_launch *l, int *matched);

@@ -80,6 +80,11 @@ int main(int argc, char **argv)
     CHECK(sh("device --backend cpu --json") == 0 && strstr(slurp("stdout"), slug) && strstr(slurp("stdout"), key),
           "device --json lacks the slug or key: %s", slurp("stdout"));
     refused("device, bad option", "unexpected '--bogus'", "device --bogus");
+    /* the stopping rule's options: one parser for sweep and tune, so both explain a bad value (tune used
+     * to exit 2 silently on --timeout -1) */
+    refused("tune, negative timeout", "--timeout must be >= 0", "tune --family fused --timeout -1");
+    refused("sweep, negative timeout", "--timeout must be >= 0", "sweep --timeout -1 --out %s", path_of("neg.json"));
+    refused("tune, zero min-samples", "--min-samples", "tune --family fused --min-samples 0");
     refused("device, bad backend", "device:", "device --backend tpu");
 
     /* forward, [T, B, N] input, every family: outputs keep the shape and match the reference */

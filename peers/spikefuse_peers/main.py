@@ -182,7 +182,11 @@ def main(argv=None):
     for s in doc["states"]:
         counts[s["status"]] = counts.get(s["status"], 0) + 1
     print(f"peers: {a.out}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), file=sys.stderr)
+    said = set()  # one line per peer and reason, not one per state
     for s in doc["states"]:
-        if s["status"] != "ok" and s["family"] in a.peers:
-            print(f"  {s['family']} {s['direction']} T={s['T']}: {s['status']}: {s.get('reason', '')}", file=sys.stderr)
+        key = (s["family"], s["status"], s.get("reason", ""))
+        if s["status"] != "ok" and s["family"] in a.peers and key not in said:
+            said.add(key)
+            n = sum(1 for o in doc["states"] if (o["family"], o["status"], o.get("reason", "")) == key)
+            print(f"  {s['family']}: {n} states {s['status']}: {s.get('reason', '')}", file=sys.stderr)
     return 1 if counts.get("failed") else 0
