@@ -1,0 +1,439 @@
+/* The reproduction's report, reproduce.md, from the results files of a folder alone (no device): Fig. 5's
+ * tables beside the paper's values, the real peers, the crossover T, the multi-GPU model and bandwidth
+ * against N. The measuring is reproduce.c. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_util.h"
+#include "multigpu.h"
+#include "reproduce.h"
+#include "spikefuse_core.h"
+#include "sweep.h"
+#include "text.h"
+
+#define num sf_json_num
+#define str sf_json_str
+
+static const cJSON *state_of(const cJSON *states, const char *family, const char *direction, double T)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 &&
+            strcmp(str(s, "direction"), direction) == 0 && num(s, "T", NULL) == T)
+            return s;
+    }
+    return NULL;
+}
+
+static void cell(sf_text *t, double v, const char *fmt)
+{
+    if (isnan(v))
+        sf_text_put(t, " - |");
+    else
+        sf_text_put(t, fmt, v);
+}
+
+static double steps(const cJSON *s)
+{
+    return s ? num(s, "metrics", "paper_steps_per_s") : NAN;
+}
+
+static double paper_value(const cJSON *paper, const char *series, double T)
+{
+    const cJSON *Ts = cJSON_GetObjectItemCaseSensitive(paper, "T");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(paper, "series"), series);
+    for (int i = 0; i < cJSON_GetArraySize(Ts); ++i)
+        if (cJSON_GetArrayItem(Ts, i)->valuedouble == T)
+            return cJSON_GetArrayItem(v, i) ? cJSON_GetArrayItem(v, i)->valuedouble : NAN;
+    return NAN;
+}
+
+static int access_in(const char *dir, const char *name)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static cJSON *read_optional(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cJSON *j = NULL;
+    if (access(path, F_OK) == 0 && sf_json_read_file(path, &j) != SF_OK)
+        return NULL;
+    return j;
+}
+
+double sf_crossover_T(const double *T, const double *ratio, int n)
+{
+    double from = NAN;
+    for (int i = n - 1; i >= 0 && ratio[i] >= 1.0; --i) /* NaN (not measured) ends the run too */
+        from = T[i];
+    return from;
+}
+
+/* The measured T values of a results file, ascending (at most max). */
+static int measured_Ts(const cJSON *states, double *T, int max)
+{
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        const double v = num(s, "T", NULL);
+        int i = 0;
+        while (i < n && T[i] < v)
+            ++i;
+        if (strcmp(str(s, "status"), "ok") != 0 || (i < n && T[i] == v) || n == max)
+            continue;
+        memmove(T + i + 1, T + i, (size_t)(n - i) * sizeof *T);
+        T[i] = v, ++n;
+    }
+    return n;
+}
+
+static void crossover_sentence(sf_text *t, const char *over, const double *T, const double *r, int n)
+{
+    const double from = sf_crossover_T(T, r, n);
+    if (isnan(from))
+        sf_text_put(t, "fused does not beat %s at T = %.0f, the largest measured", over, T[n - 1]);
+    else if (from == T[0])
+        sf_text_put(t, "fused beats %s at every measured T, from T = %.0f", over, from);
+    else
+        sf_text_put(t, "fused beats %s from T = %.0f on (at every measured T from there)", over, from);
+}
+
+static void crossover_section(sf_text *t, const cJSON *xover)
+{
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(xover, "states");
+    double T[64];
+    const int n = measured_Ts(states, T, 64);
+    if (n == 0)
+        return;
+    sf_text_put(t, "## Where fusion starts to pay: the crossover T\n\n");
+    sf_text_put(t, "One layer of N = %.0f neurons at small T; speedups of fused over step and over eager, from cold "
+                   "medians measured in one run (`crossover.json`). A speedup below 1 means fusion does not pay "
+                   "there.\n\n",
+                num(cJSON_GetArrayItem(states, 0), "N", NULL));
+    sf_text_put(t, "| T | fwd: fused / step | fwd: fused / eager | fwd+bwd: fused / step | fwd+bwd: fused / eager |\n"
+                   "|---:|---:|---:|---:|---:|\n");
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    double r[2][2][64]; /* [direction][over step, over eager][T] */
+    for (int i = 0; i < n; ++i) {
+        sf_text_put(t, "| %.0f |", T[i]);
+        for (int d = 0; d < 2; ++d) {
+            const cJSON *e = state_of(states, "eager", dirs[d], T[i]), *s = state_of(states, "step", dirs[d], T[i]),
+                        *f = state_of(states, "fused", dirs[d], T[i]);
+            r[d][0][i] = steps(f) / steps(s);
+            r[d][1][i] = steps(f) / steps(e);
+            cell(t, r[d][0][i], " %.2fx |");
+            cell(t, r[d][1][i], " %.2fx |");
+        }
+        sf_text_put(t, "\n");
+    }
+    sf_text_put(t, "\n");
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(t, "- %s: ", d ? "Forward and backward" : "Forward");
+        crossover_sentence(t, "step", T, r[d][0], n);
+        sf_text_put(t, "; ");
+        crossover_sentence(t, "eager", T, r[d][1], n);
+        sf_text_put(t, ".\n");
+    }
+    sf_text_put(t, "\n");
+}
+
+/* The paper's Fig. 5 series each peer stands for (peers without one are newer than the paper). */
+static const struct {
+    const char *peer, *series;
+} paper_series[] = {
+    {"sj-torch", "SpikingJelly torch"},
+    {"sj-cupy", "SpikingJelly CuPy"},
+    {"snntorch", "snnTorch"},
+    {"torch-eager", "Serial (PyTorch)"},
+};
+
+static const char *series_of(const char *peer)
+{
+    for (size_t i = 0; i < sizeof paper_series / sizeof paper_series[0]; ++i)
+        if (strcmp(paper_series[i].peer, peer) == 0)
+            return paper_series[i].series;
+    return NULL;
+}
+
+/* The families of a results file in their order of appearance (at most max). */
+static int families_of(const cJSON *states, const char **out, int max)
+{
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        int i = 0;
+        while (i < n && strcmp(out[i], str(s, "family")) != 0)
+            ++i;
+        if (i == n && n < max)
+            out[n++] = str(s, "family");
+    }
+    return n;
+}
+
+/* Why a peer has no time: the reason of its first state that is not ok, or NULL. */
+static const cJSON *first_not_ok(const cJSON *states, const char *family)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        if (strcmp(str(s, "family"), family) == 0 && strcmp(str(s, "status"), "ok") != 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* Fig. 5 against the real libraries: peers.json beside peers-fused.json (same run, same surrogate). */
+static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, const cJSON *paper)
+{
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(peers, "states"),
+                *fs = cJSON_GetObjectItemCaseSensitive(fused, "states");
+    const char *names[16];
+    const int n = families_of(ps, names, 16);
+    double T[16];
+    const int nT = measured_Ts(fs, T, 16);
+    if (n == 0 || nT == 0)
+        return;
+    sf_text_put(t, "## Against the real peers (Fig. 5's libraries)\n\n");
+    sf_text_put(t, "Each peer computes the paper's function with the sigmoid surrogate (alpha 4); it was first checked "
+                   "against spikefuse's float64 reference (`spikefuse verify --outputs`: T = 1, 33, 256, ragged M; "
+                   "a peer that differs is not timed), then timed by the sweep's rules (cold samples, caches "
+                   "flushed, the same stopping rule). fused ran with the same surrogate in the same run "
+                   "(`peers-fused.json`, `peers.json`). Cells: time steps per second (the paper's unit), and fused "
+                   "over the peer in parentheses; paper: ours over that library on the A100, at T = 8 and 128.\n\n");
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(t, "### %s\n\n| peer | what ran | bytes / neuron-step at T = %.0f |", d ? "Forward and backward" : "Forward",
+                    T[nT - 1]);
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, " T = %.0f |", T[i]);
+        sf_text_put(t, " paper: ours / it |\n|---|---|---:|");
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, "---:|");
+        const cJSON *f_last = state_of(fs, "fused", dirs[d], T[nT - 1]);
+        const cJSON *f_kernel = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f_last, "kernels"), 0);
+        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` |", cJSON_IsString(f_kernel) ? f_kernel->valuestring : "-");
+        cell(t, f_last ? num(f_last, "metrics", "bytes") / (T[nT - 1] * num(f_last, "M", NULL)) : NAN, " %.0f |");
+        for (int i = 0; i < nT; ++i)
+            cell(t, steps(state_of(fs, "fused", dirs[d], T[i])), " %.3g |");
+        sf_text_put(t, " |\n");
+        for (int k = 0; k < n; ++k) {
+            const cJSON *any = state_of(ps, names[k], dirs[d], T[nT - 1]);
+            const cJSON *peer = cJSON_GetObjectItemCaseSensitive(any ? any : first_not_ok(ps, names[k]), "peer");
+            sf_text_put(t, "| %s | %s |", names[k], peer ? str(peer, "implementation") : "-");
+            cell(t, any ? num(any, "metrics", "bytes_per_neuron_step") : NAN, " %.0f |");
+            for (int i = 0; i < nT; ++i) {
+                const double f = steps(state_of(fs, "fused", dirs[d], T[i])), p = steps(state_of(ps, names[k], dirs[d], T[i]));
+                if (isnan(p))
+                    sf_text_put(t, " - |");
+                else
+                    sf_text_put(t, " %.3g (%.1fx) |", p, f / p);
+            }
+            const char *series = series_of(names[k]);
+            const double ours = paper_value(paper, "ours", 8), ours_hi = paper_value(paper, "ours", 128);
+            if (series && !isnan(paper_value(paper, series, 8)))
+                sf_text_put(t, " %.1fx, %.1fx |\n", ours / paper_value(paper, series, 8),
+                            ours_hi / paper_value(paper, series, 128));
+            else
+                sf_text_put(t, " - |\n");
+        }
+        sf_text_put(t, "\n");
+    }
+    for (int k = 0; k < n; ++k) {
+        const cJSON *bad = first_not_ok(ps, names[k]);
+        if (bad)
+            sf_text_put(t, "- %s: %s: %s\n", names[k], str(bad, "status"), str(bad, "reason"));
+    }
+    sf_text_put(t, "- The paper's ratios take ours over each library from Fig. 5's values; the paper does not say "
+                   "whether Fig. 5 timed the forward pass alone. snntorch fires at `>` and detaches the reset in "
+                   "backward: it is checked against a reference with those semantics, and `peers.json` records "
+                   "its distance from the paper's function (`against_paper_function`).\n\n");
+}
+
+static void intro_section(sf_text *t, const cJSON *fig5, const cJSON *paper)
+{
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fig5, "devices"), 0);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(fig5, "meta");
+    const int cpu = strcmp(str(dev, "backend"), "cpu") == 0;
+    sf_text_put(t, "# Reproducing the paper's Fig. 5 on %s (%s backend%s)\n\n", str(dev, "name"), str(dev, "backend"),
+                cpu ? ": no GPU here, every number below is a CPU measurement" : "");
+    sf_text_put(t, "- Device key `%s`; measured copy bandwidth %.1f GB/s. Commit %.12s%s, %s.\n", str(dev, "key"),
+                num(dev, "copy_bandwidth_Bps", NULL) / 1e9, str(meta, "git_commit"),
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "git_dirty")) ? " (dirty)" : "", str(meta, "date"));
+    sf_text_put(t, "- Unit: time steps per second = T / (seconds of 1000 trials), from cold medians, as the paper's "
+                   "Fig. 5; one LIF layer of 1,000,000 neurons. eager is the analogue of the paper's Serial (PyTorch), "
+                   "step of Serial (CUDA), fused of ours; fused-tuned runs the tuning database's config (the lookup "
+                   "level that answered is in `paper-fig5.json`, field `tuned`). Ratios are measured in this run.\n");
+    sf_text_put(t, "- Paper columns: %s. They are the paper's numbers, not ours, on another GPU; the paper does not "
+                   "say whether Fig. 5 timed the forward pass alone, so its values stand beside both tables.\n\n",
+                str(paper, "source"));
+}
+
+/* Fig. 5's table per direction: the four families, fused over each, and the paper's A100 values. */
+static void fig5_section(sf_text *t, const cJSON *states, const cJSON *paper)
+{
+    const char *dirs[] = {"fwd", "fwd+bwd"};
+    static const double Ts[] = {8, 16, 32, 64, 128};
+    for (int d = 0; d < 2; ++d) {
+        sf_text_put(t, "## %s\n\n", d ? "Forward and backward" : "Forward");
+        sf_text_put(t, "| T | eager | step | fused | fused-tuned | fused / eager | fused / step | tuned / fused | "
+                       "fused %% of copy BW | paper: Serial (PyTorch) | paper: Serial (CUDA) | paper: ours | "
+                       "paper: ours / Serial (CUDA) |\n");
+        sf_text_put(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < 5; ++i) {
+            const double T = Ts[i];
+            const cJSON *e = state_of(states, "eager", dirs[d], T), *s = state_of(states, "step", dirs[d], T),
+                        *f = state_of(states, "fused", dirs[d], T), *ft = state_of(states, SF_TUNED_FAMILY, dirs[d], T);
+            sf_text_put(t, "| %.0f |", T);
+            cell(t, steps(e), " %.2f |");
+            cell(t, steps(s), " %.2f |");
+            cell(t, steps(f), " %.2f |");
+            cell(t, steps(ft), " %.2f |");
+            cell(t, steps(f) / steps(e), " %.2fx |");
+            cell(t, steps(f) / steps(s), " %.2fx |");
+            cell(t, steps(ft) / steps(f), " %.2fx |");
+            cell(t, f ? num(f, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+            const double pp = paper_value(paper, "Serial (PyTorch)", T), pc = paper_value(paper, "Serial (CUDA)", T),
+                         po = paper_value(paper, "ours", T);
+            cell(t, pp, " %.2f |");
+            cell(t, pc, " %.2f |");
+            cell(t, po, " %.2f |");
+            cell(t, po / pc, " %.2fx |");
+            sf_text_put(t, "\n");
+        }
+        sf_text_put(t, "\n");
+    }
+}
+
+static void multigpu_section(sf_text *t, const cJSON *model, const cJSON *preset)
+{
+    sf_text_put(t, "## Multi-GPU model (Eqs. 4-5)\n\n");
+    sf_text_put(t, "T_s: one fused layer (`%s`, M = %.0f) on this device; T_c: one hand-off of the boundary "
+                   "state (M floats), %s: %.3g us. mu(k) = k T_s / (k (k-1) T_c + T_s), k* = sqrt(T_s / T_c).\n\n",
+                str(model, "kernel"), num(model, "M", NULL), str(model, "handoff"), 1e6 * num(model, "T_c_s", NULL));
+    sf_text_put(t, "| T | T_s (ms) | r = T_s / T_c | k* | mu* | mu(2) | mu(4) | mu(8) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(model, "layers"))
+    {
+        const cJSON *mu = cJSON_GetObjectItemCaseSensitive(row, "mu_k1_to_8");
+        sf_text_put(t, "| %.0f | %.4g | %.4g | %.1f | %.2f | %.2f | %.2f | %.2f |\n", num(row, "T", NULL),
+                    1e3 * num(row, "T_s_s", NULL), num(row, "r", NULL), num(row, "k_star", NULL),
+                    num(row, "mu_star", NULL), cJSON_GetArrayItem(mu, 1)->valuedouble,
+                    cJSON_GetArrayItem(mu, 3)->valuedouble, cJSON_GetArrayItem(mu, 7)->valuedouble);
+    }
+    const cJSON *fig4 = cJSON_GetObjectItemCaseSensitive(preset, "fig4");
+    sf_text_put(t, "\nFig. 4's model curve for r = 64, from the formula beside the paper's values: ");
+    const cJSON *pv = cJSON_GetObjectItemCaseSensitive(fig4, "mu_k1_to_8");
+    for (int k = 1; k <= 8; ++k)
+        sf_text_put(t, "%s%.2f (paper %.2f)", k > 1 ? ", " : "", sf_mu(k, 64), cJSON_GetArrayItem(pv, k - 1)->valuedouble);
+    sf_text_put(t, ".\n\n");
+}
+
+static void bandwidth_section(sf_text *t, const cJSON *bw)
+{
+    sf_text_put(t, "## %% of copy bandwidth against N (T = 64, forward)\n\n| N | fused | step |\n|---:|---:|---:|\n");
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(bw, "states"))
+    {
+        if (strcmp(str(s, "family"), "fused") != 0 || strcmp(str(s, "status"), "ok") != 0)
+            continue;
+        const cJSON *p = NULL, *o;
+        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(bw, "states"))
+        {
+            if (!p && strcmp(str(o, "family"), "step") == 0 && strcmp(str(o, "status"), "ok") == 0 &&
+                sf_same_problem(o, s))
+                p = o;
+        }
+        sf_text_put(t, "| %.0f | %.1f %% |", num(s, "N", NULL), num(s, "metrics", "pct_copy_bw"));
+        cell(t, p ? num(p, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+        sf_text_put(t, "\n");
+    }
+    sf_text_put(t, "\n");
+}
+
+/* The report's optional parts, read from the folder (peers also from ../peers, where the GPU check's
+ * peers step leaves them). */
+typedef struct report_parts {
+    cJSON *multi, *bw, *xover, *peers, *peers_fused;
+    const char *peers_dir; /* NULL, dir, or beside */
+    char beside[4200];
+} report_parts;
+
+static void read_parts(const char *dir, report_parts *p)
+{
+    p->multi = read_optional(dir, "multigpu.json");
+    p->bw = read_optional(dir, "bandwidth.json");
+    p->xover = read_optional(dir, "crossover.json");
+    snprintf(p->beside, sizeof p->beside, "%s/../peers", dir);
+    p->peers_dir = access_in(dir, "peers.json") ? dir : access_in(p->beside, "peers.json") ? p->beside : NULL;
+    p->peers = p->peers_dir ? read_optional(p->peers_dir, "peers.json") : NULL;
+    p->peers_fused = p->peers_dir ? read_optional(p->peers_dir, "peers-fused.json") : NULL;
+}
+
+/* Where the raw data is, and which parts are not measured yet. */
+static void footer(sf_text *t, const char *dir, const report_parts *p)
+{
+    sf_text_put(t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s%s.\n", dir,
+                p->xover ? ", `crossover.json`" : "", p->bw ? ", `bandwidth.json`" : "",
+                p->multi ? ", `multigpu.json`" : "",
+                p->peers_dir == dir ? ", `peers.json`, `peers-fused.json`"
+                : p->peers_dir      ? ", `../peers/peers.json`, `../peers/peers-fused.json`"
+                                    : "");
+    const char *missing[4];
+    int n_missing = 0;
+    if (!p->xover)
+        missing[n_missing++] = "crossover";
+    if (!p->bw)
+        missing[n_missing++] = "bandwidth";
+    if (!p->multi)
+        missing[n_missing++] = "multigpu";
+    if (!p->peers_dir)
+        missing[n_missing++] = "peers";
+    if (n_missing) {
+        sf_text_put(t, "Parts not measured yet: ");
+        for (int i = 0; i < n_missing; ++i)
+            sf_text_put(t, "%s`%s`", i ? ", " : "", missing[i]);
+        sf_text_put(t, " (`spikefuse reproduce --parts` measures them).\n");
+    }
+}
+
+sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md)
+{
+    cJSON *fig5 = NULL, *preset = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/paper-fig5.json", dir);
+    sf_status st = sf_results_read(path, &fig5);
+    if (st == SF_OK)
+        st = sf_json_read_file(preset_path, &preset);
+    if (st != SF_OK) {
+        cJSON_Delete(fig5);
+        return st;
+    }
+    report_parts p;
+    read_parts(dir, &p);
+    const cJSON *paper = cJSON_GetObjectItemCaseSensitive(preset, "paper");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(p.multi, "model");
+    sf_text t = {0};
+    intro_section(&t, fig5, paper);
+    fig5_section(&t, cJSON_GetObjectItemCaseSensitive(fig5, "states"), paper);
+    if (p.peers && p.peers_fused)
+        peers_section(&t, p.peers, p.peers_fused, paper);
+    if (p.xover)
+        crossover_section(&t, p.xover);
+    if (model)
+        multigpu_section(&t, model, preset);
+    if (p.bw)
+        bandwidth_section(&t, p.bw);
+    footer(&t, dir, &p);
+    cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(p.multi), cJSON_Delete(p.bw), cJSON_Delete(p.xover);
+    cJSON_Delete(p.peers), cJSON_Delete(p.peers_fused);
+    return sf_text_finish(&t, out_md);
+}
