@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "npy.h"
+#include "layer_input.h"
 #include "options.h"
 
 static const char help[] =
@@ -28,20 +28,7 @@ static int load(input *in, int64_t *T, int64_t *M, const sf_npy *like)
 {
     if (!in->path)
         return fail(SF_EXIT_USAGE, "run: %s is required", in->option), 0;
-    if (sf_npy_read(in->path, &in->a) != SF_OK)
-        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
-    const sf_npy *a = &in->a;
-    if (a->ndim != 2 && a->ndim != 3)
-        return fail(SF_EXIT_FAIL, "%s: shape must be [T, M] or [T, B, N], not %d-dimensional", in->path, a->ndim), 0;
-    if (like && (like->ndim != a->ndim || memcmp(like->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim) != 0))
-        return fail(SF_EXIT_FAIL, "%s: shape differs from the first input's", in->path), 0;
-    *T = a->shape[0];
-    *M = a->count / (a->shape[0] ? a->shape[0] : 1);
-    if (*T < 1)
-        return fail(SF_EXIT_FAIL, "%s: T = %lld; a layer needs at least one time step", in->path, (long long)*T), 0;
-    if (*M < 1)
-        return fail(SF_EXIT_FAIL, "%s: no neurons (M = 0)", in->path), 0;
-    return 1;
+    return read_layer_npy(in->path, like, "the first input", &in->a, T, M);
 }
 
 /* Everything a run holds, released in one place. */

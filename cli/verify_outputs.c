@@ -18,8 +18,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "npy.h"
+#include "layer_input.h"
 #include "options.h"
+#include "sweep.h"
 #include "verify_outputs.h"
 
 typedef struct outputs {
@@ -35,7 +36,8 @@ static void release(outputs *o)
 }
 
 /* Loads DIR/name into a (left empty when optional and absent); 0 after printing why not. */
-static int load(const char *dir, const char *name, int required, const sf_npy *like, sf_npy *a)
+static int load(const char *dir, const char *name, int required, const sf_npy *like, sf_npy *a, int64_t *T,
+                int64_t *M)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -44,26 +46,17 @@ static int load(const char *dir, const char *name, int required, const sf_npy *l
             return fail(0, "verify --outputs: %s is missing", path), 0;
         return 1;
     }
-    if (sf_npy_read(path, a) != SF_OK)
-        return fail(0, "%s", sf_last_error()), 0;
-    if (a->ndim < 2)
-        return fail(0, "%s: shape must be [T, M] or [T, B, N], not %d-dimensional", path, a->ndim), 0;
-    if (like && (like->ndim != a->ndim || memcmp(like->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim) != 0))
-        return fail(0, "%s: shape differs from x.npy's", path), 0;
-    return 1;
+    return read_layer_npy(path, like, "x.npy", a, T, M);
 }
 
+/* The report as a sweep's state records it, with the verdict and the first mismatch. */
 static cJSON *report_json(const sf_check_report *r)
 {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = sf_check_json(r);
     cJSON_AddBoolToObject(o, "passed", sf_check_passed(r));
-    cJSON_AddNumberToObject(o, "compared", (double)r->compared);
-    cJSON_AddNumberToObject(o, "mismatches", (double)r->mismatches);
-    cJSON_AddNumberToObject(o, "ambiguous", (double)r->ambiguous);
-    cJSON_AddNumberToObject(o, "max_abs_err", isnan(r->max_abs_err) ? -1.0 : r->max_abs_err);
     if (r->mismatches) {
         cJSON_AddNumberToObject(o, "first_bad", (double)r->first_bad);
-        cJSON_AddNumberToObject(o, "got", isfinite(r->got) ? r->got : -1.0);
+        cJSON_AddNumberToObject(o, "got", r->got);
         cJSON_AddNumberToObject(o, "want", r->want);
     }
     return o;
@@ -99,17 +92,15 @@ int verify_outputs(const char *dir, const sf_lif_params *p, sf_reset_grad reset_
 {
     outputs o;
     memset(&o, 0, sizeof o);
-    int ok = load(dir, "x.npy", 1, NULL, &o.x) && load(dir, "y.npy", 1, &o.x, &o.y) &&
-             load(dir, "v.npy", 0, &o.x, &o.v) && load(dir, "v_reset.npy", 0, &o.x, &o.v_reset) &&
-             load(dir, "gy.npy", 0, &o.x, &o.gy) && load(dir, "gx.npy", 0, &o.x, &o.gx);
+    int ok = load(dir, "x.npy", 1, NULL, &o.x, &o.T, &o.M) && load(dir, "y.npy", 1, &o.x, &o.y, &o.T, &o.M) &&
+             load(dir, "v.npy", 0, &o.x, &o.v, &o.T, &o.M) && load(dir, "v_reset.npy", 0, &o.x, &o.v_reset, &o.T, &o.M) &&
+             load(dir, "gy.npy", 0, &o.x, &o.gy, &o.T, &o.M) && load(dir, "gx.npy", 0, &o.x, &o.gx, &o.T, &o.M);
     if (ok && (!o.gy.data) != (!o.gx.data))
         ok = fail(0, "verify --outputs: %s needs both gy.npy and gx.npy, or neither", dir);
     if (ok && o.v.data && o.v_reset.data)
         ok = fail(0, "verify --outputs: %s has v.npy and v_reset.npy; give one", dir);
     if (!ok)
         return release(&o), SF_EXIT_USAGE;
-    o.T = o.x.shape[0];
-    o.M = o.x.count / o.T;
     if (sf_verify_check_size(o.T, o.M) != SF_OK)
         return release(&o), fail(SF_EXIT_USAGE, "%s", sf_last_error());
 

@@ -125,21 +125,21 @@ static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_inf
 /* The distinct values of a numeric state field of a results file, comma-separated (at most 64). */
 static void state_values(const cJSON *states, const char *field, char *out, size_t n)
 {
-    double seen[64];
-    int k = 0;
+    double v[64];
+    const int k = sf_results_values(states, field, 0, v, 64);
     out[0] = '\0';
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        const double v = num(s, field, NULL);
-        int i = 0;
-        while (i < k && seen[i] != v)
-            ++i;
-        if (i < k || k == 64 || isnan(v))
-            continue;
-        seen[k++] = v;
-        snprintf(out + strlen(out), n - strlen(out), "%s%.0f", k > 1 ? "," : "", v);
-    }
+    for (int i = 0; i < k; ++i)
+        snprintf(out + strlen(out), n - strlen(out), "%s%.0f", i ? "," : "", v[i]);
+}
+
+/* This very binary, wherever it was built (what the scripts it runs call back), else fallback. */
+static const char *self_exe(char *buf, size_t n, const char *fallback)
+{
+    const ssize_t got = readlink("/proc/self/exe", buf, n - 1);
+    if (got <= 0)
+        return fallback;
+    buf[got] = '\0';
+    return buf;
 }
 
 /* The real peers (peers/run.py) and spikefuse's fused kernel at the same states, in one part: the fused
@@ -161,15 +161,14 @@ static sf_status peers_part(const sf_reproduce_config *c, const sf_device_info *
     state_values(states, "N", N, sizeof N);
     state_values(states, "B", B, sizeof B);
     cJSON_Delete(doc);
-    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
     const char *py = getenv("SF_PEERS_PYTHON");
     snprintf(python, sizeof python, "%s/.peers/venv/bin/python", SF_SOURCE_DIR);
     if (!py || !*py)
         py = access(python, X_OK) == 0 ? python : "python3";
     snprintf(cmd, sizeof cmd,
              "'%s' '%s/peers/run.py' --backend %s --out '%s/peers.json' --T %s --N %s --B %s --timeout %g --spikefuse '%s'",
-             py, SF_SOURCE_DIR, sf_backend_name(c->backend), dir, T, N, B, c->timeout, n > 0 ? exe : "spikefuse");
+             py, SF_SOURCE_DIR, sf_backend_name(c->backend), dir, T, N, B, c->timeout,
+             self_exe(exe, sizeof exe, "spikefuse"));
     fprintf(stderr, "reproduce: peers (%s)\n", py);
     const int rc = system(cmd);
     const int code = rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
@@ -288,10 +287,8 @@ sf_status sf_reproduce_report(const char *dir, int plots, int need_report)
     }
     if (plots) {
         /* plot.sh runs this very binary, wherever it was built */
-        char exe[4096] = "", cmd[13000];
-        const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        snprintf(cmd, sizeof cmd, "SPIKEFUSE='%s' '%s/plots/plot.sh' '%s'", n > 0 ? exe : "build/spikefuse",
+        char exe[4096], cmd[13000];
+        snprintf(cmd, sizeof cmd, "SPIKEFUSE='%s' '%s/plots/plot.sh' '%s'", self_exe(exe, sizeof exe, "build/spikefuse"),
                  SF_SOURCE_DIR, dir);
         if (system(cmd) != 0)
             return sf_fail(SF_ERR_IO, "figures not made (plots/plot.sh said why; gnuplot: apt-get install "

@@ -76,25 +76,6 @@ double sf_crossover_T(const double *T, const double *ratio, int n)
     return from;
 }
 
-/* The measured T values of a results file, ascending (at most max). */
-static int measured_Ts(const cJSON *states, double *T, int max)
-{
-    int n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        const double v = num(s, "T", NULL);
-        int i = 0;
-        while (i < n && T[i] < v)
-            ++i;
-        if (strcmp(str(s, "status"), "ok") != 0 || (i < n && T[i] == v) || n == max)
-            continue;
-        memmove(T + i + 1, T + i, (size_t)(n - i) * sizeof *T);
-        T[i] = v, ++n;
-    }
-    return n;
-}
-
 static void crossover_sentence(sf_text *t, const char *over, const double *T, const double *r, int n)
 {
     const double from = sf_crossover_T(T, r, n);
@@ -110,7 +91,7 @@ static void crossover_section(sf_text *t, const cJSON *xover)
 {
     const cJSON *states = cJSON_GetObjectItemCaseSensitive(xover, "states");
     double T[64];
-    const int n = measured_Ts(states, T, 64);
+    const int n = sf_results_values(states, "T", 1, T, 64);
     if (n == 0)
         return;
     sf_text_put(t, "## Where fusion starts to pay: the crossover T\n\n");
@@ -199,7 +180,7 @@ static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, co
     const char *names[16];
     const int n = families_of(ps, names, 16);
     double T[16];
-    const int nT = measured_Ts(fs, T, 16);
+    const int nT = sf_results_values(fs, "T", 1, T, 16);
     if (n == 0 || nT == 0)
         return;
     sf_text_put(t, "## Against the real peers (Fig. 5's libraries)\n\n");

@@ -104,6 +104,24 @@ cJSON *sf_results_state(const cJSON *results, const char *id)
     return NULL;
 }
 
+int sf_results_values(const cJSON *states, const char *field, int ok_only, double *out, int max)
+{
+    int n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, states)
+    {
+        const double v = num(s, field, NULL);
+        int i = 0;
+        while (i < n && out[i] < v)
+            ++i;
+        if ((ok_only && strcmp(str(s, "status"), "ok") != 0) || isnan(v) || (i < n && out[i] == v) || n == max)
+            continue;
+        memmove(out + i + 1, out + i, (size_t)(n - i) * sizeof *out);
+        out[i] = v, ++n;
+    }
+    return n;
+}
+
 int sf_same_problem(const cJSON *a, const cJSON *b)
 {
     return strcmp(str(a, "direction"), str(b, "direction")) == 0 && num(a, "T", NULL) == num(b, "T", NULL) &&

@@ -181,9 +181,9 @@ static sf_status run_state(const sf_sweep_config *c, const sf_device_info *dev, 
         s = sf_trial_verify(&tr, sf_tolerance_default(), &f, &b);
         if (s == SF_OK) {
             cJSON *v = cJSON_AddObjectToObject(j, "verified");
-            cJSON_AddItemToObject(v, "forward", sweep_check_json(&f));
+            cJSON_AddItemToObject(v, "forward", sf_check_json(&f));
             if (st->bwd)
-                cJSON_AddItemToObject(v, "backward", sweep_check_json(&b));
+                cJSON_AddItemToObject(v, "backward", sf_check_json(&b));
             if (f.mismatches || b.mismatches || f.compared == 0) {
                 cJSON_AddStringToObject(j, "status", "failed");
                 cJSON_AddStringToObject(j, "reason", "outputs differ from the float64 reference");

@@ -55,8 +55,14 @@ sf_status sf_results_write_md(const cJSON *root, const char *path);
 sf_status sf_results_read(const char *path, cJSON **out);
 /* The state with this id in a results file, whatever its status; NULL if there is none. */
 cJSON *sf_results_state(const cJSON *results, const char *id);
+/* The distinct values of a numeric field of a results file's states, ascending (at most max): of every
+ * state, or of the measured ones (ok_only). */
+int sf_results_values(const cJSON *states, const char *field, int ok_only, double *out, int max);
 /* Whether two states of a results file measure the same problem: direction, T, N and B. */
 int sf_same_problem(const cJSON *a, const cJSON *b);
+/* A check's report as results files record it (a state's "verified"): compared, mismatches, ambiguous,
+ * max_abs_err. */
+cJSON *sf_check_json(const sf_check_report *r);
 /* The record of how a results file was made: argv, version, git commit and dirty flag, compilers and
  * flags, date. Every results file carries it as "meta". */
 cJSON *sf_meta_json(int argc, char **argv);

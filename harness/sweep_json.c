@@ -57,7 +57,7 @@ cJSON *sweep_summary_json(const sf_mode *m, int with_samples)
     return j;
 }
 
-cJSON *sweep_check_json(const sf_check_report *r)
+cJSON *sf_check_json(const sf_check_report *r)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "compared", (double)r->compared);

@@ -30,7 +30,6 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
 
 /* The results file's parts. */
 cJSON *sweep_state_json(const sweep_state *s);
-cJSON *sweep_check_json(const sf_check_report *r);
 cJSON *sweep_summary_json(const sf_mode *m, int with_samples);
 void sweep_add_metrics(cJSON *j, const sweep_state *s, const sf_measurement *m, double copy_bw);
 cJSON *sweep_new_root(const sf_sweep_config *c, const sf_device_info *dev, double copy_bw);

@@ -224,10 +224,11 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
                                        sf_device_flush_bytes(&s->dev));
     sf_status st = sf_trial_create(&tr, c->backend, fwd ? cand->kernel : NULL, fwd ? NULL : cand->kernel, T, M,
                                    &c->params, cand->block, cand->block, sets, 1);
-    /* a block the kernel's registers do not allow on this device is a candidate that loses, recorded
-     * (so that a replay knows it), not an error that ends the search */
+    /* a block the kernel's registers do not allow on this device (sf_max_block; the plan refuses it) is a
+     * candidate that loses, recorded (so that a replay knows it), not an error that ends the search */
     char refused[300] = "";
-    if (st == SF_ERR_INVALID && strstr(sf_last_error(), "at most"))
+    int max_block = 0;
+    if (st == SF_ERR_INVALID && sf_max_block(cand->kernel, c->backend, &max_block) == SF_OK && cand->block > max_block)
         snprintf(refused, sizeof refused, "%s", sf_last_error());
     else if (st != SF_OK)
         return st;
