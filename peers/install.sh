@@ -15,7 +15,7 @@ dot="$root/.peers"
 groups=(common sj014 sj2)
 pyver="${SF_PEERS_PYTHON_VERSION:-3.12}" # the GPU machine's; the wheels are pure, any python3 >= 3.11 takes them
 
-stamp() { cat "$req/$1.txt" | sha256sum | cut -c1-16; }
+stamp() { sha256sum < "$req/$1.txt" | cut -c1-16; }
 
 download() {
   for g in "${groups[@]}"; do
@@ -44,7 +44,7 @@ install() {
 
 venv() {
   local v="$dot/venv" want
-  want="$(sha256sum < "$req/torch.txt" | cut -c1-16)"
+  want="$(stamp torch)"
   if [ ! -e "$v/.stamp" ] || [ "$(cat "$v/.stamp")" != "$want" ]; then
     rm -rf "$v"
     python3 -m venv "$v"
