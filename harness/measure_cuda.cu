@@ -148,14 +148,106 @@ static sf_status measure_mode(timing *tm, sf_trial *tr, const sf_measure_config 
     return s;
 }
 
+/* The timing resources: events, the L2 flush buffer, and the host-mapped spin release and clock words. */
+static sf_status timing_open(timing *tm, const sf_device_info *dev)
+{
+    sf_status s = SF_OK;
+    CK(cudaEventCreate(&tm->start));
+    CK(cudaEventCreate(&tm->stop));
+    tm->flush_bytes = (size_t)(dev->l2_bytes > 0 ? dev->l2_bytes : (64 << 20));
+    CK(cudaMalloc(&tm->flush, tm->flush_bytes));
+    CK(cudaHostAlloc((void **)&tm->release, sizeof(int), cudaHostAllocMapped));
+    CK(cudaHostGetDevicePointer((void **)&tm->release_dev, (void *)tm->release, 0));
+    CK(cudaHostAlloc((void **)&tm->clk, 2 * sizeof(unsigned long long), cudaHostAllocMapped));
+    CK(cudaHostGetDevicePointer((void **)&tm->clk_dev, tm->clk, 0));
+    tm->default_ghz = dev->sm_clock_khz / 1e6;
+done:
+    return s;
+}
+
+static void timing_close(timing *tm)
+{
+    if (tm->release)
+        cudaFreeHost((void *)tm->release);
+    if (tm->clk)
+        cudaFreeHost(tm->clk);
+    cudaFree(tm->flush);
+    if (tm->start)
+        cudaEventDestroy(tm->start);
+    if (tm->stop)
+        cudaEventDestroy(tm->stop);
+    if (tm->stream)
+        cudaStreamDestroy(tm->stream);
+}
+
+/* Each buffer set's launches captured into one CUDA graph, then cold samples of the graphs: what the
+ * trial costs without the host's launch gaps. */
+static sf_status measure_graphs(timing *tm, sf_trial *tr, const sf_measure_config *c, sf_mode *out)
+{
+    sf_status s = SF_OK;
+    cudaGraphExec_t graphs[SF_MAX_SETS] = {0};
+    cudaGraph_t graph = NULL;
+    for (int k = 0; k < tr->sets; ++k) {
+        CK(cudaStreamBeginCapture(tm->stream, cudaStreamCaptureModeThreadLocal));
+        s = sf_trial_run(tr, k, (void *)tm->stream);
+        const cudaError_t e = cudaStreamEndCapture(tm->stream, &graph);
+        if (s != SF_OK)
+            goto done;
+        CK(e);
+        CK(cudaGraphInstantiate(&graphs[k], graph, 0));
+        CK(cudaGraphDestroy(graph));
+        graph = NULL;
+    }
+    SF_RANGE_PUSH("graph");
+    s = measure_mode(tm, tr, c, 1, enqueue_graph, graphs, out);
+    SF_RANGE_POP();
+done:
+    if (graph)
+        cudaGraphDestroy(graph);
+    for (int k = 0; k < SF_MAX_SETS; ++k)
+        if (graphs[k])
+            cudaGraphExecDestroy(graphs[k]);
+    return s;
+}
+
+/* Hot: back-to-back trials, batches of them between two events (doubling while a batch takes under
+ * 50 us) until hot_time of GPU time; the mean per trial. */
+static sf_status measure_hot(timing *tm, sf_trial *tr, const sf_measure_config *c, sf_measurement *out)
+{
+    sf_status s = SF_OK;
+    float ms = 0;
+    double total = 0;
+    int64_t n = 0, batch = 1;
+    SF_RANGE_PUSH("hot");
+    while (total < c->hot_time && s == SF_OK) {
+        CK(cudaEventRecord(tm->start, tm->stream));
+        for (int64_t i = 0; i < batch && s == SF_OK; ++i)
+            s = sf_trial_run(tr, (int)(n + i), (void *)tm->stream);
+        if (s != SF_OK)
+            break;
+        CK(cudaEventRecord(tm->stop, tm->stream));
+        CK(cudaEventSynchronize(tm->stop));
+        CK(cudaEventElapsedTime(&ms, tm->start, tm->stop));
+        total += 1e-3 * ms;
+        n += batch;
+        if (batch < 1024 && 1e-3 * ms < 0.05)
+            batch *= 2;
+    }
+    if (s == SF_OK) {
+        out->hot_per_trial = total / (double)n;
+        out->hot_trials = n;
+    }
+done:
+    SF_RANGE_POP();
+    return s;
+}
+
 extern "C" sf_status sf_measure_cuda(sf_trial *tr, const sf_device_info *dev, const sf_measure_config *c,
                                      const char *name, sf_measurement *out)
 {
     sf_status s = SF_OK;
     timing tm;
     memset(&tm, 0, sizeof tm);
-    cudaGraphExec_t graphs[SF_MAX_SETS] = {0};
-    cudaGraph_t graph = NULL;
     const int64_t launches = sf_trial_launches(tr);
     SF_RANGE_PUSH(name);
     CK(cudaStreamCreateWithFlags(&tm.stream, cudaStreamNonBlocking));
@@ -165,15 +257,8 @@ extern "C" sf_status sf_measure_cuda(sf_trial *tr, const sf_device_info *dev, co
             CK(cudaStreamSynchronize(tm.stream));
         goto done;
     }
-    CK(cudaEventCreate(&tm.start));
-    CK(cudaEventCreate(&tm.stop));
-    tm.flush_bytes = (size_t)(dev->l2_bytes > 0 ? dev->l2_bytes : (64 << 20));
-    CK(cudaMalloc(&tm.flush, tm.flush_bytes));
-    CK(cudaHostAlloc((void **)&tm.release, sizeof(int), cudaHostAllocMapped));
-    CK(cudaHostGetDevicePointer((void **)&tm.release_dev, (void *)tm.release, 0));
-    CK(cudaHostAlloc((void **)&tm.clk, 2 * sizeof(unsigned long long), cudaHostAllocMapped));
-    CK(cudaHostGetDevicePointer((void **)&tm.clk_dev, tm.clk, 0));
-    tm.default_ghz = dev->sm_clock_khz / 1e6;
+    if ((s = timing_open(&tm, dev)) != SF_OK)
+        goto done;
 
     SF_RANGE_PUSH("warm-up");
     for (int i = 0; i < c->warmup && s == SF_OK; ++i)
@@ -186,73 +271,13 @@ extern "C" sf_status sf_measure_cuda(sf_trial *tr, const sf_device_info *dev, co
 
     out->spin = launches <= SF_MAX_QUEUED_LAUNCHES;
     s = measure_mode(&tm, tr, c, out->spin, enqueue_plain, NULL, &out->cold);
-    if (s != SF_OK)
-        goto done;
-
-    if (launches > 1) {
-        for (int k = 0; k < tr->sets; ++k) {
-            CK(cudaStreamBeginCapture(tm.stream, cudaStreamCaptureModeThreadLocal));
-            s = sf_trial_run(tr, k, (void *)tm.stream);
-            const cudaError_t e = cudaStreamEndCapture(tm.stream, &graph);
-            if (s != SF_OK)
-                goto done;
-            CK(e);
-            CK(cudaGraphInstantiate(&graphs[k], graph, 0));
-            CK(cudaGraphDestroy(graph));
-            graph = NULL;
-        }
-        SF_RANGE_PUSH("graph");
-        s = measure_mode(&tm, tr, c, 1, enqueue_graph, graphs, &out->graph);
-        SF_RANGE_POP();
-        if (s != SF_OK)
-            goto done;
-    }
-
-    if (c->hot) {
-        SF_RANGE_PUSH("hot");
-        float ms = 0;
-        double total = 0;
-        int64_t n = 0;
-        /* batches of trials between two events until hot_time of GPU time */
-        int64_t batch = 1;
-        while (total < c->hot_time && s == SF_OK) {
-            CK(cudaEventRecord(tm.start, tm.stream));
-            for (int64_t i = 0; i < batch && s == SF_OK; ++i)
-                s = sf_trial_run(tr, (int)(n + i), (void *)tm.stream);
-            if (s != SF_OK)
-                break;
-            CK(cudaEventRecord(tm.stop, tm.stream));
-            CK(cudaEventSynchronize(tm.stop));
-            CK(cudaEventElapsedTime(&ms, tm.start, tm.stop));
-            total += 1e-3 * ms;
-            n += batch;
-            if (batch < 1024 && 1e-3 * ms < 0.05)
-                batch *= 2;
-        }
-        SF_RANGE_POP();
-        if (s == SF_OK) {
-            out->hot_per_trial = total / (double)n;
-            out->hot_trials = n;
-        }
-    }
+    if (s == SF_OK && launches > 1)
+        s = measure_graphs(&tm, tr, c, &out->graph);
+    if (s == SF_OK && c->hot)
+        s = measure_hot(&tm, tr, c, out);
 done:
     SF_RANGE_POP();
-    if (graph)
-        cudaGraphDestroy(graph);
-    for (int k = 0; k < SF_MAX_SETS; ++k)
-        if (graphs[k])
-            cudaGraphExecDestroy(graphs[k]);
-    if (tm.release)
-        cudaFreeHost((void *)tm.release);
-    if (tm.clk)
-        cudaFreeHost(tm.clk);
-    cudaFree(tm.flush);
-    if (tm.start)
-        cudaEventDestroy(tm.start);
-    if (tm.stop)
-        cudaEventDestroy(tm.stop);
-    if (tm.stream)
-        cudaStreamDestroy(tm.stream);
+    timing_close(&tm);
     return s;
 }
 

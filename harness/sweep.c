@@ -223,109 +223,134 @@ static sf_status run_state(const sf_sweep_config *c, const sf_device_info *dev, 
     return SF_OK;
 }
 
-/* The sweep proper, with the output locked. */
-static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *devp)
+/* One run's working set: the earlier file it resumes, its states, and the file it writes. */
+typedef struct sweep_run {
+    sf_sweep_config *c;
+    sf_device_info dev;
+    cJSON *prev, *root, *out_states;
+    sweep_state *states;
+    int64_t n, measured, resumed, skipped;
+    double copy_bw;
+} sweep_run;
+
+static void run_close(sweep_run *r)
 {
-    sf_device_info dev = *devp;
-    cJSON *prev = NULL;
-    sf_status s = load_previous(c, &dev, &prev);
+    free(r->states);
+    cJSON_Delete(r->prev);
+    cJSON_Delete(r->root);
+}
+
+/* The earlier file, the states the axes expand to, the copy bandwidth (a resumed run keeps its first
+ * run's, so that its % of copy bandwidth stays comparable) and the new file's root. */
+static sf_status run_open(sweep_run *r, sf_sweep_config *c, const sf_device_info *dev)
+{
+    *r = (sweep_run){.c = c, .dev = *dev};
+    sf_status s = load_previous(c, &r->dev, &r->prev);
+    sf_tuning_db *db = NULL;
+    if (s == SF_OK && c->tuning_db)
+        s = sf_tuning_load(c->tuning_db, &db);
     if (s != SF_OK)
         return s;
-
-    const double mem_limit = sf_trial_memory_limit(c->backend, &dev);
-    int64_t n = 0;
-    sf_tuning_db *db = NULL;
-    if (c->tuning_db && (s = sf_tuning_load(c->tuning_db, &db)) != SF_OK) {
-        cJSON_Delete(prev);
-        return s;
-    }
-    sweep_state *states = sweep_enumerate(c, db, &n, mem_limit);
+    r->states = sweep_enumerate(c, db, &r->n, sf_trial_memory_limit(c->backend, &r->dev));
     sf_tuning_free(db);
-    if (!states) {
-        cJSON_Delete(prev);
+    if (!r->states)
         return sf_fail(SF_ERR_NOMEM, "sweep: no memory for the state list");
-    }
-
-    double copy_bw = 0;
-    const cJSON *pd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(prev, "devices"), 0);
-    if (prev && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pd, "copy_bandwidth_Bps")))
-        copy_bw = cJSON_GetObjectItemCaseSensitive(pd, "copy_bandwidth_Bps")->valuedouble; /* keep the run's own */
-    else if ((s = sf_copy_bandwidth(c->backend, &dev, &copy_bw)) != SF_OK) {
-        free(states);
-        cJSON_Delete(prev);
+    const cJSON *pd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r->prev, "devices"), 0);
+    if (r->prev && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pd, "copy_bandwidth_Bps")))
+        r->copy_bw = cJSON_GetObjectItemCaseSensitive(pd, "copy_bandwidth_Bps")->valuedouble;
+    else if ((s = sf_copy_bandwidth(c->backend, &r->dev, &r->copy_bw)) != SF_OK)
         return s;
-    }
-    fprintf(stderr, "sweep: %lld states on %s (%s), copy bandwidth %.1f GB/s\n", (long long)n, dev.name, dev.key,
-            copy_bw / 1e9);
+    fprintf(stderr, "sweep: %lld states on %s (%s), copy bandwidth %.1f GB/s\n", (long long)r->n, r->dev.name,
+            r->dev.key, r->copy_bw / 1e9);
+    r->root = sweep_new_root(c, &r->dev, r->copy_bw);
+    if (r->prev) /* a resumed run keeps the first run's record and appends this one's argv */
+        cJSON_ReplaceItemInObjectCaseSensitive(r->root, "meta",
+                                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r->prev, "meta"), 1));
+    r->out_states = cJSON_GetObjectItemCaseSensitive(r->root, "states");
+    return SF_OK;
+}
 
-    cJSON *root = sweep_new_root(c, &dev, copy_bw);
-    if (prev) /* a resumed run keeps the first run's record and appends this one's argv */
-        cJSON_ReplaceItemInObjectCaseSensitive(root, "meta",
-                                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(prev, "meta"), 1));
-    cJSON *out_states = cJSON_GetObjectItemCaseSensitive(root, "states");
-    interrupted = 0;
-    void (*old_int)(int) = signal(SIGINT, on_signal);
-    void (*old_term)(int) = signal(SIGTERM, on_signal);
+/* Every state in order: resumed, skipped or run, the file rewritten after each measured one, so that an
+ * interruption loses only the current state. Stops at a signal, at --max-states, or at a failure. */
+static sf_status run_states(sweep_run *r)
+{
+    const sf_sweep_config *c = r->c;
     const double start = sf_now();
-    int64_t measured = 0, resumed = 0, skipped = 0;
-    for (int64_t i = 0; i < n && s == SF_OK; ++i) {
-        sweep_state *st = &states[i];
-        cJSON *old = prev ? find_state(prev, st->id) : NULL;
+    for (int64_t i = 0; i < r->n; ++i) {
+        const sweep_state *st = &r->states[i];
+        const cJSON *old = r->prev ? find_state(r->prev, st->id) : NULL;
         if (old) {
-            cJSON_AddItemToArray(out_states, cJSON_Duplicate(old, 1));
-            ++resumed;
+            cJSON_AddItemToArray(r->out_states, cJSON_Duplicate(old, 1));
+            ++r->resumed;
             continue;
         }
-        if (interrupted || (c->max_states && measured >= c->max_states))
+        if (interrupted || (c->max_states && r->measured >= c->max_states))
             break;
         cJSON *j = sweep_state_json(st);
-        cJSON_AddItemToArray(out_states, j);
+        cJSON_AddItemToArray(r->out_states, j);
         if (st->skip[0]) {
             cJSON_AddStringToObject(j, "status", "skipped");
             cJSON_AddStringToObject(j, "reason", st->skip);
-            ++skipped;
+            ++r->skipped;
             continue;
         }
-        progress(i, n, st->id, sf_now() - start, measured ? (sf_now() - start) / (double)measured : 0);
+        const double elapsed = sf_now() - start;
+        progress(i, r->n, st->id, elapsed, r->measured ? elapsed / (double)r->measured : 0);
         state_outcome outcome;
-        s = run_state(c, &dev, st, i, j, copy_bw, &outcome);
-        if (s != SF_OK)
-            break;
-        if (outcome == STATE_SKIPPED)
-            ++skipped;
-        if (outcome != STATE_MEASURED)
-            continue;
-        ++measured;
-        const sf_status w = sweep_write_all(root, c); /* after every state: an interruption loses only the current one */
-        if (w != SF_OK) {
-            s = w;
-            break;
+        sf_status s = run_state(c, &r->dev, st, i, j, r->copy_bw, &outcome);
+        r->skipped += s == SF_OK && outcome == STATE_SKIPPED;
+        if (s == SF_OK && outcome == STATE_MEASURED) {
+            ++r->measured;
+            s = sweep_write_all(r->root, c);
         }
+        if (s != SF_OK)
+            return s;
     }
-    if (isatty(STDERR_FILENO))
-        fputc('\n', stderr);
-    const sf_status failure = s;
+    return SF_OK;
+}
+
+/* The last write and the run's verdict: a failure (its message kept), an interruption, or what the
+ * finished file says. */
+static sf_status run_finish(sweep_run *r, sf_status failure)
+{
     char why[512];
     snprintf(why, sizeof why, "%s", sf_last_error());
     /* drop the state that was being measured when it failed: it has no numbers */
-    cJSON *last = cJSON_GetArrayItem(out_states, cJSON_GetArraySize(out_states) - 1);
+    const int last_i = cJSON_GetArraySize(r->out_states) - 1;
+    const cJSON *last = cJSON_GetArrayItem(r->out_states, last_i);
     if (failure != SF_OK && last && !cJSON_GetObjectItemCaseSensitive(last, "status"))
-        cJSON_DeleteItemFromArray(out_states, cJSON_GetArraySize(out_states) - 1);
-    const sf_status w = sweep_write_all(root, c);
-    signal(SIGINT, old_int);
-    signal(SIGTERM, old_term);
+        cJSON_DeleteItemFromArray(r->out_states, last_i);
+    const sf_status w = sweep_write_all(r->root, r->c);
     fprintf(stderr, "sweep: %lld measured, %lld resumed from %s, %lld skipped, %lld of %lld states in the file\n",
-            (long long)measured, (long long)resumed, c->out_json, (long long)skipped,
-            (long long)cJSON_GetArraySize(out_states), (long long)n);
-    const sf_status verdict = file_verdict(out_states, n, c->out_json);
-    free(states);
-    cJSON_Delete(prev);
-    cJSON_Delete(root);
+            (long long)r->measured, (long long)r->resumed, r->c->out_json, (long long)r->skipped,
+            (long long)cJSON_GetArraySize(r->out_states), (long long)r->n);
     if (failure != SF_OK)
-        return sf_fail(failure, "%s (finished states kept in %s)", why, c->out_json);
+        return sf_fail(failure, "%s (finished states kept in %s)", why, r->c->out_json);
     if (w != SF_OK)
         return w;
     if (interrupted)
         return sf_fail(SF_ERR_INVALID, "interrupted; run the same command again to finish the missing states");
-    return verdict;
+    return file_verdict(r->out_states, r->n, r->c->out_json);
+}
+
+/* The sweep proper, with the output locked. */
+static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev)
+{
+    sweep_run r;
+    sf_status s = run_open(&r, c, dev);
+    if (s != SF_OK) {
+        run_close(&r);
+        return s;
+    }
+    interrupted = 0;
+    void (*old_int)(int) = signal(SIGINT, on_signal);
+    void (*old_term)(int) = signal(SIGTERM, on_signal);
+    s = run_states(&r);
+    if (isatty(STDERR_FILENO))
+        fputc('\n', stderr);
+    s = run_finish(&r, s);
+    signal(SIGINT, old_int);
+    signal(SIGTERM, old_term);
+    run_close(&r);
+    return s;
 }

@@ -54,6 +54,9 @@ static sf_status download(buffer *b, sf_backend be)
 }
 
 enum { X, Y, V, V_IN, V_OUT, GY, GX, N_BUFFERS };
+/* Each buffer's tensor bit, in the order above. */
+static const unsigned bit[N_BUFFERS] = {SF_TENSOR_X,     SF_TENSOR_Y,      SF_TENSOR_V,     SF_TENSOR_V_IN,
+                                        SF_TENSOR_V_OUT, SF_TENSOR_GRAD_Y, SF_TENSOR_GRAD_X};
 
 sf_status sf_verify_check_size(int64_t T, int64_t M)
 {
@@ -64,6 +67,66 @@ sf_status sf_verify_check_size(int64_t T, int64_t M)
         return sf_fail(SF_ERR_INVALID, "verify: T x M = %lld x %lld overflows 64-bit byte sizes", (long long)T,
                        (long long)M);
     return SF_OK;
+}
+
+/* The inputs, on the host and uploaded: x (and v_in) for a forward kernel; for a backward one, the saved
+ * tensors as a forward pass would leave them (the reference's, rounded to float) and grad_y. */
+static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
+                             buffer *buf)
+{
+    const int64_t T = c->T, M = c->M, TM = T * M;
+    sf_status s = SF_OK;
+    if (k->direction == SF_FWD) {
+        sf_fill_uniform(buf[X].host, TM, c->seed, -0.4f, 0.8f);
+        s = upload(&buf[X], be);
+        if (s == SF_OK && buf[V_IN].host) {
+            sf_fill_uniform(buf[V_IN].host, M, c->seed ^ 0x5eedull, p->rest - 0.5f, p->threshold + 0.5f);
+            s = upload(&buf[V_IN], be);
+        }
+    } else {
+        double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
+        float *x = malloc((size_t)TM * sizeof *x);
+        if (!yd || !vd || !x) {
+            s = sf_fail(SF_ERR_NOMEM, "verify: no host memory for T x M = %lld", (long long)TM);
+        } else {
+            sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
+            sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
+            for (int64_t i = 0; i < TM; ++i) {
+                buf[Y].host[i] = (float)yd[i];
+                buf[V].host[i] = (float)vd[i];
+            }
+            sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
+        }
+        free(yd), free(vd), free(x);
+        if (s == SF_OK)
+            s = upload(&buf[Y], be);
+        if (s == SF_OK)
+            s = upload(&buf[V], be);
+        if (s == SF_OK)
+            s = upload(&buf[GY], be);
+    }
+    return s;
+}
+
+/* The kernel's outputs downloaded and checked against the float64 reference into *out. */
+static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
+                               buffer *buf, sf_check_report *out)
+{
+    const int64_t T = c->T, M = c->M;
+    sf_status s = SF_OK;
+    if (k->direction == SF_FWD) {
+        for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
+            if (buf[i].host && (k->tensors_out & bit[i]))
+                s = download(&buf[i], be);
+        if (s == SF_OK)
+            *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
+                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, c->tol);
+    } else {
+        s = download(&buf[GX], be);
+        if (s == SF_OK)
+            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, c->tol);
+    }
+    return s;
 }
 
 sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
@@ -86,8 +149,6 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
 
     const int64_t T = c->T, M = c->M;
     const unsigned used = k->tensors_in | k->tensors_out;
-    const unsigned bit[N_BUFFERS] = {SF_TENSOR_X,     SF_TENSOR_Y,      SF_TENSOR_V,     SF_TENSOR_V_IN,
-                                     SF_TENSOR_V_OUT, SF_TENSOR_GRAD_Y, SF_TENSOR_GRAD_X};
     buffer buf[N_BUFFERS];
     memset(buf, 0, sizeof buf);
     void *workspace = NULL;
@@ -100,36 +161,7 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     if (s != SF_OK)
         goto done;
 
-    if (k->direction == SF_FWD) {
-        sf_fill_uniform(buf[X].host, TM, c->seed, -0.4f, 0.8f);
-        s = upload(&buf[X], be);
-        if (s == SF_OK && buf[V_IN].host) {
-            sf_fill_uniform(buf[V_IN].host, M, c->seed ^ 0x5eedull, p->rest - 0.5f, p->threshold + 0.5f);
-            s = upload(&buf[V_IN], be);
-        }
-    } else {
-        /* saved tensors as a forward pass would leave them: the reference's, rounded to float */
-        double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
-        float *x = malloc((size_t)TM * sizeof *x);
-        if (!yd || !vd || !x) {
-            s = sf_fail(SF_ERR_NOMEM, "verify: no host memory for T x M = %lld", (long long)TM);
-        } else {
-            sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
-            sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
-            for (int64_t i = 0; i < TM; ++i) {
-                buf[Y].host[i] = (float)yd[i];
-                buf[V].host[i] = (float)vd[i];
-            }
-            sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
-        }
-        free(yd), free(vd), free(x);
-        if (s == SF_OK)
-            s = upload(&buf[Y], be);
-        if (s == SF_OK)
-            s = upload(&buf[V], be);
-        if (s == SF_OK)
-            s = upload(&buf[GY], be);
-    }
+    s = fill_inputs(k, be, c, p, buf);
     if (s != SF_OK)
         goto done;
 
@@ -141,18 +173,7 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     if (s != SF_OK)
         goto done;
 
-    if (k->direction == SF_FWD) {
-        for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
-            if (buf[i].host && (k->tensors_out & bit[i]))
-                s = download(&buf[i], be);
-        if (s == SF_OK)
-            *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
-                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, c->tol);
-    } else {
-        s = download(&buf[GX], be);
-        if (s == SF_OK)
-            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, c->tol);
-    }
+    s = check_outputs(k, be, c, p, buf, out);
 done:
     for (int i = 0; i < N_BUFFERS; ++i)
         buffer_drop(&buf[i], be);
