@@ -187,6 +187,10 @@ sf_status sweep_validate(const sf_sweep_config *c)
     for (int i = 0; form && i < form->count; ++i)
         if (strcmp(form->strings[i], "train") && strcmp(form->strings[i], "infer") && strcmp(form->strings[i], "segment"))
             return sf_fail(SF_ERR_INVALID, "unknown form '%s' (train, infer, segment)", form->strings[i]);
+    const sf_axis *keep = sweep_axis(c, "keep");
+    for (int i = 0; keep && i < keep->count; ++i)
+        if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h"))
+            return sf_fail(SF_ERR_INVALID, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
     if (!sf_kernel_default(c->reference_family, SF_FWD, NULL, c->backend))
         return sf_fail(SF_ERR_INVALID, "unknown reference family '%s'", c->reference_family);
     return SF_OK;

@@ -74,6 +74,8 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddStringToObject(j, "family", s->family);
     cJSON_AddStringToObject(j, "direction", s->direction);
     cJSON_AddStringToObject(j, "form", s->form);
+    if (strcmp(s->direction, "fwd+bwd") == 0)
+        cJSON_AddStringToObject(j, "keep", s->keep);
     cJSON *kernels = cJSON_AddArrayToObject(j, "kernels");
     if (s->fwd)
         cJSON_AddItemToArray(kernels, cJSON_CreateString(s->fwd->name));

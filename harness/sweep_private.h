@@ -14,6 +14,7 @@
 typedef struct sweep_state {
     char id[320];
     char family[64], direction[16], form[32];
+    char keep[16]; /* what forward keeps for backward: vtrace (y and v) or h (v; backward recomputes y) */
     const sf_kernel *fwd, *bwd;
     int64_t T, N, B, M;
     int block, block_bwd, vec, npt, unroll;

@@ -58,10 +58,19 @@ static const sf_kernel *find_kernel(sf_backend b, const char *family, sf_directi
     return NULL;
 }
 
+/* The backward form that reads what forward kept. */
+static const char *backward_form(const sweep_state *s)
+{
+    return strcmp(s->keep, "h") == 0 ? "grad_h" : "grad";
+}
+
+/* The id names the problem and the forward kernel; keep only when it is not the paper's vtrace, so that
+ * the ids of results made before keep existed still resume. */
 static void describe(sweep_state *s)
 {
-    snprintf(s->id, sizeof s->id, "%s|%s|%s|T=%lld|N=%lld|B=%lld|block=%d", s->family, s->direction,
-             s->fwd ? s->fwd->name : "-", (long long)s->T, (long long)s->N, (long long)s->B, s->block);
+    snprintf(s->id, sizeof s->id, "%s|%s|%s|T=%lld|N=%lld|B=%lld|block=%d%s%s", s->family, s->direction,
+             s->fwd ? s->fwd->name : "-", (long long)s->T, (long long)s->N, (long long)s->B, s->block,
+             strcmp(s->keep, "vtrace") ? "|keep=" : "", strcmp(s->keep, "vtrace") ? s->keep : "");
 }
 
 /* fused-tuned: the fused kernels and blocks the tuning database gives for this device and problem. */
@@ -75,7 +84,7 @@ static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, swee
     s->fwd = f.kernel, s->block = f.launch.block;
     snprintf(s->tuned, sizeof s->tuned, "fwd %s", sf_lookup_level_name(f.level));
     if (strcmp(s->direction, "fwd+bwd") == 0 &&
-        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_BWD, "grad", "f32", s->T, M, &b) == SF_OK) {
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_BWD, backward_form(s), "f32", s->T, M, &b) == SF_OK) {
         s->bwd = b.kernel, s->block_bwd = b.launch.block;
         snprintf(s->tuned + strlen(s->tuned), sizeof s->tuned - strlen(s->tuned), ", bwd %s",
                  sf_lookup_level_name(b.level));
@@ -87,10 +96,14 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 {
     const int both = strcmp(s->direction, "fwd+bwd") == 0;
     int64_t tm;
-    if (!s->fwd || (both && !s->bwd))
+    if (!both && strcmp(s->keep, "vtrace") != 0)
+        snprintf(s->skip, sizeof s->skip, "keep=%s changes only the backward pass: this fwd state is keep=vtrace's",
+                 s->keep);
+    else if (!s->fwd || (both && !s->bwd))
         snprintf(s->skip, sizeof s->skip,
                  "no registered %s kernel of family '%s', form %s with vec=%d npt=%d unroll=%d (0 = default)",
-                 !s->fwd ? "forward" : "backward", s->family, s->form, s->vec, s->npt, s->unroll);
+                 !s->fwd ? "forward" : "backward", s->family, !s->fwd ? s->form : backward_form(s), s->vec, s->npt,
+                 s->unroll);
     else if (both && !(s->fwd->tensors_out & SF_TENSOR_V))
         snprintf(s->skip, sizeof s->skip, "form %s keeps no v trace for a backward pass", s->form);
     else if (!sf_mul_ok(s->N, s->B, &s->M) || !sf_mul_ok(s->T, s->M, &tm))
@@ -104,16 +117,16 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 
 /* The cartesian product of the axes, the last axis (T) fastest, so that a family's T series is
  * contiguous: an odometer over the axes' value indices. */
-enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
+enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
 
 sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_t *count, double mem_limit)
 {
     static const int64_t paper_T[] = {8, 16, 32, 64, 128};
     values v[AX_COUNT] = {
         values_of(c, "direction", 0, "fwd"), values_of(c, "family", 0, "fused"), values_of(c, "form", 0, "train"),
-        values_of(c, "vec", 0, NULL),        values_of(c, "npt", 0, NULL),       values_of(c, "unroll", 0, NULL),
-        values_of(c, "block", 0, NULL),      values_of(c, "B", 1, NULL),         values_of(c, "N", 1000000, NULL),
-        values_of(c, "T", 0, NULL),
+        values_of(c, "keep", 0, "vtrace"),   values_of(c, "vec", 0, NULL),       values_of(c, "npt", 0, NULL),
+        values_of(c, "unroll", 0, NULL),     values_of(c, "block", 0, NULL),     values_of(c, "B", 1, NULL),
+        values_of(c, "N", 1000000, NULL),    values_of(c, "T", 0, NULL),
     };
     if (!sweep_axis(c, "T"))
         v[AX_T].count = 5, v[AX_T].ints = paper_T;
@@ -127,6 +140,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         snprintf(s->direction, sizeof s->direction, "%s", sval(&v[AX_DIRECTION], at[AX_DIRECTION]));
         snprintf(s->family, sizeof s->family, "%s", sval(&v[AX_FAMILY], at[AX_FAMILY]));
         snprintf(s->form, sizeof s->form, "%s", sval(&v[AX_FORM], at[AX_FORM]));
+        snprintf(s->keep, sizeof s->keep, "%s", sval(&v[AX_KEEP], at[AX_KEEP]));
         s->vec = (int)ival(&v[AX_VEC], at[AX_VEC]);
         s->npt = (int)ival(&v[AX_NPT], at[AX_NPT]);
         s->unroll = (int)ival(&v[AX_UNROLL], at[AX_UNROLL]);
@@ -140,7 +154,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         } else {
             s->fwd = find_kernel(c->backend, s->family, SF_FWD, s->form, s->vec, s->npt, s->unroll);
             if (strcmp(s->direction, "fwd+bwd") == 0)
-                s->bwd = find_kernel(c->backend, s->family, SF_BWD, "grad", s->vec, s->npt, s->unroll);
+                s->bwd = find_kernel(c->backend, s->family, SF_BWD, backward_form(s), s->vec, s->npt, s->unroll);
         }
         describe(s);
         check_state(c, s, mem_limit);

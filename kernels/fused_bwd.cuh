@@ -1,6 +1,9 @@
-/* fused, backward: one kernel loops t = T-1 .. 0 with g(t+1) in registers; per neuron-step it reads
- * dL/dy, y and v and writes dL/dx (16 bytes in fp32, as the paper's). Written as the parts of a
- * temporal kernel, as fused_fwd.cuh is (temporal.h). */
+/* fused, backward: one kernel loops t = T-1 .. 0 with g(t+1) in registers and writes dL/dx. SF_FORM
+ * picks what it reads per neuron-step, that is what forward kept for it:
+ *   SF_FORM_GRAD:   dL/dy, y and v (16 bytes in fp32, as the paper's);
+ *   SF_FORM_GRAD_H: dL/dy and v only (12 bytes), the spike recomputed as v >= V_th, as SpikingJelly 2.0
+ *                   does: exact, since forward fired on the very float it stored.
+ * Written as the parts of a temporal kernel, as fused_fwd.cuh is (temporal.h). */
 #include "template_begin.h"
 
 #define SF_PARAMS                                                                                  \
@@ -26,8 +29,12 @@
             continue;                                                                              \
         float gy[SF_VEC], ys[SF_VEC], vs[SF_VEC];                                                  \
         SF_LOAD(gy, grad_y + row + i0[k], SF_VEC, n[k], vec_ok);                                   \
-        SF_LOAD(ys, y + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
+        if (SF_FORM != SF_FORM_GRAD_H)                                                             \
+            SF_LOAD(ys, y + row + i0[k], SF_VEC, n[k], vec_ok);                                    \
         SF_LOAD(vs, v + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
+        if (SF_FORM == SF_FORM_GRAD_H)                                                             \
+            for (int j = 0; j < SF_VEC; ++j)                                                       \
+                ys[j] = sf_lif_fire(vs[j], p);                                                     \
         for (int j = 0; j < SF_VEC; ++j)                                                           \
             g[k][j] = sf_lif_grad(g[k][j], gy[j], ys[j], vs[j], p);                                \
         SF_STORE(grad_x + row + i0[k], g[k], SF_VEC, n[k], vec_ok);                                \

@@ -15,6 +15,7 @@
 #define SF_FORM_INFER 1
 #define SF_FORM_SEGMENT 2
 #define SF_FORM_GRAD 3
+#define SF_FORM_GRAD_H 4
 
 #ifdef __CUDACC__
 #include "cuda_prelude.cuh"

@@ -148,7 +148,8 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
         return s;
 
     const int64_t T = c->T, M = c->M;
-    const unsigned used = k->tensors_in | k->tensors_out;
+    /* a backward kernel's reference needs y and v whatever the kernel itself reads */
+    const unsigned used = k->tensors_in | k->tensors_out | (k->direction == SF_BWD ? SF_TENSOR_Y | SF_TENSOR_V : 0);
     buffer buf[N_BUFFERS];
     memset(buf, 0, sizeof buf);
     void *workspace = NULL;

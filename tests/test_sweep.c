@@ -393,6 +393,42 @@ static void test_forms(void)
     cJSON_Delete(root);
 }
 
+/* keep=h: forward+backward with the backward that reads only v (the spike recomputed), verified on a
+ * ragged N at T = 1 and 33 against the float64 reference, under its own id beside keep=vtrace's; a
+ * forward state of keep=h is skipped (it would measure keep=vtrace's kernel again), and families without
+ * such a backward say so. */
+static void test_keep(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused,step -a keep=vtrace,h -a direction=fwd,fwd+bwd -a T=[1,33] -a N=1001 " QUICK
+                     " --out %s",
+                     path_of("keep.json")) == 0,
+          "keep: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("keep.json");
+    const cJSON *s;
+    int h_ok = 0, fwd_skipped = 0, step_skipped = 0, vtrace_ok = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int both = !strcmp(str(s, "direction"), "fwd+bwd"), ok = !strcmp(str(s, "status"), "ok");
+        const int h = strstr(str(s, "id"), "|keep=h") != NULL, fused = !strcmp(str(s, "family"), "fused");
+        const cJSON *vb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "verified"), "backward");
+        const char *bwd = cJSON_IsString(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 1))
+                              ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 1)->valuestring
+                              : "";
+        const int verified = num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0;
+        h_ok += h && both && fused && ok && verified && strstr(bwd, "fused_bwd_grad_h_") == bwd &&
+                !strcmp(str(s, "keep"), "h");
+        vtrace_ok += !h && both && fused && ok && verified && strstr(bwd, "fused_bwd_grad_f32") == bwd &&
+                     !strcmp(str(s, "keep"), "vtrace");
+        fwd_skipped += h && !both && strstr(str(s, "reason"), "changes only the backward pass") != NULL;
+        step_skipped += h && both && !fused && strstr(str(s, "reason"), "form grad_h") != NULL;
+    }
+    CHECK(h_ok == 2 && vtrace_ok == 2 && fwd_skipped == 4 && step_skipped == 2,
+          "keep: %d keep=h verified of 2, %d vtrace of 2, %d fwd skipped of 4, %d step skipped of 2", h_ok, vtrace_ok,
+          fwd_skipped, step_skipped);
+    cJSON_Delete(root);
+    refused(2, "unknown keep 'all'", "sweep -a keep=all --out x.json");
+}
+
 /* argv[3] "terminal": only the terminal summary, reported skipped (77) where `script` is missing */
 int main(int argc, char **argv)
 {
@@ -411,7 +447,7 @@ int main(int argc, char **argv)
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
                            "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json",
-                           "tty.json"};
+                           "tty.json", "keep.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
@@ -422,5 +458,6 @@ int main(int argc, char **argv)
     test_list_presets();
     test_pipe_summary();
     test_forms();
+    test_keep();
     return sf_test_summary();
 }
