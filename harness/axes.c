@@ -30,6 +30,7 @@ static const axis_def axis_table[] = {
     {"direction", SF_AXIS_STRING, 0, 0},
     {"form", SF_AXIS_STRING, 0, 0},
     {"keep", SF_AXIS_STRING, 0, 0},
+    {"spikes", SF_AXIS_STRING, 0, 0},
 };
 
 #define AXIS_COUNT ((int)(sizeof axis_table / sizeof axis_table[0]))

@@ -191,6 +191,10 @@ sf_status sweep_validate(const sf_sweep_config *c)
     for (int i = 0; keep && i < keep->count; ++i)
         if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h"))
             return sf_fail(SF_ERR_INVALID, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
+    const sf_axis *spikes = sweep_axis(c, "spikes");
+    for (int i = 0; spikes && i < spikes->count; ++i)
+        if (strcmp(spikes->strings[i], "f32") && strcmp(spikes->strings[i], "u8"))
+            return sf_fail(SF_ERR_INVALID, "unknown spikes '%s' (f32, u8)", spikes->strings[i]);
     if (!sf_kernel_default(c->reference_family, SF_FWD, NULL, c->backend))
         return sf_fail(SF_ERR_INVALID, "unknown reference family '%s'", c->reference_family);
     return SF_OK;

@@ -76,6 +76,7 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddStringToObject(j, "form", s->form);
     if (strcmp(s->direction, "fwd+bwd") == 0)
         cJSON_AddStringToObject(j, "keep", s->keep);
+    cJSON_AddStringToObject(j, "spikes", s->spikes);
     cJSON *kernels = cJSON_AddArrayToObject(j, "kernels");
     if (s->fwd)
         cJSON_AddItemToArray(kernels, cJSON_CreateString(s->fwd->name));

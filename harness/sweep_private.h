@@ -14,7 +14,8 @@
 typedef struct sweep_state {
     char id[320];
     char family[64], direction[16], form[32];
-    char keep[16]; /* what forward keeps for backward: vtrace (y and v) or h (v; backward recomputes y) */
+    char keep[16];  /* what forward keeps for backward: vtrace (y and v) or h (v; backward recomputes y) */
+    char spikes[16]; /* storage type of the spikes y: f32 or u8 */
     const sf_kernel *fwd, *bwd;
     int64_t T, N, B, M;
     int block, block_bwd, vec, npt, unroll;

@@ -32,7 +32,8 @@ static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, i
 {
     const sf_kernel *any = fwd ? fwd : bwd;
     const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
-    double b = (2 + needs_trace(fwd, bwd)) * tm + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
+    const double y = (double)T * (double)M * any->spike_bits / 8;
+    double b = (1 + needs_trace(fwd, bwd)) * tm + y + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
     return b;
@@ -96,6 +97,9 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     tr->sets = sets < 1 ? 1 : sets > SF_MAX_SETS ? SF_MAX_SETS : sets;
     const sf_launch want_f = {block_fwd, 0, 0, NULL}, want_b = {block_bwd, 0, 0, NULL};
     sf_status s = fwd || bwd ? SF_OK : sf_fail(SF_ERR_INVALID, "a trial needs a kernel");
+    if (s == SF_OK && fwd && bwd && (bwd->tensors_in & SF_TENSOR_Y) && strcmp(fwd->spikes, bwd->spikes) != 0)
+        s = sf_fail(SF_ERR_INVALID, "%s stores spikes as %s, but %s reads them as %s", fwd->name, fwd->spikes,
+                    bwd->name, bwd->spikes);
     if (s == SF_OK && fwd)
         s = sf_plan(fwd, be, M, &want_f, &tr->fwd_launch);
     if (s == SF_OK && bwd)
@@ -131,14 +135,14 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
         t->T = T, t->M = M;
         s = alloc_in(tr, k, 0, tm, &x);
         if (s == SF_OK)
-            s = alloc_in(tr, k, 1, tm, &t->y);
+            s = alloc_in(tr, k, 1, sf_tensor_bytes(fwd ? fwd : bwd, SF_TENSOR_Y, T * M), &t->y);
         if (s == SF_OK && needs_trace(fwd, bwd))
             s = alloc_in(tr, k, 2, tm, &t->v);
         if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
             s = alloc_in(tr, k, 3, m, &t->v_out);
         if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
             s = sf_upload(be, v_in, rest, m);
-        if (s == SF_OK && !fwd && (s = sf_upload(be, t->y, tr->host_y, tm)) == SF_OK)
+        if (s == SF_OK && !fwd && (s = sf_upload_tensor(be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T * M)) == SF_OK)
             s = sf_upload(be, t->v, tr->host_v, tm);
         const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
         const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
@@ -190,7 +194,7 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK && tr->t[0].v)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&v);
     if (s == SF_OK)
-        s = sf_download(tr->be, y, tr->t[0].y, tm);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_Y, y, tr->t[0].y, T * M);
     if (s == SF_OK && v)
         s = sf_download(tr->be, v, tr->t[0].v, tm);
     if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)

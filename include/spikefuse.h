@@ -119,12 +119,14 @@ typedef struct sf_kernel {
                               (v_in -> y, v trace, v_out); bwd: "grad" */
     const char *dtype;     /* storage type of [T,M] tensors: "f32" */
     int elem_bytes;
+    const char *spikes;    /* storage type of the spikes y: "f32", or "u8" (one byte a spike, 0 or 1) */
+    int spike_bits;        /* bits a stored spike takes: 32 or 8 */
     int vec;               /* neurons per vector load/store: 1, 2, 4, 8 or 16 */
     int npt;               /* vector groups per thread */
     int unroll;            /* time-loop unroll (fused only) */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
     int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
-    int reads_per_step;    /* elements read per neuron-step */
+    int reads_per_step;    /* elements read per neuron-step (sf_kernel_step_bytes: in bytes) */
     int writes_per_step;   /* elements written per neuron-step */
     int workspace_vectors; /* [M] scratch vectors the kernel needs */
     unsigned tensors_in, tensors_out; /* SF_TENSOR_* bits */
@@ -142,8 +144,20 @@ const sf_kernel *sf_kernel_find(const char *name);
 const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const char *form, sf_backend b);
 const char *sf_direction_name(sf_direction d);
 sf_status sf_direction_parse(const char *name, sf_direction *out);
+/* Bytes read and written per neuron-step, from the registry's byte model: the tensors' elements at their
+ * storage types (a spike at spike_bits, the rest at elem_bytes). */
+void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
+/* Bytes of one [T, M] or [M] tensor (one of SF_TENSOR_*) at the kernel's storage type for it. */
+size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t count);
+/* A kernel's tensor (one of SF_TENSOR_*) from float host values to its storage type on the backend, and
+ * back: sf_tensor_bytes(k, tensor, count) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero
+ * float is a spike). */
+sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, void *dst, const float *host,
+                           int64_t count);
+sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, float *host, const void *src,
+                             int64_t count);
 /* Launches needed for one whole layer (all T steps). */
 int64_t sf_kernel_launches(const sf_kernel *k, int64_t T);
 

@@ -80,6 +80,23 @@ static inline void sf_vector_store_f32(float *dst, const float *src, int vec)
     memcpy(dst, src, (size_t)vec * sizeof(float));
 }
 
+static inline void sf_vector_load_u8(float *dst, const uint8_t *src, int vec)
+{
+    if ((uintptr_t)src % (uintptr_t)vec != 0)
+        sf_cpu_fault("vector load not aligned to its width", src);
+    for (int j = 0; j < vec; ++j)
+        dst[j] = (float)src[j];
+}
+
+/* Plain stores: a byte a spike is a quarter of what the streaming f32 stores move. */
+static inline void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
+{
+    if ((uintptr_t)dst % (uintptr_t)vec != 0)
+        sf_cpu_fault("vector store not aligned to its width", dst);
+    for (int j = 0; j < vec; ++j)
+        dst[j] = (uint8_t)src[j];
+}
+
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */
 int sf_cpu_stream_stores(double bytes);
 /* Orders a thread's streaming stores before the launch returns (they are weakly ordered). */

@@ -51,6 +51,44 @@ SF_DEVICE void sf_vector_store_f32(float *dst, const float *src, int vec)
         dst[0] = src[0];
 }
 
+/* vec one-byte spikes by one aligned access of vec bytes (little-endian: byte j is neuron j), as floats. */
+SF_DEVICE void sf_vector_load_u8(float *dst, const uint8_t *src, int vec)
+{
+    unsigned w[4] = {0, 0, 0, 0};
+    if (vec == 16) {
+        const uint4 q = *(const uint4 *)src;
+        w[0] = q.x, w[1] = q.y, w[2] = q.z, w[3] = q.w;
+    } else if (vec == 8) {
+        const uint2 q = *(const uint2 *)src;
+        w[0] = q.x, w[1] = q.y;
+    } else if (vec == 4) {
+        w[0] = *(const unsigned *)src;
+    } else if (vec == 2) {
+        w[0] = *(const unsigned short *)src;
+    } else {
+        w[0] = src[0];
+    }
+    for (int j = 0; j < vec; ++j)
+        dst[j] = (float)((w[j / 4] >> (8 * (j % 4))) & 0xffu);
+}
+
+SF_DEVICE void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
+{
+    unsigned w[4] = {0, 0, 0, 0};
+    for (int j = 0; j < vec; ++j)
+        w[j / 4] |= (unsigned)src[j] << (8 * (j % 4));
+    if (vec == 16)
+        *(uint4 *)dst = make_uint4(w[0], w[1], w[2], w[3]);
+    else if (vec == 8)
+        *(uint2 *)dst = make_uint2(w[0], w[1]);
+    else if (vec == 4)
+        *(unsigned *)dst = w[0];
+    else if (vec == 2)
+        *(unsigned short *)dst = (unsigned short)w[0];
+    else
+        dst[0] = (uint8_t)w[0];
+}
+
 /* The paper's launch rule: the block size cudaOccupancyMaxPotentialBlockSize picks for the kernel. */
 #define SF_OCCUPANCY_BLOCK(kernel, out) sf_cuda_occupancy_block((const void *)(kernel), (out))
 static inline sf_status sf_cuda_occupancy_block(const void *kernel, int *out)

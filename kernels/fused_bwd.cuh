@@ -7,7 +7,7 @@
 #include "template_begin.h"
 
 #define SF_PARAMS                                                                                  \
-    const SF_T *SF_RESTRICT grad_y, const SF_T *SF_RESTRICT y, const SF_T *SF_RESTRICT v,          \
+    const SF_T *SF_RESTRICT grad_y, const SF_S *SF_RESTRICT y, const SF_T *SF_RESTRICT v,          \
         SF_T *SF_RESTRICT grad_x, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
 /* g(t+1) per neuron, where the thread's groups start and how many of their neurons exist. */
@@ -30,7 +30,7 @@
         float gy[SF_VEC], ys[SF_VEC], vs[SF_VEC];                                                  \
         SF_LOAD(gy, grad_y + row + i0[k], SF_VEC, n[k], vec_ok);                                   \
         if (SF_FORM != SF_FORM_GRAD_H)                                                             \
-            SF_LOAD(ys, y + row + i0[k], SF_VEC, n[k], vec_ok);                                    \
+            SF_LOAD_Y(ys, y + row + i0[k], SF_VEC, n[k], vec_ok);                                  \
         SF_LOAD(vs, v + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
         if (SF_FORM == SF_FORM_GRAD_H)                                                             \
             for (int j = 0; j < SF_VEC; ++j)                                                       \
@@ -50,7 +50,7 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     const void *ptrs[] = {t->grad_y, t->y, t->v, t->grad_x};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 4);
     const double written = (double)t->T * (double)t->M * SF_ELEM_BYTES;
-    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->grad_y, (const SF_T *)t->y, (const SF_T *)t->v,
+    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->grad_y, (const SF_S *)t->y, (const SF_T *)t->v,
                        (SF_T *)t->grad_x, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }

@@ -12,7 +12,7 @@
 #include "template_begin.h"
 
 #define SF_PARAMS                                                                                  \
-    const SF_T *SF_RESTRICT x, SF_T *SF_RESTRICT y, SF_T *SF_RESTRICT v, const SF_T *SF_RESTRICT v_in, \
+    const SF_T *SF_RESTRICT x, SF_S *SF_RESTRICT y, SF_T *SF_RESTRICT v, const SF_T *SF_RESTRICT v_in, \
         SF_T *SF_RESTRICT v_out, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
 /* What a thread keeps across time steps, as X(type, name, dimensions): membrane and spike per
@@ -47,7 +47,7 @@
             vm[k][j] = sf_lif_decay_reset(vm[k][j], sp[k][j], p) + xs[j];                          \
             sp[k][j] = sf_lif_fire(vm[k][j], p);                                                   \
         }                                                                                          \
-        SF_STORE(y + row + i0[k], sp[k], SF_VEC, n[k], vec_ok);                                    \
+        SF_STORE_Y(y + row + i0[k], sp[k], SF_VEC, n[k], vec_ok);                                  \
         if (SF_FORM != SF_FORM_INFER)                                                              \
             SF_STORE(v + row + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                \
     }
@@ -67,8 +67,8 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
 {
     const void *ptrs[] = {t->x, t->y, t->v, t->v_in, t->v_out};
     const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 5);
-    const double written = (double)t->T * (double)t->M * SF_ELEM_BYTES * (SF_FORM == SF_FORM_INFER ? 1 : 2);
-    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->x, (SF_T *)t->y, (SF_T *)t->v, (const SF_T *)t->v_in,
+    const double written = (double)t->T * (double)t->M * (sizeof(SF_S) + (SF_FORM == SF_FORM_INFER ? 0 : SF_ELEM_BYTES));
+    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->x, (SF_S *)t->y, (SF_T *)t->v, (const SF_T *)t->v_in,
                        (SF_T *)t->v_out, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }

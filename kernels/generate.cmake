@@ -40,6 +40,9 @@ function(sf_tensor_bits names out_var)
 endfunction()
 
 set(_dtype_f32_bytes 4)
+# spike storage: bits a spike takes
+set(_spikes_f32_bits 32)
+set(_spikes_u8_bits 8)
 
 # ---- forms -------------------------------------------------------------------------------------
 sf_csv_rows("${SF_KERNELS_DIR}/forms.csv" _form_rows)
@@ -47,8 +50,8 @@ set(_forms "")
 foreach(row IN LISTS _form_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 10)
-    message(FATAL_ERROR "forms.csv: expected 10 fields in '${row}'")
+  if(NOT n EQUAL 11)
+    message(FATAL_ERROR "forms.csv: expected 11 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
@@ -64,6 +67,13 @@ foreach(row IN LISTS _form_rows)
   list(GET f 7 _form_${key}_writes)
   list(GET f 8 _form_${key}_launches)
   list(GET f 9 _form_${key}_workspace)
+  list(GET f 10 _spikes)
+  string(REPLACE " " ";" _form_${key}_spikes "${_spikes}")
+  foreach(sp IN LISTS _form_${key}_spikes)
+    if(NOT DEFINED _spikes_${sp}_bits)
+      message(FATAL_ERROR "forms.csv: '${row}': unknown spike storage '${sp}' (f32, u8)")
+    endif()
+  endforeach()
   if(NOT EXISTS "${SF_KERNELS_DIR}/${_form_${key}_template}")
     message(FATAL_ERROR "forms.csv: template ${_form_${key}_template} not found")
   endif()
@@ -78,18 +88,19 @@ set(_protos "")
 foreach(row IN LISTS _variant_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 9)
-    message(FATAL_ERROR "variants.csv: expected 9 fields in '${row}'")
+  if(NOT n EQUAL 10)
+    message(FATAL_ERROR "variants.csv: expected 10 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
   list(GET f 2 form)
   list(GET f 3 dtype)
-  list(GET f 4 vec)
-  list(GET f 5 npt)
-  list(GET f 6 unroll)
-  list(GET f 7 block)
-  list(GET f 8 defaults)
+  list(GET f 4 spikes)
+  list(GET f 5 vec)
+  list(GET f 6 npt)
+  list(GET f 7 unroll)
+  list(GET f 8 block)
+  list(GET f 9 defaults)
   set(key "${fam}_${dir}_${form}")
   # default: one row per form and backend
   set(default_bits "0")
@@ -113,6 +124,9 @@ foreach(row IN LISTS _variant_rows)
   if(NOT DEFINED _dtype_${dtype}_bytes)
     message(FATAL_ERROR "variants.csv: '${row}': unknown dtype '${dtype}'")
   endif()
+  if(NOT spikes IN_LIST _form_${key}_spikes)
+    message(FATAL_ERROR "variants.csv: '${row}': the template of ${fam},${dir},${form} stores spikes as ${_form_${key}_spikes}, not '${spikes}'")
+  endif()
   if(NOT vec MATCHES "^(1|2|4|8|16)$")
     message(FATAL_ERROR "variants.csv: '${row}': vec must be 1, 2, 4, 8 or 16")
   endif()
@@ -122,7 +136,11 @@ foreach(row IN LISTS _variant_rows)
   if(NOT _form_${key}_launches EQUAL 0 AND NOT unroll EQUAL 1)
     message(FATAL_ERROR "variants.csv: '${row}': unroll applies only to fused kernels (the host runs the time loop)")
   endif()
-  set(name "${key}_${dtype}_v${vec}_n${npt}_u${unroll}")
+  set(stored "${dtype}")
+  if(NOT spikes STREQUAL "f32")
+    string(APPEND stored "_y${spikes}")
+  endif()
+  set(name "${key}_${stored}_v${vec}_n${npt}_u${unroll}")
   if(NOT block EQUAL 0)
     string(APPEND name "_b${block}")
   endif()
@@ -140,6 +158,7 @@ foreach(row IN LISTS _variant_rows)
 /* ${row} */
 #define SF_NAME ${name}
 #define SF_DTYPE ${dtype}
+#define SF_SPIKES ${spikes}
 #define SF_VEC ${vec}
 #define SF_NPT ${npt}
 #define SF_UNROLL_N ${unroll}
@@ -148,6 +167,7 @@ foreach(row IN LISTS _variant_rows)
 #include \"${_form_${key}_template}\"
 #undef SF_NAME
 #undef SF_DTYPE
+#undef SF_SPIKES
 #undef SF_VEC
 #undef SF_NPT
 #undef SF_UNROLL_N
@@ -161,7 +181,8 @@ foreach(row IN LISTS _variant_rows)
   endif()
   string(APPEND _protos "SF_DECLARE(${name})\n")
   string(APPEND _entries
-"    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_bytes}, ${vec}, ${npt}, ${unroll}, ${block},
+"    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_bytes}, \"${spikes}\", ${_spikes_${spikes}_bits},
+      ${vec}, ${npt}, ${unroll}, ${block},
       ${_form_${key}_launches}, ${_form_${key}_reads}, ${_form_${key}_writes}, ${_form_${key}_workspace},
       ${_form_${key}_in}, ${_form_${key}_out}, ${default_bits}},
      SF_ENTRY_FNS(${name})},

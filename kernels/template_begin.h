@@ -1,10 +1,14 @@
 /* Opens one instantiation of a family template. The generated file defines, per row of
- * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_VEC, SF_NPT, SF_UNROLL_N, SF_BLOCK, SF_FORM. */
+ * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_SPIKES, SF_VEC, SF_NPT, SF_UNROLL_N, SF_BLOCK, SF_FORM. */
 #define SF_SYM(x) SF_CAT(SF_CAT(sf_, SF_NAME), SF_CAT(_, x))
 #define SF_T SF_CAT(SF_CAT(sf_, SF_DTYPE), _t)
 #define SF_LOAD SF_CAT(sf_load_, SF_DTYPE)
 #define SF_STORE SF_CAT(sf_store_, SF_DTYPE)
 #define SF_ELEM_BYTES ((int)sizeof(SF_T))
+/* The spikes y at their own storage type (SF_SPIKES): f32 as the rest, or u8. */
+#define SF_S SF_CAT(SF_CAT(sf_, SF_SPIKES), _t)
+#define SF_LOAD_Y SF_CAT(sf_load_, SF_SPIKES)
+#define SF_STORE_Y SF_CAT(sf_store_, SF_SPIKES)
 /* The exported entry points: sf_<name>_plan_<backend> and sf_<name>_run_<backend>. */
 #define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
 #define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))

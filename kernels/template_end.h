@@ -4,6 +4,9 @@
 #undef SF_LOAD
 #undef SF_STORE
 #undef SF_ELEM_BYTES
+#undef SF_S
+#undef SF_LOAD_Y
+#undef SF_STORE_Y
 #undef SF_PLAN_FN
 #undef SF_RUN_FN
 #undef SF_OCCUPANCY_FN

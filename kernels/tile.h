@@ -7,8 +7,9 @@
 #ifndef SF_TILE_H
 #define SF_TILE_H
 
-/* Storage types, named as the dtype column of variants.csv spells them. */
+/* Storage types, named as the dtype and spikes columns of variants.csv spell them. */
 typedef float sf_f32_t;
+typedef uint8_t sf_u8_t; /* a spike as one byte, 0 or 1 */
 
 SF_DEVICE int64_t sf_group_first(int k, int vec, int npt)
 {
@@ -41,6 +42,28 @@ SF_DEVICE void sf_store_f32(float *dst, const float *src, int vec, int n, int ve
     }
     for (int j = 0; j < vec && j < n; ++j)
         dst[j] = src[j];
+}
+
+/* Spikes stored as bytes: dst[0..vec) = src[0..n) as 0.0f or 1.0f, zero past n. */
+SF_DEVICE void sf_load_u8(float *dst, const uint8_t *src, int vec, int n, int vec_ok)
+{
+    if (vec > 1 && vec_ok && n == vec) {
+        sf_vector_load_u8(dst, src, vec);
+        return;
+    }
+    for (int j = 0; j < vec; ++j)
+        dst[j] = j < n ? (float)src[j] : 0.0f;
+}
+
+/* src holds spikes, 0.0f or 1.0f: stored as the bytes 0 or 1. */
+SF_DEVICE void sf_store_u8(uint8_t *dst, const float *src, int vec, int n, int vec_ok)
+{
+    if (vec > 1 && vec_ok && n == vec) {
+        sf_vector_store_u8(dst, src, vec);
+        return;
+    }
+    for (int j = 0; j < vec && j < n; ++j)
+        dst[j] = (uint8_t)src[j];
 }
 
 /* A [vec] register group set to one value. */

@@ -42,9 +42,24 @@ static const sf_kernel_entry *entry_of(const sf_kernel *k)
     return NULL;
 }
 
+void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written)
+{
+    /* the spike tensor y, where a kernel reads or writes it, is one of the counted elements */
+    const double spike_saving = k->elem_bytes - k->spike_bits / 8.0;
+    *read = k->reads_per_step * k->elem_bytes - ((k->tensors_in & SF_TENSOR_Y) ? spike_saving : 0);
+    *written = k->writes_per_step * k->elem_bytes - ((k->tensors_out & SF_TENSOR_Y) ? spike_saving : 0);
+}
+
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
 {
-    return (double)(k->reads_per_step + k->writes_per_step) * k->elem_bytes * (double)T * (double)M;
+    double read, written;
+    sf_kernel_step_bytes(k, &read, &written);
+    return (read + written) * (double)T * (double)M;
+}
+
+size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t count)
+{
+    return (size_t)count * (tensor == SF_TENSOR_Y ? (size_t)k->spike_bits / 8 : (size_t)k->elem_bytes);
 }
 
 int64_t sf_kernel_launches(const sf_kernel *k, int64_t T)

@@ -18,22 +18,27 @@ void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi)
     }
 }
 
-/* A tensor on the backend with its host copy; `misalign` shifts the device pointer by one element. */
+/* A tensor on the backend at the kernel's storage type for it, with its float host copy; `misalign`
+ * shifts the device pointer by one element. */
 typedef struct buffer {
     float *host;
     void *base, *dev;
     size_t count;
+    unsigned tensor; /* SF_TENSOR_* */
 } buffer;
 
-static sf_status buffer_make(buffer *b, sf_backend be, size_t count, int misalign)
+static sf_status buffer_make(buffer *b, sf_backend be, const sf_kernel *k, unsigned tensor, size_t count,
+                             int misalign)
 {
     memset(b, 0, sizeof *b);
     b->count = count;
+    b->tensor = tensor;
+    const size_t elem = sf_tensor_bytes(k, tensor, 1);
     sf_status s = sf_alloc(SF_BACKEND_CPU, count * sizeof(float), (void **)&b->host);
     if (s == SF_OK)
-        s = sf_alloc(be, (count + 4) * sizeof(float), &b->base);
+        s = sf_alloc(be, (count + 4) * elem, &b->base);
     if (s == SF_OK)
-        b->dev = (float *)b->base + (misalign ? 1 : 0);
+        b->dev = (char *)b->base + (misalign ? elem : 0);
     return s;
 }
 
@@ -43,14 +48,14 @@ static void buffer_drop(buffer *b, sf_backend be)
     sf_free(be, b->base);
 }
 
-static sf_status upload(buffer *b, sf_backend be)
+static sf_status upload(const sf_kernel *k, buffer *b, sf_backend be)
 {
-    return sf_upload(be, b->dev, b->host, b->count * sizeof(float));
+    return sf_upload_tensor(be, k, b->tensor, b->dev, b->host, (int64_t)b->count);
 }
 
-static sf_status download(buffer *b, sf_backend be)
+static sf_status download(const sf_kernel *k, buffer *b, sf_backend be)
 {
-    return sf_download(be, b->host, b->dev, b->count * sizeof(float));
+    return sf_download_tensor(be, k, b->tensor, b->host, b->dev, (int64_t)b->count);
 }
 
 enum { X, Y, V, V_IN, V_OUT, GY, GX, N_BUFFERS };
@@ -78,10 +83,10 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
     sf_status s = SF_OK;
     if (k->direction == SF_FWD) {
         sf_fill_uniform(buf[X].host, TM, c->seed, -0.4f, 0.8f);
-        s = upload(&buf[X], be);
+        s = upload(k, &buf[X], be);
         if (s == SF_OK && buf[V_IN].host) {
             sf_fill_uniform(buf[V_IN].host, M, c->seed ^ 0x5eedull, p->rest - 0.5f, p->threshold + 0.5f);
-            s = upload(&buf[V_IN], be);
+            s = upload(k, &buf[V_IN], be);
         }
     } else {
         double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
@@ -99,11 +104,11 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
         }
         free(yd), free(vd), free(x);
         if (s == SF_OK)
-            s = upload(&buf[Y], be);
+            s = upload(k, &buf[Y], be);
         if (s == SF_OK)
-            s = upload(&buf[V], be);
+            s = upload(k, &buf[V], be);
         if (s == SF_OK)
-            s = upload(&buf[GY], be);
+            s = upload(k, &buf[GY], be);
     }
     return s;
 }
@@ -117,12 +122,12 @@ static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verif
     if (k->direction == SF_FWD) {
         for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
             if (buf[i].host && (k->tensors_out & bit[i]))
-                s = download(&buf[i], be);
+                s = download(k, &buf[i], be);
         if (s == SF_OK)
             *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
                                     (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, c->tol);
     } else {
-        s = download(&buf[GX], be);
+        s = download(k, &buf[GX], be);
         if (s == SF_OK)
             *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, c->tol);
     }
@@ -155,7 +160,7 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     void *workspace = NULL;
     for (int i = 0; i < N_BUFFERS && s == SF_OK; ++i)
         if (used & bit[i])
-            s = buffer_make(&buf[i], be, (size_t)((bit[i] & (SF_TENSOR_V_IN | SF_TENSOR_V_OUT)) ? M : TM),
+            s = buffer_make(&buf[i], be, k, bit[i], (size_t)((bit[i] & (SF_TENSOR_V_IN | SF_TENSOR_V_OUT)) ? M : TM),
                             c->misalign);
     if (s == SF_OK && sf_workspace_bytes(k, M) > 0)
         s = sf_alloc(be, sf_workspace_bytes(k, M), &workspace);

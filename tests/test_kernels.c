@@ -44,7 +44,7 @@ static int verify(const sf_kernel *k, int64_t T, int64_t M, uint64_t seed, int m
 static void test_every_kernel(void)
 {
     static const int64_t Ts[] = {1, 2, 7, 128};
-    static const int64_t Ms[] = {1, 31, 1000, 65537, 1048579};
+    static const int64_t Ms[] = {1, 31, 1000, 2048, 65537, 1048579}; /* 2048: every vector width's aligned path */
     /* the other constants on fewer shapes: T = 1, a ragged M, long T */
     static const int64_t other_shapes[][2] = {{1, 31}, {7, 1000}, {33, 4099}, {4096, 37}};
     int n_sets = 0;

@@ -19,6 +19,7 @@ SF_DEVICE float sf_lif_grad(float g_next, float grad_y, float y, float v, sf_lif
 
 #define SF_NAME planted_paper_grad
 #define SF_DTYPE f32
+#define SF_SPIKES f32
 #define SF_VEC 4
 #define SF_NPT 1
 #define SF_UNROLL_N 1

@@ -429,6 +429,40 @@ static void test_keep(void)
     refused(2, "unknown keep 'all'", "sweep -a keep=all --out x.json");
 }
 
+/* spikes=u8: spikes stored a byte each, forward and backward verified (ragged N, T = 1 and 33), the byte
+ * model per neuron-step 9 forward, 9 + 13 with keep=vtrace and 9 + 12 with keep=h (fp32: 12, 28, 24). */
+static void test_spikes(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused -a spikes=u8 -a keep=vtrace,h -a direction=fwd,fwd+bwd -a T=[1,33] "
+                     "-a N=1001 " QUICK " --out %s",
+                     path_of("spikes.json")) == 0,
+          "spikes: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("spikes.json");
+    const cJSON *s;
+    int right = 0, skipped = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int both = !strcmp(str(s, "direction"), "fwd+bwd"), h = !strcmp(str(s, "keep"), "h");
+        if (!both && strstr(str(s, "id"), "|keep=h")) {
+            skipped += !strcmp(str(s, "status"), "skipped");
+            continue;
+        }
+        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
+        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
+        const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(s, "kernels");
+        const char *fwd = cJSON_IsString(cJSON_GetArrayItem(kernels, 0)) ? cJSON_GetArrayItem(kernels, 0)->valuestring : "";
+        const double per_step = num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
+        const double expect = !both ? 9 : h ? 21 : 22;
+        right += !strcmp(str(s, "status"), "ok") && !strcmp(str(s, "spikes"), "u8") && strstr(fwd, "_yu8_") &&
+                 num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
+                 (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0)) && per_step == expect;
+    }
+    CHECK(right == 6 && skipped == 2, "spikes: %d of 6 states verified with their byte model, %d of 2 skipped", right,
+          skipped);
+    cJSON_Delete(root);
+    refused(2, "unknown spikes 'bits'", "sweep -a spikes=bits --out x.json");
+}
+
 /* argv[3] "terminal": only the terminal summary, reported skipped (77) where `script` is missing */
 int main(int argc, char **argv)
 {
@@ -447,7 +481,7 @@ int main(int argc, char **argv)
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
                            "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json",
-                           "tty.json", "keep.json"};
+                           "tty.json", "keep.json", "spikes.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
@@ -459,5 +493,6 @@ int main(int argc, char **argv)
     test_pipe_summary();
     test_forms();
     test_keep();
+    test_spikes();
     return sf_test_summary();
 }

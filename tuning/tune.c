@@ -344,8 +344,8 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, c->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
-            !knob_allowed(c->unroll, k->unroll))
-            continue;
+            !knob_allowed(c->unroll, k->unroll) || strcmp(k->spikes, "f32") != 0)
+            continue; /* spikes stored as f32 only: the database does not key spike storage yet */
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
                 sf_candidate cand = {k, (int)blocks[b], (int)threads[t], 0};
