@@ -20,7 +20,7 @@ const char *sf_state_status_name(sf_state_status s)
 typedef struct field_reader {
     sf_results *out;
     const char *path;
-    char where[400]; /* "state <id>", "meta", ...: where the fields being read are */
+    char where[400]; /* "state <id>", "meta", ...: where the fields being read are ("": the top level) */
     sf_status status;
 } field_reader;
 
@@ -49,8 +49,8 @@ static void *keep(field_reader *fr, void *p)
 static void wrong(field_reader *fr, const char *a, const char *b, const char *expected)
 {
     if (fr->status == SF_OK) /* the first is the one to fix */
-        fr->status = sf_fail(SF_ERR_IO, "%s: %s: \"%s%s%s\" is not %s", fr->path, fr->where, a, b ? "." : "",
-                             b ? b : "", expected);
+        fr->status = sf_fail(SF_ERR_IO, "%s: %s%s\"%s%s%s\" is not %s", fr->path, fr->where, fr->where[0] ? ": " : "", a,
+                             b ? "." : "", b ? b : "", expected);
 }
 
 /* o[a], or o[a][b]; NULL when absent or null. */
@@ -183,13 +183,13 @@ static void read_state(field_reader *fr, const cJSON *st, sf_result_state *s)
 static void read_head(field_reader *fr, const cJSON *root, sf_results *r)
 {
     const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
-    snprintf(fr->where, sizeof fr->where, "devices[0]");
     if (!cJSON_IsObject(dev))
         wrong(fr, "devices", NULL, "an array of objects");
+    snprintf(fr->where, sizeof fr->where, "devices[0]");
     r->device.name = str(fr, dev, "name", NULL), r->device.backend = str(fr, dev, "backend", NULL);
     r->device.key = str(fr, dev, "key", NULL);
     r->device.copy_bandwidth_Bps = num(fr, dev, "copy_bandwidth_Bps", NULL);
-    snprintf(fr->where, sizeof fr->where, "the file");
+    fr->where[0] = '\0';
     const cJSON *meta = item(fr, root, "meta", NULL), *set = item(fr, root, "settings", NULL);
     if ((meta && !cJSON_IsObject(meta)) || (set && !cJSON_IsObject(set)))
         wrong(fr, meta && !cJSON_IsObject(meta) ? "meta" : "settings", NULL, "an object");
