@@ -127,6 +127,32 @@ static void put_paths(sf_text *t, cJSON *out, const char *key, const char *const
     }
 }
 
+/* One state's verdict: a row of the Markdown table and one of the JSON's "states". */
+static void put_row(sf_text *t, cJSON *rows, const char *id, int ka, int kb, const sf_comparison *c, int runs)
+{
+    sf_text_put(t, "| `%s` | %.4g ms | %.4g ms | %+.1f %% |", id, 1e3 * c->base_median, 1e3 * c->new_median,
+                100 * c->change);
+    if (runs)
+        sf_text_put(t, " %.4g-%.4g ms | %.4g-%.4g ms |", 1e3 * c->base_lo, 1e3 * c->base_hi, 1e3 * c->new_lo,
+                    1e3 * c->new_hi);
+    sf_text_put(t, " %.2g | %s | %s |\n", c->p, sf_verdict_name(c->verdict), c->reason);
+    cJSON *row = cJSON_CreateObject();
+    cJSON_AddStringToObject(row, "id", id);
+    cJSON_AddNumberToObject(row, "base_median_s", c->base_median);
+    cJSON_AddNumberToObject(row, "new_median_s", c->new_median);
+    cJSON_AddNumberToObject(row, "base_runs", ka);
+    cJSON_AddNumberToObject(row, "new_runs", kb);
+    cJSON_AddNumberToObject(row, "base_run_median_min_s", c->base_lo);
+    cJSON_AddNumberToObject(row, "base_run_median_max_s", c->base_hi);
+    cJSON_AddNumberToObject(row, "new_run_median_min_s", c->new_lo);
+    cJSON_AddNumberToObject(row, "new_run_median_max_s", c->new_hi);
+    cJSON_AddNumberToObject(row, "change", c->change);
+    cJSON_AddNumberToObject(row, "p", c->p);
+    cJSON_AddStringToObject(row, "verdict", sf_verdict_name(c->verdict));
+    cJSON_AddStringToObject(row, "reason", c->reason);
+    cJSON_AddItemToArray(rows, row);
+}
+
 sf_status sf_compare_files(const char *const *base, int nb, const char *const *cur, int nc, const sf_compare_rule *r,
                            int ignore_device, const char *md, const char *json, int *slower)
 {
@@ -174,27 +200,7 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
         }
         const sf_comparison c = sf_compare_runs(sa, ka, sb, kb, r);
         counts[c.verdict]++;
-        sf_text_put(&t, "| `%s` | %.4g ms | %.4g ms | %+.1f %% |", id, 1e3 * c.base_median, 1e3 * c.new_median,
-                    100 * c.change);
-        if (runs)
-            sf_text_put(&t, " %.4g-%.4g ms | %.4g-%.4g ms |", 1e3 * c.base_lo, 1e3 * c.base_hi, 1e3 * c.new_lo,
-                        1e3 * c.new_hi);
-        sf_text_put(&t, " %.2g | %s | %s |\n", c.p, sf_verdict_name(c.verdict), c.reason);
-        cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "id", id);
-        cJSON_AddNumberToObject(row, "base_median_s", c.base_median);
-        cJSON_AddNumberToObject(row, "new_median_s", c.new_median);
-        cJSON_AddNumberToObject(row, "base_runs", ka);
-        cJSON_AddNumberToObject(row, "new_runs", kb);
-        cJSON_AddNumberToObject(row, "base_run_median_min_s", c.base_lo);
-        cJSON_AddNumberToObject(row, "base_run_median_max_s", c.base_hi);
-        cJSON_AddNumberToObject(row, "new_run_median_min_s", c.new_lo);
-        cJSON_AddNumberToObject(row, "new_run_median_max_s", c.new_hi);
-        cJSON_AddNumberToObject(row, "change", c.change);
-        cJSON_AddNumberToObject(row, "p", c.p);
-        cJSON_AddStringToObject(row, "verdict", sf_verdict_name(c.verdict));
-        cJSON_AddStringToObject(row, "reason", c.reason);
-        cJSON_AddItemToArray(rows, row);
+        put_row(&t, rows, id, ka, kb, &c, runs);
     }
     sf_text_put(&t, "\n%d same, %d faster, %d slower, %d unsure; %d states of the base not in the new runs.\n",
                 counts[SF_SAME], counts[SF_FASTER], counts[SF_SLOWER], counts[SF_UNSURE], only);

@@ -13,16 +13,12 @@
 #include <unistd.h>
 
 #include "spikefuse_core.h"
-#include "json_util.h"
 #include "multigpu.h"
 #include "text.h"
 
 #ifndef SF_SOURCE_DIR
 #define SF_SOURCE_DIR "."
 #endif
-
-#define num sf_json_num
-#define str sf_json_str
 
 static sf_status make_dirs(const char *path)
 {

@@ -53,7 +53,6 @@ sf_status sf_results_read(const char *path, cJSON **out)
     return SF_OK;
 }
 
-#define num sf_json_num
 #define str sf_json_str
 
 /* The state with this id in a results tree, whatever its status: sweep resume copies it verbatim. */
