@@ -91,17 +91,17 @@ static void crossover_sentence(sf_text *t, const char *over, const double *T, co
         sf_text_put(t, "fused beats %s from T = %.0f on (at every measured T from there)", over, from);
 }
 
-static void crossover_section(sf_text *t, const sf_results *states)
+static void crossover_section(sf_text *t, const sf_results *xover)
 {
     double T[64];
-    const int n = sf_results_values(states, SF_AXIS_T, 1, T, 64);
+    const int n = sf_results_values(xover, SF_AXIS_T, 1, T, 64);
     if (n == 0)
         return;
     sf_text_put(t, "## Where fusion starts to pay: the crossover T\n\n");
     sf_text_put(t, "One layer of N = %.0f neurons at small T; speedups of fused over step and over eager, from cold "
                    "medians measured in one run (`crossover.json`). A speedup below 1 means fusion does not pay "
                    "there.\n\n",
-                states->states[0].N);
+                xover->states[0].N);
     sf_text_put(t, "| T | fwd: fused / step | fwd: fused / eager | fwd+bwd: fused / step | fwd+bwd: fused / eager |\n"
                    "|---:|---:|---:|---:|---:|\n");
     const char *dirs[] = {"fwd", "fwd+bwd"};
@@ -109,8 +109,8 @@ static void crossover_section(sf_text *t, const sf_results *states)
     for (int i = 0; i < n; ++i) {
         sf_text_put(t, "| %.0f |", T[i]);
         for (int d = 0; d < 2; ++d) {
-            const sf_result_state *e = state_of(states, "eager", dirs[d], T[i]),
-                                  *s = state_of(states, "step", dirs[d], T[i]), *f = state_of(states, "fused", dirs[d], T[i]);
+            const sf_result_state *e = state_of(xover, "eager", dirs[d], T[i]),
+                                  *s = state_of(xover, "step", dirs[d], T[i]), *f = state_of(xover, "fused", dirs[d], T[i]);
             r[d][0][i] = steps(f) / steps(s);
             r[d][1][i] = steps(f) / steps(e);
             cell(t, r[d][0][i], " %.2fx |");
@@ -254,7 +254,7 @@ static void intro_section(sf_text *t, const sf_results *fig5, const cJSON *paper
 }
 
 /* Fig. 5's table per direction: the four families, fused over each, and the paper's A100 values. */
-static void fig5_section(sf_text *t, const sf_results *states, const cJSON *paper)
+static void fig5_section(sf_text *t, const sf_results *fig5, const cJSON *paper)
 {
     const char *dirs[] = {"fwd", "fwd+bwd"};
     static const double Ts[] = {8, 16, 32, 64, 128};
@@ -266,9 +266,9 @@ static void fig5_section(sf_text *t, const sf_results *states, const cJSON *pape
         sf_text_put(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < 5; ++i) {
             const double T = Ts[i];
-            const sf_result_state *e = state_of(states, "eager", dirs[d], T), *s = state_of(states, "step", dirs[d], T),
-                                  *f = state_of(states, "fused", dirs[d], T),
-                                  *ft = state_of(states, SF_TUNED_FAMILY, dirs[d], T);
+            const sf_result_state *e = state_of(fig5, "eager", dirs[d], T), *s = state_of(fig5, "step", dirs[d], T),
+                                  *f = state_of(fig5, "fused", dirs[d], T),
+                                  *ft = state_of(fig5, SF_TUNED_FAMILY, dirs[d], T);
             sf_text_put(t, "| %.0f |", T);
             cell(t, steps(e), " %.2f |");
             cell(t, steps(s), " %.2f |");
