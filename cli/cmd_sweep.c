@@ -108,12 +108,12 @@ int cmd_sweep(int argc, char **argv)
         printf("wrote %s%s%s%s%s\n", c.out_json, c.out_csv ? ", " : "", c.out_csv ? c.out_csv : "",
                c.out_md ? ", " : "", c.out_md ? c.out_md : "");
         /* at a terminal, the results as nvbench shows them; scripts read the files */
-        cJSON *root = NULL;
-        if (isatty(STDOUT_FILENO) && sf_results_read(c.out_json, &root) == SF_OK) {
+        sf_results r;
+        if (isatty(STDOUT_FILENO) && sf_results_load(c.out_json, &r) == SF_OK) {
             fflush(stdout);
-            if (sf_results_write_md(root, "-") != SF_OK)
+            if (sf_results_write_md(&r, "-") != SF_OK)
                 fprintf(stderr, "sweep: the summary was not shown: %s\n", sf_last_error());
-            cJSON_Delete(root);
+            sf_results_free(&r);
         }
     } else {
         code = fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
@@ -146,14 +146,14 @@ int cmd_report(int argc, char **argv)
         return fail(SF_EXIT_USAGE, "report: give a results file");
     if (dat)
         return sf_write_plot_data(in, dat) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
-    cJSON *root;
-    if (sf_results_read(in, &root) != SF_OK)
+    sf_results r;
+    if (sf_results_load(in, &r) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error());
     sf_status s = SF_OK;
     if (csv)
-        s = sf_results_write_csv(root, csv);
+        s = sf_results_write_csv(&r, csv);
     if (s == SF_OK && (md || !csv))
-        s = sf_results_write_md(root, md ? md : "-");
-    cJSON_Delete(root);
+        s = sf_results_write_md(&r, md ? md : "-");
+    sf_results_free(&r);
     return s == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
 }

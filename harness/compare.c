@@ -6,14 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results_model.h"
 #include "spikefuse_core.h"
-#include "json_util.h"
 #include "stats.h"
 #include "sweep.h"
 #include "text.h"
-
-#define num sf_json_num
-#define str sf_json_str
 
 const char *sf_verdict_name(sf_verdict v)
 {
@@ -86,74 +83,37 @@ sf_verdict sf_compare_samples(const double *base, int64_t nb, const double *cur,
     return c.verdict;
 }
 
-/* The cold samples of a state; NULL when they are not an array of finite numbers (a damaged file). */
-static double *samples_of(const cJSON *state, int64_t *n)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(state, "cold"), "samples_s");
-    *n = cJSON_GetArraySize(a);
-    double *v = cJSON_IsArray(a) ? malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v) : NULL;
-    int64_t i = 0;
-    const cJSON *x;
-    if (v)
-        cJSON_ArrayForEach(x, a)
-        {
-            if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
-                free(v);
-                return NULL;
-            }
-            v[i++] = x->valuedouble;
-        }
-    return v;
-}
-
-static const cJSON *device_of(const cJSON *results)
-{
-    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(results, "devices"), 0);
-}
-
-/* The measured state with this id in a results file, or NULL. */
-static const cJSON *find_state(const cJSON *results, const char *id)
-{
-    const cJSON *s = sf_results_state(results, id);
-    return s && strcmp(str(s, "status"), "ok") == 0 ? s : NULL;
-}
-
 /* The sample sets of state `id` in the runs that measured it; returns how many did, or fails naming the
- * file whose samples are damaged. */
-static sf_status collect(cJSON *const *runs, const char *const *paths, int n, const char *id, sf_sample_set *sets,
+ * file that has no samples for it. The sets borrow the runs' samples. */
+static sf_status collect(const sf_results *runs, const char *const *paths, int n, const char *id, sf_sample_set *sets,
                          int *count)
 {
     *count = 0;
     for (int i = 0; i < n; ++i) {
-        const cJSON *s = find_state(runs[i], id);
-        if (!s)
+        const sf_result_state *s = sf_results_by_id(&runs[i], id);
+        if (!s || s->status != SF_STATE_OK)
             continue;
-        sets[*count].x = samples_of(s, &sets[*count].n);
-        if (!sets[*count].x)
+        if (!s->cold.samples_s) /* the loader refused damaged ones; a state without any cannot be compared */
             return sf_fail(SF_ERR_IO, "%s: state %s: cold.samples_s is not an array of numbers", paths[i], id);
+        sets[*count].x = s->cold.samples_s, sets[*count].n = s->cold.n_samples;
         ++*count;
     }
     return SF_OK;
 }
 
-static void release(sf_sample_set *sets, int n)
-{
-    for (int i = 0; i < n; ++i)
-        free((void *)sets[i].x);
-}
-
 /* Reads every run; all must come from the first base run's device unless ignore_device. */
-static sf_status read_runs(const char *const *paths, int n, cJSON **docs, const cJSON *want, int ignore_device)
+static sf_status read_runs(const char *const *paths, int n, sf_results *docs, const sf_result_device *want,
+                           int ignore_device)
 {
     for (int i = 0; i < n; ++i) {
-        const sf_status s = sf_results_read(paths[i], &docs[i]);
+        const sf_status s = sf_results_load(paths[i], &docs[i]);
         if (s != SF_OK)
             return s;
-        const cJSON *d = device_of(docs[i]), *w = want ? want : device_of(docs[0]);
-        if (!ignore_device && strcmp(str(w, "key"), str(d, "key")) != 0)
+        const sf_result_device *d = &docs[i].device, *w = want ? want : &docs[0].device;
+        if (!ignore_device && strcmp(w->key, d->key) != 0)
             return sf_fail(SF_ERR_INVALID, "%s is from %s (%s), the base from %s (%s): different devices (--ignore-device "
                                            "to compare anyway)",
-                           paths[i], str(d, "name"), str(d, "key"), str(w, "name"), str(w, "key"));
+                           paths[i], d->name, d->key, w->name, w->key);
     }
     return SF_OK;
 }
@@ -167,17 +127,43 @@ static void put_paths(sf_text *t, cJSON *out, const char *key, const char *const
     }
 }
 
+/* One state's verdict: a row of the Markdown table and one of the JSON's "states". */
+static void put_row(sf_text *t, cJSON *rows, const char *id, int ka, int kb, const sf_comparison *c, int runs)
+{
+    sf_text_put(t, "| `%s` | %.4g ms | %.4g ms | %+.1f %% |", id, 1e3 * c->base_median, 1e3 * c->new_median,
+                100 * c->change);
+    if (runs)
+        sf_text_put(t, " %.4g-%.4g ms | %.4g-%.4g ms |", 1e3 * c->base_lo, 1e3 * c->base_hi, 1e3 * c->new_lo,
+                    1e3 * c->new_hi);
+    sf_text_put(t, " %.2g | %s | %s |\n", c->p, sf_verdict_name(c->verdict), c->reason);
+    cJSON *row = cJSON_CreateObject();
+    cJSON_AddStringToObject(row, "id", id);
+    cJSON_AddNumberToObject(row, "base_median_s", c->base_median);
+    cJSON_AddNumberToObject(row, "new_median_s", c->new_median);
+    cJSON_AddNumberToObject(row, "base_runs", ka);
+    cJSON_AddNumberToObject(row, "new_runs", kb);
+    cJSON_AddNumberToObject(row, "base_run_median_min_s", c->base_lo);
+    cJSON_AddNumberToObject(row, "base_run_median_max_s", c->base_hi);
+    cJSON_AddNumberToObject(row, "new_run_median_min_s", c->new_lo);
+    cJSON_AddNumberToObject(row, "new_run_median_max_s", c->new_hi);
+    cJSON_AddNumberToObject(row, "change", c->change);
+    cJSON_AddNumberToObject(row, "p", c->p);
+    cJSON_AddStringToObject(row, "verdict", sf_verdict_name(c->verdict));
+    cJSON_AddStringToObject(row, "reason", c->reason);
+    cJSON_AddItemToArray(rows, row);
+}
+
 sf_status sf_compare_files(const char *const *base, int nb, const char *const *cur, int nc, const sf_compare_rule *r,
                            int ignore_device, const char *md, const char *json, int *slower)
 {
     *slower = 0;
-    cJSON **a = calloc((size_t)nb, sizeof *a), **b = calloc((size_t)nc, sizeof *b);
+    sf_results *a = calloc((size_t)nb, sizeof *a), *b = calloc((size_t)nc, sizeof *b);
     sf_sample_set *sa = calloc((size_t)nb, sizeof *sa), *sb = calloc((size_t)nc, sizeof *sb);
     sf_status s = a && b && sa && sb ? SF_OK : sf_fail(SF_ERR_NOMEM, "no memory");
     if (s == SF_OK)
         s = read_runs(base, nb, a, NULL, ignore_device);
     if (s == SF_OK)
-        s = read_runs(cur, nc, b, device_of(a[0]), ignore_device);
+        s = read_runs(cur, nc, b, &a[0].device, ignore_device);
     cJSON *out = NULL;
     sf_text t = {0};
     if (s != SF_OK)
@@ -186,9 +172,9 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
     out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "schema", "spikefuse.compare");
     cJSON_AddNumberToObject(out, "schema_version", 1);
-    sf_text_put(&t, "# spikefuse compare\n\n- base (%s, %d run%s): ", str(device_of(a[0]), "name"), nb, nb > 1 ? "s" : "");
+    sf_text_put(&t, "# spikefuse compare\n\n- base (%s, %d run%s): ", a[0].device.name, nb, nb > 1 ? "s" : "");
     put_paths(&t, out, "base", base, nb);
-    sf_text_put(&t, "\n- new (%s, %d run%s): ", str(device_of(b[0]), "name"), nc, nc > 1 ? "s" : "");
+    sf_text_put(&t, "\n- new (%s, %d run%s): ", b[0].device.name, nc, nc > 1 ? "s" : "");
     put_paths(&t, out, "new", cur, nc);
     sf_text_put(&t, "\n- rule: Mann-Whitney U on the pooled samples, alpha %.3g; minimum effect %.1f %%; at least %d "
                     "samples a side%s\n\n",
@@ -198,49 +184,23 @@ sf_status sf_compare_files(const char *const *base, int nb, const char *const *c
                 runs ? " base runs | new runs |" : "", runs ? "---:|---:|" : "");
     cJSON *rows = cJSON_AddArrayToObject(out, "states");
     int counts[4] = {0}, only = 0;
-    const cJSON *st;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(a[0], "states"))
-    {
-        if (strcmp(str(st, "status"), "ok") != 0)
+    for (int i = 0; i < a[0].n_states; ++i) {
+        if (a[0].states[i].status != SF_STATE_OK)
             continue;
-        const char *id = str(st, "id");
+        const char *id = a[0].states[i].id;
         int ka = 0, kb = 0;
         s = collect(a, base, nb, id, sa, &ka);
         if (s == SF_OK)
             s = collect(b, cur, nc, id, sb, &kb);
-        if (s != SF_OK) {
-            release(sa, ka), release(sb, kb);
+        if (s != SF_OK)
             goto done;
-        }
         if (kb == 0) {
             ++only;
-            release(sa, ka);
             continue;
         }
         const sf_comparison c = sf_compare_runs(sa, ka, sb, kb, r);
-        release(sa, ka), release(sb, kb);
         counts[c.verdict]++;
-        sf_text_put(&t, "| `%s` | %.4g ms | %.4g ms | %+.1f %% |", id, 1e3 * c.base_median, 1e3 * c.new_median,
-                    100 * c.change);
-        if (runs)
-            sf_text_put(&t, " %.4g-%.4g ms | %.4g-%.4g ms |", 1e3 * c.base_lo, 1e3 * c.base_hi, 1e3 * c.new_lo,
-                        1e3 * c.new_hi);
-        sf_text_put(&t, " %.2g | %s | %s |\n", c.p, sf_verdict_name(c.verdict), c.reason);
-        cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "id", id);
-        cJSON_AddNumberToObject(row, "base_median_s", c.base_median);
-        cJSON_AddNumberToObject(row, "new_median_s", c.new_median);
-        cJSON_AddNumberToObject(row, "base_runs", ka);
-        cJSON_AddNumberToObject(row, "new_runs", kb);
-        cJSON_AddNumberToObject(row, "base_run_median_min_s", c.base_lo);
-        cJSON_AddNumberToObject(row, "base_run_median_max_s", c.base_hi);
-        cJSON_AddNumberToObject(row, "new_run_median_min_s", c.new_lo);
-        cJSON_AddNumberToObject(row, "new_run_median_max_s", c.new_hi);
-        cJSON_AddNumberToObject(row, "change", c.change);
-        cJSON_AddNumberToObject(row, "p", c.p);
-        cJSON_AddStringToObject(row, "verdict", sf_verdict_name(c.verdict));
-        cJSON_AddStringToObject(row, "reason", c.reason);
-        cJSON_AddItemToArray(rows, row);
+        put_row(&t, rows, id, ka, kb, &c, runs);
     }
     sf_text_put(&t, "\n%d same, %d faster, %d slower, %d unsure; %d states of the base not in the new runs.\n",
                 counts[SF_SAME], counts[SF_FASTER], counts[SF_SLOWER], counts[SF_UNSURE], only);
@@ -267,9 +227,9 @@ done:
     free(t.s);
     cJSON_Delete(out);
     for (int i = 0; a && i < nb; ++i)
-        cJSON_Delete(a[i]);
+        sf_results_free(&a[i]);
     for (int i = 0; b && i < nc; ++i)
-        cJSON_Delete(b[i]);
+        sf_results_free(&b[i]);
     free(a), free(b), free(sa), free(sb);
     return s;
 }

@@ -10,6 +10,7 @@
 
 #include "spikefuse_core.h"
 #include "json_util.h"
+#include "results_model.h"
 #include "sweep.h"
 #include "text.h"
 
@@ -17,27 +18,30 @@
 #define str sf_json_str
 
 /* The measured state a selector ({"family", "direction", "T", "N", "B", "kernel"}, any subset) names;
- * *matches says how many there are, for a selector that must name exactly one. */
-static const cJSON *select_state(const cJSON *results, const cJSON *sel, int *matches)
+ * *matches says how many there are, for a selector that must name exactly one. A selector is not a
+ * problem: it names what it gives and leaves the rest free. */
+static const sf_result_state *select_state(const sf_results *results, const cJSON *sel, int *matches)
 {
-    const cJSON *s, *found = NULL;
+    const sf_result_state *found = NULL;
     *matches = 0;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(results, "states"))
-    {
-        if (strcmp(str(s, "status"), "ok") != 0)
+    for (int k = 0; k < results->n_states; ++k) {
+        const sf_result_state *s = &results->states[k];
+        if (s->status != SF_STATE_OK)
             continue;
+        const char *strings[][2] = {{"family", s->family}, {"direction", s->direction}};
+        const struct {
+            const char *key;
+            double value;
+        } numbers[] = {{"T", s->T}, {"N", s->N}, {"B", s->B}};
         int ok = 1;
-        static const char *strings[] = {"family", "direction"};
-        static const char *numbers[] = {"T", "N", "B"};
         for (int i = 0; i < 2; ++i)
-            if (cJSON_GetObjectItemCaseSensitive(sel, strings[i]) && strcmp(str(sel, strings[i]), str(s, strings[i])))
+            if (cJSON_GetObjectItemCaseSensitive(sel, strings[i][0]) && strcmp(str(sel, strings[i][0]), strings[i][1]))
                 ok = 0;
         for (int i = 0; i < 3; ++i)
-            if (cJSON_GetObjectItemCaseSensitive(sel, numbers[i]) && num(sel, numbers[i], NULL) != num(s, numbers[i], NULL))
+            if (cJSON_GetObjectItemCaseSensitive(sel, numbers[i].key) && num(sel, numbers[i].key, NULL) != numbers[i].value)
                 ok = 0;
-        const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), 0);
         if (cJSON_GetObjectItemCaseSensitive(sel, "kernel") &&
-            (!cJSON_IsString(first) || strcmp(str(sel, "kernel"), first->valuestring) != 0))
+            (s->n_kernels == 0 || strcmp(str(sel, "kernel"), s->kernels[0]) != 0))
             ok = 0;
         if (ok && !(*matches)++)
             found = s;
@@ -46,7 +50,8 @@ static const cJSON *select_state(const cJSON *results, const cJSON *sel, int *ma
 }
 
 /* The one state a gate's selector names, or an error that says why not. */
-static sf_status gate_state(const cJSON *results, const cJSON *g, const char *field, int i, const cJSON **out)
+static sf_status gate_state(const sf_results *results, const cJSON *g, const char *field, int i,
+                             const sf_result_state **out)
 {
     int n = 0;
     *out = select_state(results, cJSON_GetObjectItemCaseSensitive(g, field), &n);
@@ -61,44 +66,45 @@ static sf_status gate_state(const cJSON *results, const cJSON *g, const char *fi
 
 sf_status sf_check_gates(const char *gates_path, const char *results_path, const char *md, int *failed)
 {
-    cJSON *gates = NULL, *results = NULL;
+    cJSON *gates = NULL;
+    sf_results results = {0};
     *failed = 0;
     sf_status s = sf_json_read_file(gates_path, &gates);
     if (s == SF_OK)
-        s = sf_results_read(results_path, &results);
+        s = sf_results_load(results_path, &results);
     if (s == SF_OK && (strcmp(str(gates, "schema"), "spikefuse.gates") != 0 ||
                        !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(gates, "gates"))))
         s = sf_fail(SF_ERR_IO, "%s: not a gates file (schema \"spikefuse.gates\" and an array \"gates\")", gates_path);
     if (s != SF_OK) {
-        cJSON_Delete(gates), cJSON_Delete(results);
+        cJSON_Delete(gates), sf_results_free(&results);
         return s;
     }
-    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(results, "devices"), 0);
+    const sf_result_device *dev = &results.device;
     sf_text t = {0};
     sf_text_put(&t, "# spikefuse check: %s on %s (%s)\n\n| gate | measured | floor | result |\n|---|---:|---:|---|\n",
-                gates_path, str(dev, "name"), str(dev, "backend"));
+                gates_path, dev->name, dev->backend);
     int passed = 0, skipped = 0, i = 0;
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(gates, "gates"))
     {
         ++i;
         const char *backend = str(g, "backend"), *kind = str(g, "kind"), *name = str(g, "name");
-        if (backend[0] && strcmp(backend, "any") != 0 && strcmp(backend, str(dev, "backend")) != 0) {
+        if (backend[0] && strcmp(backend, "any") != 0 && strcmp(backend, dev->backend) != 0) {
             ++skipped;
             continue;
         }
         double value = NAN;
         if (!strcmp(kind, "ratio")) {
-            const cJSON *fast = NULL, *slow = NULL;
-            if ((s = gate_state(results, g, "faster", i, &fast)) != SF_OK ||
-                (s = gate_state(results, g, "slower", i, &slow)) != SF_OK)
+            const sf_result_state *fast = NULL, *slow = NULL;
+            if ((s = gate_state(&results, g, "faster", i, &fast)) != SF_OK ||
+                (s = gate_state(&results, g, "slower", i, &slow)) != SF_OK)
                 break;
-            value = num(slow, "cold", "median_s") / num(fast, "cold", "median_s");
+            value = slow->cold.median_s / fast->cold.median_s;
         } else if (!strcmp(kind, "pct_copy_bw")) {
-            const cJSON *st = NULL;
-            if ((s = gate_state(results, g, "state", i, &st)) != SF_OK)
+            const sf_result_state *st = NULL;
+            if ((s = gate_state(&results, g, "state", i, &st)) != SF_OK)
                 break;
-            value = num(st, "metrics", "pct_copy_bw");
+            value = st->metrics.pct_copy_bw;
         } else {
             s = sf_fail(SF_ERR_IO, "%s: gate %d: unknown kind '%s' (ratio, pct_copy_bw)", gates_path, i, kind);
             break;
@@ -115,7 +121,7 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
     }
     sf_text_put(&t, "\n%d passed, %d failed, %d for another device class\n", passed, *failed, skipped);
     if (s == SF_OK && passed + *failed == 0) /* a check that checked nothing must not pass */
-        s = sf_fail(SF_ERR_INVALID, "%s: no gate applies to the %s backend of %s", gates_path, str(dev, "backend"),
+        s = sf_fail(SF_ERR_INVALID, "%s: no gate applies to the %s backend of %s", gates_path, dev->backend,
                     results_path);
     if (s == SF_OK)
         fputs(t.s ? t.s : "", stdout);
@@ -123,6 +129,6 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
         s = sf_text_finish(&t, md);
     else
         free(t.s);
-    cJSON_Delete(gates), cJSON_Delete(results);
+    cJSON_Delete(gates), sf_results_free(&results);
     return s;
 }

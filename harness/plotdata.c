@@ -13,80 +13,71 @@
 #include "spikefuse_core.h"
 #include "json_util.h"
 #include "multigpu.h"
+#include "results_model.h"
 #include "sweep.h"
 #include "text.h"
 
 #define num sf_json_num
 #define str sf_json_str
 
-static void title_of(const cJSON *root, char *out, size_t n)
-{
-    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
-    snprintf(out, n, "%s (%s backend)", str(dev, "name"), str(dev, "backend"));
-}
-
-static sf_status write_title(const char *dir, const char *name, const cJSON *root)
+static sf_status write_title(const char *dir, const char *name, const char *device, const char *backend)
 {
     char path[4096], title[512];
-    title_of(root, title, sizeof title);
+    snprintf(title, sizeof title, "%s (%s backend)", device, backend);
     snprintf(path, sizeof path, "%s/%s.title", dir, name);
     return sf_write_atomic(path, title);
 }
 
 /* The reference family's cold median over this state's, both from the same sweep: the state of the
- * same direction, T, N and B (of the same requested block where there is one). */
-static double speedup(const cJSON *states, const cJSON *s, const char *ref)
+ * same problem and requested block, else of the same problem whatever its block. */
+static double speedup(const sf_results *r, const sf_result_state *s, const char *ref)
 {
-    const cJSON *r, *any = NULL;
-    cJSON_ArrayForEach(r, states)
-    {
-        if (strcmp(str(r, "status"), "ok") != 0 || strcmp(str(r, "family"), ref) != 0 || !sf_same_problem(r, s))
-            continue;
-        if (num(r, "block_requested", NULL) == num(s, "block_requested", NULL))
-            return num(r, "cold", "median_s") / num(s, "cold", "median_s");
-        if (!any)
-            any = r;
-    }
-    return any ? num(any, "cold", "median_s") / num(s, "cold", "median_s") : NAN;
+    const sf_problem p = sf_problem_of(s);
+    const sf_result_state *o = sf_results_find(r, ref, &p, SF_MATCH_LAUNCH);
+    if (!o)
+        o = sf_results_find(r, ref, &p, SF_MATCH_SHAPE);
+    return o ? o->cold.median_s / s->cold.median_s : NAN;
 }
 
-static sf_status sweep_dat(const cJSON *root, const char *dir, const char *prefix)
+/* Whether two states are of one plotted series: measured, of the same family and direction. */
+static int same_series(const sf_result_state *a, const sf_result_state *b)
 {
-    const char *ref = str(cJSON_GetObjectItemCaseSensitive(root, "settings"), "reference_family");
-    const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *s, *o;
+    return a->status == SF_STATE_OK && b->status == SF_STATE_OK && !strcmp(a->family, b->family) &&
+           !strcmp(a->direction, b->direction);
+}
+
+/* One series' table, PREFIX_<direction>_<family>.dat; its name goes to the families list. */
+static sf_status series_dat(const sf_results *r, const sf_result_state *s, const char *dir, const char *prefix,
+                            sf_text *families)
+{
+    sf_text t = {0};
+    sf_text_put(&t, "# T N B median_s paper_steps_per_s speedup pct_copy_bw  (%s, %s)\n", s->family, s->direction);
+    for (int k = 0; k < r->n_states; ++k) {
+        const sf_result_state *o = &r->states[k];
+        if (same_series(o, s))
+            sf_text_put(&t, "%.0f %.0f %.0f %.9g %.9g %.9g %.9g\n", o->T, o->N, o->B, o->cold.median_s,
+                        o->metrics.paper_steps_per_s, speedup(r, o, r->settings.reference_family),
+                        o->metrics.pct_copy_bw);
+    }
+    char path[4096], dirname[32];
+    snprintf(dirname, sizeof dirname, "%s", strcmp(s->direction, "fwd") == 0 ? "fwd" : "fwdbwd");
+    snprintf(path, sizeof path, "%s/%s_%s_%s.dat", dir, prefix, dirname, s->family);
+    const sf_status st = sf_text_finish(&t, path);
+    sf_text_put(families, "%s_%s\n", dirname, s->family);
+    return st;
+}
+
+static sf_status sweep_dat(const sf_results *r, const char *dir, const char *prefix)
+{
     sf_text families = {0};
     sf_status st = SF_OK;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "status"), "ok") != 0 || st != SF_OK)
-            continue;
-        int first = 1; /* write each (direction, family) once, at its first state */
-        cJSON_ArrayForEach(o, states)
-        {
-            if (o == s)
-                break;
-            if (strcmp(str(o, "status"), "ok") == 0 && !strcmp(str(o, "family"), str(s, "family")) &&
-                !strcmp(str(o, "direction"), str(s, "direction")))
-                first = 0;
-        }
-        if (!first)
-            continue;
-        sf_text t = {0};
-        sf_text_put(&t, "# T N B median_s paper_steps_per_s speedup pct_copy_bw  (%s, %s)\n", str(s, "family"),
-                    str(s, "direction"));
-        cJSON_ArrayForEach(o, states)
-        {
-            if (strcmp(str(o, "status"), "ok") == 0 && !strcmp(str(o, "family"), str(s, "family")) &&
-                !strcmp(str(o, "direction"), str(s, "direction")))
-                sf_text_put(&t, "%.0f %.0f %.0f %.9g %.9g %.9g %.9g\n", num(o, "T", NULL), num(o, "N", NULL),
-                            num(o, "B", NULL), num(o, "cold", "median_s"), num(o, "metrics", "paper_steps_per_s"),
-                            speedup(states, o, ref), num(o, "metrics", "pct_copy_bw"));
-        }
-        char path[4096], dirname[32];
-        snprintf(dirname, sizeof dirname, "%s", strcmp(str(s, "direction"), "fwd") == 0 ? "fwd" : "fwdbwd");
-        snprintf(path, sizeof path, "%s/%s_%s_%s.dat", dir, prefix, dirname, str(s, "family"));
-        st = sf_text_finish(&t, path);
-        sf_text_put(&families, "%s_%s\n", dirname, str(s, "family"));
+    for (int i = 0; i < r->n_states && st == SF_OK; ++i) {
+        const sf_result_state *s = &r->states[i];
+        int first = s->status == SF_STATE_OK; /* write each (direction, family) once, at its first state */
+        for (int k = 0; k < i && first; ++k)
+            first = !same_series(&r->states[k], s);
+        if (first)
+            st = series_dat(r, s, dir, prefix, &families);
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.families", dir, prefix);
@@ -94,7 +85,7 @@ static sf_status sweep_dat(const cJSON *root, const char *dir, const char *prefi
         st = sf_text_finish(&families, path);
     else
         free(families.s);
-    return st == SF_OK ? write_title(dir, prefix, root) : st;
+    return st == SF_OK ? write_title(dir, prefix, r->device.name, r->device.backend) : st;
 }
 
 static sf_status multigpu_dat(const cJSON *root, const char *dir)
@@ -117,7 +108,8 @@ static sf_status multigpu_dat(const cJSON *root, const char *dir)
     char path[4096];
     snprintf(path, sizeof path, "%s/mu.dat", dir);
     sf_status st = sf_text_finish(&t, path);
-    return st == SF_OK ? write_title(dir, "mu", root) : st;
+    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
+    return st == SF_OK ? write_title(dir, "mu", str(dev, "name"), str(dev, "backend")) : st;
 }
 
 /* Index of a value in a small set, adding it if new. */
@@ -221,16 +213,19 @@ sf_status sf_write_plot_data(const char *path, const char *dir)
     if (!strcmp(schema, "spikefuse.multigpu")) {
         st = multigpu_dat(root, dir);
     } else if (!strcmp(schema, SF_SWEEP_SCHEMA)) {
-        cJSON_Delete(root);
-        if ((st = sf_results_read(path, &root)) != SF_OK) /* with the schema checks */
+        sf_results r;
+        if ((st = sf_results_load(path, &r)) != SF_OK) { /* with the schema checks */
+            cJSON_Delete(root);
             return st;
+        }
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         char prefix[256];
         snprintf(prefix, sizeof prefix, "%s", base);
         char *dot = strrchr(prefix, '.');
         if (dot)
             *dot = '\0';
-        st = sweep_dat(root, dir, prefix);
+        st = sweep_dat(&r, dir, prefix);
+        sf_results_free(&r);
     } else {
         st = sf_fail(SF_ERR_IO, "%s: not a spikefuse results file (schema '%s')", path, schema);
     }

@@ -13,16 +13,12 @@
 #include <unistd.h>
 
 #include "spikefuse_core.h"
-#include "json_util.h"
 #include "multigpu.h"
 #include "text.h"
 
 #ifndef SF_SOURCE_DIR
 #define SF_SOURCE_DIR "."
 #endif
-
-#define num sf_json_num
-#define str sf_json_str
 
 static sf_status make_dirs(const char *path)
 {
@@ -123,10 +119,10 @@ static sf_status multigpu_part(const sf_reproduce_config *c, const sf_device_inf
 }
 
 /* The distinct values of a numeric state field of a results file, comma-separated (at most 64). */
-static void state_values(const cJSON *states, const char *field, char *out, size_t n)
+static void state_values(const sf_results *r, sf_problem_axis axis, char *out, size_t n)
 {
     double v[64];
-    const int k = sf_results_values(states, field, 0, v, 64);
+    const int k = sf_results_values(r, axis, 0, v, 64);
     out[0] = '\0';
     for (int i = 0; i < k; ++i)
         snprintf(out + strlen(out), n - strlen(out), "%s%.0f", i ? "," : "", v[i]);
@@ -151,16 +147,15 @@ static sf_status peers_part(const sf_reproduce_config *c, const sf_device_info *
 {
     const reproduce_part fused = {"peers-fused", sweep_part, part->preset, {"family=fused", "direction=fwd,fwd+bwd"}, 0, 1};
     sf_status st = sweep_part(c, dev, dir, &fused, tuning_db);
-    cJSON *doc = NULL;
+    sf_results doc;
     char path[4096], T[512], N[512], B[512], exe[4096] = "", python[4200], cmd[16384];
     snprintf(path, sizeof path, "%s/peers-fused.json", dir);
-    if (st != SF_OK || (st = sf_results_read(path, &doc)) != SF_OK)
+    if (st != SF_OK || (st = sf_results_load(path, &doc)) != SF_OK)
         return st;
-    const cJSON *states = cJSON_GetObjectItemCaseSensitive(doc, "states");
-    state_values(states, "T", T, sizeof T);
-    state_values(states, "N", N, sizeof N);
-    state_values(states, "B", B, sizeof B);
-    cJSON_Delete(doc);
+    state_values(&doc, SF_AXIS_T, T, sizeof T);
+    state_values(&doc, SF_AXIS_N, N, sizeof N);
+    state_values(&doc, SF_AXIS_B, B, sizeof B);
+    sf_results_free(&doc);
     const char *py = getenv("SF_PEERS_PYTHON");
     snprintf(python, sizeof python, "%s/.peers/venv/bin/python", SF_SOURCE_DIR);
     if (!py || !*py)
@@ -230,16 +225,16 @@ static void default_dir(const sf_device_info *dev, char *dir, size_t n)
     char fig5[2200];
     snprintf(dir, n, "results/%s/reproduce", dev->slug);
     snprintf(fig5, sizeof fig5, "%s/paper-fig5.json", dir);
-    cJSON *root = NULL;
-    if (access(fig5, F_OK) != 0 || sf_results_read(fig5, &root) != SF_OK)
+    sf_results fig5_results;
+    if (access(fig5, F_OK) != 0 || sf_results_load(fig5, &fig5_results) != SF_OK)
         return;
-    const char *key = sf_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0), "key");
+    const char *key = fig5_results.device.key;
     if (*key && strcmp(key, dev->key) != 0) {
         fprintf(stderr, "reproduce: %s holds device %s's results; this device (%s) writes beside it\n", dir, key,
                 dev->key);
         snprintf(dir, n, "results/%s/reproduce-%s", dev->slug, dev->key);
     }
-    cJSON_Delete(root);
+    sf_results_free(&fig5_results);
 }
 
 sf_status sf_reproduce_run(const sf_reproduce_config *c)

@@ -10,22 +10,18 @@
 #include "multigpu.h"
 #include "reproduce.h"
 #include "spikefuse_core.h"
+#include "results_model.h"
 #include "sweep.h"
 #include "text.h"
 
 #define num sf_json_num
 #define str sf_json_str
 
-static const cJSON *state_of(const cJSON *states, const char *family, const char *direction, double T)
+/* The measured state of a family at (direction, T): each of reproduce's files fixes N and B. */
+static const sf_result_state *state_of(const sf_results *r, const char *family, const char *direction, double T)
 {
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 &&
-            strcmp(str(s, "direction"), direction) == 0 && num(s, "T", NULL) == T)
-            return s;
-    }
-    return NULL;
+    const sf_problem p = {.direction = direction, .T = T};
+    return sf_results_find(r, family, &p, SF_MATCH_DIRECTION_T);
 }
 
 static void cell(sf_text *t, double v, const char *fmt)
@@ -36,9 +32,9 @@ static void cell(sf_text *t, double v, const char *fmt)
         sf_text_put(t, fmt, v);
 }
 
-static double steps(const cJSON *s)
+static double steps(const sf_result_state *s)
 {
-    return s ? num(s, "metrics", "paper_steps_per_s") : NAN;
+    return s ? s->metrics.paper_steps_per_s : NAN;
 }
 
 static double paper_value(const cJSON *paper, const char *series, double T)
@@ -68,6 +64,14 @@ static cJSON *read_optional(const char *dir, const char *name)
     return j;
 }
 
+/* A results file of the folder, or NULL when it is not there or not readable (that part is left out). */
+static sf_results *read_optional_results(const char *dir, const char *name, sf_results *out)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0 && sf_results_load(path, out) == SF_OK ? out : NULL;
+}
+
 double sf_crossover_T(const double *T, const double *ratio, int n)
 {
     double from = NAN;
@@ -87,18 +91,17 @@ static void crossover_sentence(sf_text *t, const char *over, const double *T, co
         sf_text_put(t, "fused beats %s from T = %.0f on (at every measured T from there)", over, from);
 }
 
-static void crossover_section(sf_text *t, const cJSON *xover)
+static void crossover_section(sf_text *t, const sf_results *xover)
 {
-    const cJSON *states = cJSON_GetObjectItemCaseSensitive(xover, "states");
     double T[64];
-    const int n = sf_results_values(states, "T", 1, T, 64);
+    const int n = sf_results_values(xover, SF_AXIS_T, 1, T, 64);
     if (n == 0)
         return;
     sf_text_put(t, "## Where fusion starts to pay: the crossover T\n\n");
     sf_text_put(t, "One layer of N = %.0f neurons at small T; speedups of fused over step and over eager, from cold "
                    "medians measured in one run (`crossover.json`). A speedup below 1 means fusion does not pay "
                    "there.\n\n",
-                num(cJSON_GetArrayItem(states, 0), "N", NULL));
+                xover->states[0].N);
     sf_text_put(t, "| T | fwd: fused / step | fwd: fused / eager | fwd+bwd: fused / step | fwd+bwd: fused / eager |\n"
                    "|---:|---:|---:|---:|---:|\n");
     const char *dirs[] = {"fwd", "fwd+bwd"};
@@ -106,8 +109,8 @@ static void crossover_section(sf_text *t, const cJSON *xover)
     for (int i = 0; i < n; ++i) {
         sf_text_put(t, "| %.0f |", T[i]);
         for (int d = 0; d < 2; ++d) {
-            const cJSON *e = state_of(states, "eager", dirs[d], T[i]), *s = state_of(states, "step", dirs[d], T[i]),
-                        *f = state_of(states, "fused", dirs[d], T[i]);
+            const sf_result_state *e = state_of(xover, "eager", dirs[d], T[i]),
+                                  *s = state_of(xover, "step", dirs[d], T[i]), *f = state_of(xover, "fused", dirs[d], T[i]);
             r[d][0][i] = steps(f) / steps(s);
             r[d][1][i] = steps(f) / steps(e);
             cell(t, r[d][0][i], " %.2fx |");
@@ -145,42 +148,35 @@ static const char *series_of(const char *peer)
 }
 
 /* The families of a results file in their order of appearance (at most max). */
-static int families_of(const cJSON *states, const char **out, int max)
+static int families_of(const sf_results *r, const char **out, int max)
 {
     int n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
+    for (int k = 0; k < r->n_states; ++k) {
         int i = 0;
-        while (i < n && strcmp(out[i], str(s, "family")) != 0)
+        while (i < n && strcmp(out[i], r->states[k].family) != 0)
             ++i;
         if (i == n && n < max)
-            out[n++] = str(s, "family");
+            out[n++] = r->states[k].family;
     }
     return n;
 }
 
 /* Why a peer has no time: the reason of its first state that is not ok, or NULL. */
-static const cJSON *first_not_ok(const cJSON *states, const char *family)
+static const sf_result_state *first_not_ok(const sf_results *r, const char *family)
 {
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "family"), family) == 0 && strcmp(str(s, "status"), "ok") != 0)
-            return s;
-    }
+    for (int k = 0; k < r->n_states; ++k)
+        if (strcmp(r->states[k].family, family) == 0 && r->states[k].status != SF_STATE_OK)
+            return &r->states[k];
     return NULL;
 }
 
 /* Fig. 5 against the real libraries: peers.json beside peers-fused.json (same run, same surrogate). */
-static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, const cJSON *paper)
+static void peers_section(sf_text *t, const sf_results *ps, const sf_results *fs, const cJSON *paper)
 {
-    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(peers, "states"),
-                *fs = cJSON_GetObjectItemCaseSensitive(fused, "states");
     const char *names[16];
     const int n = families_of(ps, names, 16);
     double T[16];
-    const int nT = sf_results_values(fs, "T", 1, T, 16);
+    const int nT = sf_results_values(fs, SF_AXIS_T, 1, T, 16);
     if (n == 0 || nT == 0)
         return;
     sf_text_put(t, "## Against the real peers (Fig. 5's libraries)\n\n");
@@ -199,18 +195,18 @@ static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, co
         sf_text_put(t, " paper: ours / it |\n|---|---|---:|");
         for (int i = 0; i < nT; ++i)
             sf_text_put(t, "---:|");
-        const cJSON *f_last = state_of(fs, "fused", dirs[d], T[nT - 1]);
-        const cJSON *f_kernel = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f_last, "kernels"), 0);
-        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` |", cJSON_IsString(f_kernel) ? f_kernel->valuestring : "-");
-        cell(t, f_last ? num(f_last, "metrics", "bytes") / (T[nT - 1] * num(f_last, "M", NULL)) : NAN, " %.0f |");
+        const sf_result_state *f_last = state_of(fs, "fused", dirs[d], T[nT - 1]);
+        sf_text_put(t, "---:|\n| fused (spikefuse) | `%s` |", f_last && f_last->n_kernels ? f_last->kernels[0] : "-");
+        cell(t, f_last ? f_last->metrics.bytes / (T[nT - 1] * f_last->M) : NAN, " %.0f |");
         for (int i = 0; i < nT; ++i)
             cell(t, steps(state_of(fs, "fused", dirs[d], T[i])), " %.3g |");
         sf_text_put(t, " |\n");
         for (int k = 0; k < n; ++k) {
-            const cJSON *any = state_of(ps, names[k], dirs[d], T[nT - 1]);
-            const cJSON *peer = cJSON_GetObjectItemCaseSensitive(any ? any : first_not_ok(ps, names[k]), "peer");
-            sf_text_put(t, "| %s | %s |", names[k], peer ? str(peer, "implementation") : "-");
-            cell(t, any ? num(any, "metrics", "bytes_per_neuron_step") : NAN, " %.0f |");
+            const sf_result_state *any = state_of(ps, names[k], dirs[d], T[nT - 1]);
+            const sf_result_state *shown = any ? any : first_not_ok(ps, names[k]);
+            const char *peer = shown ? shown->peer_implementation : NULL;
+            sf_text_put(t, "| %s | %s |", names[k], peer ? peer : "-");
+            cell(t, any ? any->metrics.bytes_per_neuron_step : NAN, " %.0f |");
             for (int i = 0; i < nT; ++i) {
                 const double f = steps(state_of(fs, "fused", dirs[d], T[i])), p = steps(state_of(ps, names[k], dirs[d], T[i]));
                 if (isnan(p))
@@ -229,9 +225,9 @@ static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, co
         sf_text_put(t, "\n");
     }
     for (int k = 0; k < n; ++k) {
-        const cJSON *bad = first_not_ok(ps, names[k]);
+        const sf_result_state *bad = first_not_ok(ps, names[k]);
         if (bad)
-            sf_text_put(t, "- %s: %s: %s\n", names[k], str(bad, "status"), str(bad, "reason"));
+            sf_text_put(t, "- %s: %s: %s\n", names[k], sf_state_status_name(bad->status), bad->reason);
     }
     sf_text_put(t, "- The paper's ratios take ours over each library from Fig. 5's values; the paper does not say "
                    "whether Fig. 5 timed the forward pass alone. snntorch fires at `>` and detaches the reset in "
@@ -239,16 +235,15 @@ static void peers_section(sf_text *t, const cJSON *peers, const cJSON *fused, co
                    "its distance from the paper's function (`against_paper_function`).\n\n");
 }
 
-static void intro_section(sf_text *t, const cJSON *fig5, const cJSON *paper)
+static void intro_section(sf_text *t, const sf_results *fig5, const cJSON *paper)
 {
-    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fig5, "devices"), 0);
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(fig5, "meta");
-    const int cpu = strcmp(str(dev, "backend"), "cpu") == 0;
-    sf_text_put(t, "# Reproducing the paper's Fig. 5 on %s (%s backend%s)\n\n", str(dev, "name"), str(dev, "backend"),
+    const sf_result_device *dev = &fig5->device;
+    const sf_result_meta *meta = &fig5->meta;
+    const int cpu = strcmp(dev->backend, "cpu") == 0;
+    sf_text_put(t, "# Reproducing the paper's Fig. 5 on %s (%s backend%s)\n\n", dev->name, dev->backend,
                 cpu ? ": no GPU here, every number below is a CPU measurement" : "");
-    sf_text_put(t, "- Device key `%s`; measured copy bandwidth %.1f GB/s. Commit %.12s%s, %s.\n", str(dev, "key"),
-                num(dev, "copy_bandwidth_Bps", NULL) / 1e9, str(meta, "git_commit"),
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "git_dirty")) ? " (dirty)" : "", str(meta, "date"));
+    sf_text_put(t, "- Device key `%s`; measured copy bandwidth %.1f GB/s. Commit %.12s%s, %s.\n", dev->key,
+                dev->copy_bandwidth_Bps / 1e9, meta->git_commit, meta->git_dirty ? " (dirty)" : "", meta->date);
     sf_text_put(t, "- Unit: time steps per second = T / (seconds of 1000 trials), from cold medians, as the paper's "
                    "Fig. 5; one LIF layer of 1,000,000 neurons. eager is the analogue of the paper's Serial (PyTorch), "
                    "step of Serial (CUDA), fused of ours; fused-tuned runs the tuning database's config (the lookup "
@@ -259,7 +254,7 @@ static void intro_section(sf_text *t, const cJSON *fig5, const cJSON *paper)
 }
 
 /* Fig. 5's table per direction: the four families, fused over each, and the paper's A100 values. */
-static void fig5_section(sf_text *t, const cJSON *states, const cJSON *paper)
+static void fig5_section(sf_text *t, const sf_results *fig5, const cJSON *paper)
 {
     const char *dirs[] = {"fwd", "fwd+bwd"};
     static const double Ts[] = {8, 16, 32, 64, 128};
@@ -271,8 +266,9 @@ static void fig5_section(sf_text *t, const cJSON *states, const cJSON *paper)
         sf_text_put(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < 5; ++i) {
             const double T = Ts[i];
-            const cJSON *e = state_of(states, "eager", dirs[d], T), *s = state_of(states, "step", dirs[d], T),
-                        *f = state_of(states, "fused", dirs[d], T), *ft = state_of(states, SF_TUNED_FAMILY, dirs[d], T);
+            const sf_result_state *e = state_of(fig5, "eager", dirs[d], T), *s = state_of(fig5, "step", dirs[d], T),
+                                  *f = state_of(fig5, "fused", dirs[d], T),
+                                  *ft = state_of(fig5, SF_TUNED_FAMILY, dirs[d], T);
             sf_text_put(t, "| %.0f |", T);
             cell(t, steps(e), " %.2f |");
             cell(t, steps(s), " %.2f |");
@@ -281,7 +277,7 @@ static void fig5_section(sf_text *t, const cJSON *states, const cJSON *paper)
             cell(t, steps(f) / steps(e), " %.2fx |");
             cell(t, steps(f) / steps(s), " %.2fx |");
             cell(t, steps(ft) / steps(f), " %.2fx |");
-            cell(t, f ? num(f, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+            cell(t, f ? f->metrics.pct_copy_bw : NAN, " %.1f %% |");
             const double pp = paper_value(paper, "Serial (PyTorch)", T), pc = paper_value(paper, "Serial (CUDA)", T),
                          po = paper_value(paper, "ours", T);
             cell(t, pp, " %.2f |");
@@ -318,23 +314,17 @@ static void multigpu_section(sf_text *t, const cJSON *model, const cJSON *preset
     sf_text_put(t, ".\n\n");
 }
 
-static void bandwidth_section(sf_text *t, const cJSON *bw)
+static void bandwidth_section(sf_text *t, const sf_results *bw)
 {
     sf_text_put(t, "## %% of copy bandwidth against N (T = 64, forward)\n\n| N | fused | step |\n|---:|---:|---:|\n");
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(bw, "states"))
-    {
-        if (strcmp(str(s, "family"), "fused") != 0 || strcmp(str(s, "status"), "ok") != 0)
+    for (int k = 0; k < bw->n_states; ++k) {
+        const sf_result_state *s = &bw->states[k];
+        if (strcmp(s->family, "fused") != 0 || s->status != SF_STATE_OK)
             continue;
-        const cJSON *p = NULL, *o;
-        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(bw, "states"))
-        {
-            if (!p && strcmp(str(o, "family"), "step") == 0 && strcmp(str(o, "status"), "ok") == 0 &&
-                sf_same_problem(o, s))
-                p = o;
-        }
-        sf_text_put(t, "| %.0f | %.1f %% |", num(s, "N", NULL), num(s, "metrics", "pct_copy_bw"));
-        cell(t, p ? num(p, "metrics", "pct_copy_bw") : NAN, " %.1f %% |");
+        const sf_problem problem = sf_problem_of(s);
+        const sf_result_state *p = sf_results_find(bw, "step", &problem, SF_MATCH_SHAPE);
+        sf_text_put(t, "| %.0f | %.1f %% |", s->N, s->metrics.pct_copy_bw);
+        cell(t, p ? p->metrics.pct_copy_bw : NAN, " %.1f %% |");
         sf_text_put(t, "\n");
     }
     sf_text_put(t, "\n");
@@ -343,7 +333,9 @@ static void bandwidth_section(sf_text *t, const cJSON *bw)
 /* The report's optional parts, read from the folder (peers also from ../peers, where the GPU check's
  * peers step leaves them). */
 typedef struct report_parts {
-    cJSON *multi, *bw, *xover, *peers, *peers_fused;
+    cJSON *multi;
+    sf_results *bw, *xover, *peers, *peers_fused; /* NULL, or the file read into the one beside */
+    sf_results bw_file, xover_file, peers_file, peers_fused_file;
     const char *peers_dir; /* NULL, dir, or beside */
     char beside[4200];
 } report_parts;
@@ -351,12 +343,12 @@ typedef struct report_parts {
 static void read_parts(const char *dir, report_parts *p)
 {
     p->multi = read_optional(dir, "multigpu.json");
-    p->bw = read_optional(dir, "bandwidth.json");
-    p->xover = read_optional(dir, "crossover.json");
+    p->bw = read_optional_results(dir, "bandwidth.json", &p->bw_file);
+    p->xover = read_optional_results(dir, "crossover.json", &p->xover_file);
     snprintf(p->beside, sizeof p->beside, "%s/../peers", dir);
     p->peers_dir = access_in(dir, "peers.json") ? dir : access_in(p->beside, "peers.json") ? p->beside : NULL;
-    p->peers = p->peers_dir ? read_optional(p->peers_dir, "peers.json") : NULL;
-    p->peers_fused = p->peers_dir ? read_optional(p->peers_dir, "peers-fused.json") : NULL;
+    p->peers = p->peers_dir ? read_optional_results(p->peers_dir, "peers.json", &p->peers_file) : NULL;
+    p->peers_fused = p->peers_dir ? read_optional_results(p->peers_dir, "peers-fused.json", &p->peers_fused_file) : NULL;
 }
 
 /* Where the raw data is, and which parts are not measured yet. */
@@ -386,16 +378,26 @@ static void footer(sf_text *t, const char *dir, const report_parts *p)
     }
 }
 
+static void free_parts(report_parts *p)
+{
+    sf_results *files[] = {p->bw, p->xover, p->peers, p->peers_fused};
+    for (int i = 0; i < 4; ++i)
+        if (files[i])
+            sf_results_free(files[i]);
+    cJSON_Delete(p->multi);
+}
+
 sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const char *out_md)
 {
-    cJSON *fig5 = NULL, *preset = NULL;
+    sf_results fig5;
+    cJSON *preset = NULL;
     char path[4096];
     snprintf(path, sizeof path, "%s/paper-fig5.json", dir);
-    sf_status st = sf_results_read(path, &fig5);
-    if (st == SF_OK)
-        st = sf_json_read_file(preset_path, &preset);
-    if (st != SF_OK) {
-        cJSON_Delete(fig5);
+    sf_status st = sf_results_load(path, &fig5);
+    if (st != SF_OK)
+        return st;
+    if ((st = sf_json_read_file(preset_path, &preset)) != SF_OK) {
+        sf_results_free(&fig5);
         return st;
     }
     report_parts p;
@@ -403,8 +405,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
     const cJSON *paper = cJSON_GetObjectItemCaseSensitive(preset, "paper");
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(p.multi, "model");
     sf_text t = {0};
-    intro_section(&t, fig5, paper);
-    fig5_section(&t, cJSON_GetObjectItemCaseSensitive(fig5, "states"), paper);
+    intro_section(&t, &fig5, paper);
+    fig5_section(&t, &fig5, paper);
     if (p.peers && p.peers_fused)
         peers_section(&t, p.peers, p.peers_fused, paper);
     if (p.xover)
@@ -414,7 +416,6 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
     if (p.bw)
         bandwidth_section(&t, p.bw);
     footer(&t, dir, &p);
-    cJSON_Delete(fig5), cJSON_Delete(preset), cJSON_Delete(p.multi), cJSON_Delete(p.bw), cJSON_Delete(p.xover);
-    cJSON_Delete(p.peers), cJSON_Delete(p.peers_fused);
+    sf_results_free(&fig5), cJSON_Delete(preset), free_parts(&p);
     return sf_text_finish(&t, out_md);
 }

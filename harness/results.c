@@ -1,4 +1,4 @@
-/* Results files: reading with a schema check, and the CSV and Markdown views. */
+/* Results files: reading with a schema check, and the CSV and Markdown views of the results model. */
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -11,6 +11,7 @@
 
 #include "files.h"
 #include "json_util.h"
+#include "results_model.h"
 #include "spikefuse_core.h"
 #include "text.h"
 #include "sweep.h"
@@ -52,47 +53,9 @@ sf_status sf_results_read(const char *path, cJSON **out)
     return SF_OK;
 }
 
-#define num sf_json_num
 #define str sf_json_str
 
-static const char *kernels(const cJSON *st, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    const cJSON *k;
-    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(st, "kernels"))
-    {
-        if (buf[0])
-            strncat(buf, " + ", n - strlen(buf) - 1);
-        strncat(buf, cJSON_IsString(k) ? k->valuestring : "?", n - strlen(buf) - 1);
-    }
-    return buf;
-}
-
-typedef sf_text text;
-#define put sf_text_put
-#define finish sf_text_finish
-
-sf_status sf_results_write_csv(const cJSON *root, const char *path)
-{
-    text t = {0};
-    char kb[256];
-    put(&t, "id,status,family,direction,kernels,T,N,B,block,grid,median_s,min_s,q1_s,q3_s,mean_s,stdev_s,samples,dropped,"
-            "graph_median_s,hot_per_trial_s,time_per_step_s,paper_steps_per_s,GBps,pct_copy_bw,speedup,reason\n");
-    const cJSON *st;
-    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
-    {
-        put(&t, "\"%s\",%s,%s,%s,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,\"%s\"\n",
-            str(st, "id"), str(st, "status"), str(st, "family"), str(st, "direction"), kernels(st, kb, sizeof kb),
-            num(st, "T", NULL), num(st, "N", NULL), num(st, "B", NULL), num(st, "block", NULL), num(st, "grid", NULL),
-            num(st, "cold", "median_s"), num(st, "cold", "min_s"), num(st, "cold", "q1_s"), num(st, "cold", "q3_s"),
-            num(st, "cold", "mean_s"), num(st, "cold", "stdev_s"), num(st, "cold", "samples_n"),
-            num(st, "cold", "dropped"), num(st, "graph", "median_s"), num(st, "hot", "per_trial_s"),
-            num(st, "metrics", "time_per_step_s"), num(st, "metrics", "paper_steps_per_s"), num(st, "metrics", "GBps"),
-            num(st, "metrics", "pct_copy_bw"), num(st, "metrics", "speedup"), str(st, "reason"));
-    }
-    return finish(&t, path);
-}
-
+/* The state with this id in a results tree, whatever its status: sweep resume copies it verbatim. */
 cJSON *sf_results_state(const cJSON *results, const char *id)
 {
     cJSON *s;
@@ -104,118 +67,126 @@ cJSON *sf_results_state(const cJSON *results, const char *id)
     return NULL;
 }
 
-int sf_results_values(const cJSON *states, const char *field, int ok_only, double *out, int max)
+static const char *kernels(const sf_result_state *st, char *buf, size_t n)
 {
-    int n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        const double v = num(s, field, NULL);
-        int i = 0;
-        while (i < n && out[i] < v)
-            ++i;
-        if ((ok_only && strcmp(str(s, "status"), "ok") != 0) || isnan(v) || (i < n && out[i] == v) || n == max)
-            continue;
-        memmove(out + i + 1, out + i, (size_t)(n - i) * sizeof *out);
-        out[i] = v, ++n;
+    buf[0] = '\0';
+    for (int i = 0; i < st->n_kernels; ++i) {
+        if (buf[0])
+            strncat(buf, " + ", n - strlen(buf) - 1);
+        strncat(buf, st->kernels[i], n - strlen(buf) - 1);
     }
-    return n;
+    return buf;
 }
 
-int sf_same_problem(const cJSON *a, const cJSON *b)
+typedef sf_text text;
+#define put sf_text_put
+#define finish sf_text_finish
+
+sf_status sf_results_write_csv(const sf_results *r, const char *path)
 {
-    return strcmp(str(a, "direction"), str(b, "direction")) == 0 && num(a, "T", NULL) == num(b, "T", NULL) &&
-           num(a, "N", NULL) == num(b, "N", NULL) && num(a, "B", NULL) == num(b, "B", NULL);
+    text t = {0};
+    char kb[256];
+    put(&t, "id,status,family,direction,kernels,T,N,B,block,grid,median_s,min_s,q1_s,q3_s,mean_s,stdev_s,samples,dropped,"
+            "graph_median_s,hot_per_trial_s,time_per_step_s,paper_steps_per_s,GBps,pct_copy_bw,speedup,reason\n");
+    for (int i = 0; i < r->n_states; ++i) {
+        const sf_result_state *st = &r->states[i];
+        const sf_result_timing *c = &st->cold;
+        const sf_result_metrics *m = &st->metrics;
+        put(&t, "\"%s\",%s,%s,%s,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,\"%s\"\n",
+            st->id, sf_state_status_name(st->status), st->family, st->direction, kernels(st, kb, sizeof kb), st->T,
+            st->N, st->B, st->block, st->grid, c->median_s, c->min_s, c->q1_s, c->q3_s, c->mean_s, c->stdev_s,
+            c->samples_n, c->dropped, st->graph.median_s, st->hot_per_trial_s, m->time_per_step_s,
+            m->paper_steps_per_s, m->GBps, m->pct_copy_bw, m->speedup, st->reason);
+    }
+    return finish(&t, path);
 }
 
 /* The first measured state of `family` with the same problem and block as `like`. */
-static const cJSON *peer(const cJSON *states, const cJSON *like, const char *family)
+static const sf_result_state *peer(const sf_results *r, const sf_result_state *like, const char *family)
 {
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "status"), "ok") == 0 && strcmp(str(s, "family"), family) == 0 && sf_same_problem(s, like) &&
-            num(s, "block_requested", NULL) == num(like, "block_requested", NULL))
-            return s;
-    }
-    return NULL;
+    const sf_problem p = sf_problem_of(like);
+    return sf_results_find(r, family, &p, SF_MATCH_LAUNCH);
 }
 
-static void ratio(text *t, const cJSON *a, const cJSON *b)
+static void ratio(text *t, const sf_result_state *a, const sf_result_state *b)
 {
     if (a && b)
-        put(t, " %.2fx |", num(b, "cold", "median_s") / num(a, "cold", "median_s"));
+        put(t, " %.2fx |", b->cold.median_s / a->cold.median_s);
     else
         put(t, " - |");
 }
 
-sf_status sf_results_write_md(const cJSON *root, const char *path)
+static void md_head(text *t, const sf_results *r)
 {
-    text t = {0};
-    char kb[256];
-    const cJSON *dev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "devices"), 0);
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
-    const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
-    const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states");
-    put(&t, "# spikefuse sweep%s%s on %s\n\n", str(meta, "preset")[0] ? ": " : "", str(meta, "preset"), str(dev, "name"));
-    put(&t, "- Device: %s, backend %s, key `%s`; measured copy bandwidth %.1f GB/s.\n", str(dev, "name"),
-        str(dev, "backend"), str(dev, "key"), num(dev, "copy_bandwidth_Bps", NULL) / 1e9);
-    put(&t, "- Command: `");
-    const cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(meta, "argv"))
-    put(&t, "%s%s", a == cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(meta, "argv"), 0) ? "" : " ",
-        cJSON_IsString(a) ? a->valuestring : "?");
-    put(&t, "`; commit %.12s%s; %s.\n", str(meta, "git_commit"),
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta, "git_dirty")) ? " (dirty)" : "", str(meta, "date"));
-    put(&t, "- Surrogate: %s. Times are medians of cold samples (caches flushed); speedups are over family `%s` "
-            "measured in the same run.\n\n",
-        str(cJSON_GetObjectItemCaseSensitive(set, "neuron"), "surrogate"), str(set, "reference_family"));
+    const sf_result_device *dev = &r->device;
+    const sf_result_meta *meta = &r->meta;
+    put(t, "# spikefuse sweep%s%s on %s\n\n", meta->preset[0] ? ": " : "", meta->preset, dev->name);
+    put(t, "- Device: %s, backend %s, key `%s`; measured copy bandwidth %.1f GB/s.\n", dev->name, dev->backend,
+        dev->key, dev->copy_bandwidth_Bps / 1e9);
+    put(t, "- Command: `");
+    for (int i = 0; i < meta->argc; ++i)
+        put(t, "%s%s", i ? " " : "", meta->argv[i]);
+    put(t, "`; commit %.12s%s; %s.\n", meta->git_commit, meta->git_dirty ? " (dirty)" : "", meta->date);
+    put(t, "- Surrogate: %s. Times are medians of cold samples (caches flushed); speedups are over family `%s` "
+           "measured in the same run.\n\n",
+        r->settings.surrogate, r->settings.reference_family);
+}
 
-    put(&t, "| family | kernels | dir | T | N | B | block | median ms | steps/s (paper unit) | GB/s | %% of copy BW | hot %% of copy BW | samples | speedup |\n");
-    put(&t, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    const cJSON *s;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "status"), "ok") != 0)
+static void md_states(text *t, const sf_results *r)
+{
+    char kb[256];
+    put(t, "| family | kernels | dir | T | N | B | block | median ms | steps/s (paper unit) | GB/s | %% of copy BW | hot %% of copy BW | samples | speedup |\n");
+    put(t, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < r->n_states; ++i) {
+        const sf_result_state *s = &r->states[i];
+        const sf_result_metrics *m = &s->metrics;
+        if (s->status != SF_STATE_OK)
             continue;
         char speedup[32] = "-", hot[32] = "-"; /* not measured: no reference family in the run, --no-hot */
-        if (!isnan(num(s, "metrics", "speedup")))
-            snprintf(speedup, sizeof speedup, "%.2fx", num(s, "metrics", "speedup"));
-        if (!isnan(num(s, "metrics", "hot_pct_copy_bw")))
-            snprintf(hot, sizeof hot, "%.1f", num(s, "metrics", "hot_pct_copy_bw"));
-        put(&t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %s | %.0f | %s |\n",
-            str(s, "family"), kernels(s, kb, sizeof kb), str(s, "direction"), num(s, "T", NULL), num(s, "N", NULL),
-            num(s, "B", NULL), num(s, "block", NULL), 1e3 * num(s, "cold", "median_s"),
-            num(s, "metrics", "paper_steps_per_s"), num(s, "metrics", "GBps"), num(s, "metrics", "pct_copy_bw"),
-            hot, num(s, "cold", "samples_n"), speedup);
+        if (!isnan(m->speedup))
+            snprintf(speedup, sizeof speedup, "%.2fx", m->speedup);
+        if (!isnan(m->hot_pct_copy_bw))
+            snprintf(hot, sizeof hot, "%.1f", m->hot_pct_copy_bw);
+        put(t, "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %.4g | %.2f | %.1f | %.1f | %s | %.0f | %s |\n", s->family,
+            kernels(s, kb, sizeof kb), s->direction, s->T, s->N, s->B, s->block, 1e3 * s->cold.median_s,
+            m->paper_steps_per_s, m->GBps, m->pct_copy_bw, hot, s->cold.samples_n, speedup);
     }
+}
 
-    put(&t, "\n## Ratios of cold medians, measured in this run\n\n");
-    put(&t, "| dir | T | N | B | block | step over eager | fused over step | fused over eager |\n");
-    put(&t, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    cJSON_ArrayForEach(s, states)
-    {
+static void md_ratios(text *t, const sf_results *r)
+{
+    put(t, "\n## Ratios of cold medians, measured in this run\n\n");
+    put(t, "| dir | T | N | B | block | step over eager | fused over step | fused over eager |\n");
+    put(t, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < r->n_states; ++i) {
+        const sf_result_state *s = &r->states[i];
         /* one row per (direction, T, N, B, block): at the first family state of that key */
-        if (strcmp(str(s, "status"), "ok") != 0 || peer(states, s, str(s, "family")) != s)
+        if (s->status != SF_STATE_OK || peer(r, s, s->family) != s)
             continue;
-        const cJSON *e = peer(states, s, "eager"), *p = peer(states, s, "step"), *f = peer(states, s, "fused");
-        const cJSON *first = e ? e : p ? p : f;
+        const sf_result_state *e = peer(r, s, "eager"), *p = peer(r, s, "step"), *f = peer(r, s, "fused");
+        const sf_result_state *first = e ? e : p ? p : f;
         if (first != s || (!!e + !!p + !!f) < 2)
             continue;
-        put(&t, "| %s | %.0f | %.0f | %.0f | %.0f |", str(s, "direction"), num(s, "T", NULL), num(s, "N", NULL),
-            num(s, "B", NULL), num(s, "block", NULL));
-        ratio(&t, p, e), ratio(&t, f, p), ratio(&t, f, e);
-        put(&t, "\n");
+        put(t, "| %s | %.0f | %.0f | %.0f | %.0f |", s->direction, s->T, s->N, s->B, s->block);
+        ratio(t, p, e), ratio(t, f, p), ratio(t, f, e);
+        put(t, "\n");
     }
+}
 
+sf_status sf_results_write_md(const sf_results *r, const char *path)
+{
+    text t = {0};
+    md_head(&t, r);
+    md_states(&t, r);
+    md_ratios(&t, r);
     int skipped = 0;
-    cJSON_ArrayForEach(s, states)
-    {
-        if (strcmp(str(s, "status"), "ok") == 0)
+    for (int i = 0; i < r->n_states; ++i) {
+        const sf_result_state *s = &r->states[i];
+        if (s->status == SF_STATE_OK)
             continue;
         if (!skipped++)
             put(&t, "\n## Not measured\n\n| state | status | reason |\n|---|---|---|\n");
-        put(&t, "| `%s` | %s | %s |\n", str(s, "id"), str(s, "status"), str(s, "reason"));
+        put(&t, "| `%s` | %s | %s |\n", s->id, sf_state_status_name(s->status), s->reason);
     }
     return finish(&t, path);
 }

@@ -10,6 +10,7 @@
 #include "axes.h"
 #include "files.h"
 #include "measure.h"
+#include "results_model.h"
 
 #define SF_SWEEP_SCHEMA "spikefuse.sweep"
 #define SF_SWEEP_SCHEMA_VERSION 1
@@ -48,18 +49,11 @@ sf_status sf_sweep_list_presets(FILE *out, int with_descriptions);
  * (no device, a sticky CUDA error, Ctrl-C) the states already measured are written and kept. */
 sf_status sf_sweep_run(sf_sweep_config *c);
 
-/* Writers, usable on any results file: */
-sf_status sf_results_write_csv(const cJSON *root, const char *path);
-sf_status sf_results_write_md(const cJSON *root, const char *path);
-/* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. */
+/* Reads a results file and checks its schema; SF_ERR_IO with a message if malformed. The tree, for what
+ * copies or edits a file (sweep resume, tests); views read the typed model (results_model.h). */
 sf_status sf_results_read(const char *path, cJSON **out);
-/* The state with this id in a results file, whatever its status; NULL if there is none. */
+/* The state with this id in a results tree, whatever its status; NULL if there is none. */
 cJSON *sf_results_state(const cJSON *results, const char *id);
-/* The distinct values of a numeric field of a results file's states, ascending (at most max): of every
- * state, or of the measured ones (ok_only). */
-int sf_results_values(const cJSON *states, const char *field, int ok_only, double *out, int max);
-/* Whether two states of a results file measure the same problem: direction, T, N and B. */
-int sf_same_problem(const cJSON *a, const cJSON *b);
 /* A check's report as results files record it (a state's "verified"): compared, mismatches, ambiguous,
  * max_abs_err. */
 cJSON *sf_check_json(const sf_check_report *r);

@@ -119,8 +119,17 @@ void sweep_add_metrics(cJSON *j, const sweep_state *s, const sf_measurement *m, 
 }
 
 
+/* A state of the results tree being written, as the matcher sees it. */
+static sf_problem problem_of_json(const cJSON *s)
+{
+    const sf_problem p = {str(s, "direction"), num(s, "T", NULL), num(s, "N", NULL), num(s, "B", NULL),
+                          num(s, "block_requested", NULL)};
+    return p;
+}
+
 /* Speedup of every measured state over the reference family's state of the same direction, T, N, B
- * and block, measured in this sweep (the reference's default kernel, else its first). */
+ * and block, measured in this sweep (the reference's default kernel, else its first). The tree itself
+ * gains the numbers, so this reads the tree rather than the model, through the one matcher. */
 static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
 {
     cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *s, *r;
@@ -131,15 +140,15 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
          * last bit, and a resumed state must not change */
         if (!x || cJSON_GetObjectItemCaseSensitive(x, "speedup"))
             continue;
+        /* the same requested block, except for the tuned family, whose block is the database's */
+        const sf_match_rule rule = strcmp(str(s, "family"), SF_TUNED_FAMILY) != 0 ? SF_MATCH_LAUNCH : SF_MATCH_SHAPE;
+        const sf_problem want = problem_of_json(s);
         const cJSON *best = NULL;
         cJSON_ArrayForEach(r, states)
         {
+            const sf_problem have = problem_of_json(r);
             if (strcmp(str(r, "family"), ref_family) != 0 || strcmp(str(r, "status"), "ok") != 0 ||
-                !sf_same_problem(r, s))
-                continue;
-            /* the same requested block, except for the tuned family, whose block is the database's */
-            if (strcmp(str(s, "family"), SF_TUNED_FAMILY) != 0 &&
-                num(r, "block_requested", NULL) != num(s, "block_requested", NULL))
+                !sf_problem_matches(&have, &want, rule))
                 continue;
             const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "kernels"), 0);
             const sf_kernel *d =
@@ -219,10 +228,16 @@ sf_status sweep_write_all(cJSON *root, const sf_sweep_config *c)
         return sf_fail(SF_ERR_NOMEM, "cannot format the results JSON");
     sf_status s = sf_write_atomic(c->out_json, text);
     cJSON_free(text);
-    if (s == SF_OK && c->out_csv)
-        s = sf_results_write_csv(root, c->out_csv);
+    if (s != SF_OK || (!c->out_csv && !c->out_md))
+        return s;
+    sf_results r; /* the views read the model, taken from the tree as measured (no JSON round trip) */
+    if ((s = sf_results_from_json(root, c->out_json, &r)) != SF_OK)
+        return s;
+    if (c->out_csv)
+        s = sf_results_write_csv(&r, c->out_csv);
     if (s == SF_OK && c->out_md)
-        s = sf_results_write_md(root, c->out_md);
+        s = sf_results_write_md(&r, c->out_md);
+    sf_results_free(&r);
     return s;
 }
 
