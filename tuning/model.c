@@ -7,8 +7,8 @@
  *        loading at once (Little's law in round-trip form). A kernel whose grid needs more waves, or
  *        that loads less per round trip, waits more; a short last wave waits as long as a full one.
  *        Equal predictions are ordered by the tuner (tune.c). The latency is a stated 700 ns
- *        (tune.c), a DRAM load-to-use figure: rankings on the recorded caches are the same from 400
- *        to 1500 ns (results/tuner-model);
+ *        (tune.c), a DRAM load-to-use figure, not fitted: the model strategy's results on the recorded
+ *        caches are the same for any latency from 400 to 1500 ns (results/tuner-model);
  *   CPU: at each time step a block touches, in every array, npt stretches of block x vec contiguous
  *        elements (the fused kernels run the time loop outside the block's threads; the others see
  *        one row a launch): the prefetchers need a few KiB of a stretch to ramp up, a thread's group
