@@ -21,7 +21,9 @@ static const char help[] =
     "by constraints), verifies every candidate against the float64 reference, measures it with the\n"
     "harness, and records the best, the configs within 3 %, and the default config's time. Every\n"
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
-    "with no device. model: an analytic model ranks the space and the best quarter (or --budget) is measured.\n"
+    "with no device. model: an analytic model ranks the space and measures a quarter of it (or --budget):\n"
+    "first, for half of that, each kernel's best-predicted config; kernels that measured more than 3 %\n"
+    "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n"
     "Measurement: --min-samples 5 --min-time 0.05 --max-noise 0.01 --timeout 2 --max-samples 0\n";
 
 static int do_lookup(const char *db_path, sf_backend be, const char *family, sf_direction d, const char *form,

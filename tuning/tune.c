@@ -285,10 +285,18 @@ static sf_status evaluate(session *s, const sf_candidate *cand, int64_t T, int64
 
 /* ---- the search ---------------------------------------------------------------------------- */
 
+/* The model's order. Equal predictions (on a GPU, grids that fit in the same number of waves) go to the
+ * larger block: as many bytes with fewer blocks to schedule and set up, a cost the model leaves out;
+ * then by kernel name and threads, so that the order never depends on qsort's. */
 static int by_prediction(const void *a, const void *b)
 {
-    const double x = ((const sf_candidate *)a)->predicted_s, y = ((const sf_candidate *)b)->predicted_s;
-    return x < y ? -1 : x > y;
+    const sf_candidate *x = a, *y = b;
+    if (x->rank_s != y->rank_s)
+        return x->rank_s < y->rank_s ? -1 : 1;
+    if (x->block != y->block)
+        return x->block > y->block ? -1 : 1;
+    const int by_name = strcmp(x->kernel->name, y->kernel->name);
+    return by_name ? by_name : (x->threads > y->threads) - (x->threads < y->threads);
 }
 
 static sf_status occupancy_of(session *s, const sf_kernel *k, int block, int *out)
@@ -348,7 +356,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
             continue; /* spikes stored as f32 only: the database does not key spike storage yet */
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
-                sf_candidate cand = {k, (int)blocks[b], (int)threads[t], 0};
+                sf_candidate cand = {k, (int)blocks[b], (int)threads[t], 0, 0};
                 if (s->replay && c->backend == SF_BACKEND_CPU && !c->threads) {
                     const cJSON *d = find_device(&s->k, s->key);
                     cand.threads = (int)num(d, "threads_used");
@@ -362,7 +370,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
                 const sf_status st = occupancy_of(s, k, cand.block, &bpsm);
                 if (st != SF_OK)
                     return st;
-                cand.predicted_s = sf_model_time(&s->model, k, cand.block, cand.threads, bpsm, T, M);
+                cand.predicted_s = cand.rank_s = sf_model_time(&s->model, k, cand.block, cand.threads, bpsm, T, M);
                 (*out)[(*n)++] = cand;
             }
     }
@@ -372,9 +380,31 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
     return SF_OK;
 }
 
-/* Which candidates to measure: all, a seeded random subset, or the model's best. */
-static int choose(const sf_tune_config *c, sf_candidate *space, int n)
+/* The model strategy, first half of its budget: the best-predicted candidate of each kernel, kernels in
+ * the order of those, moved to the front of the ranked space. The model prices bytes and DRAM round
+ * trips, which rank one kernel's blocks well, but not what a kernel's instructions cost (vector width,
+ * coalescing, unrolling): one measurement of each kernel tells that. Returns how many were moved. */
+static int spread_across_kernels(sf_candidate *space, int n, int probes)
 {
+    int moved = 0;
+    for (int i = 0; i < n && moved < probes; ++i) {
+        int seen = !isfinite(space[i].predicted_s); /* one that cannot launch is no probe */
+        for (int j = 0; j < moved && !seen; ++j)
+            seen = space[j].kernel == space[i].kernel;
+        if (seen)
+            continue;
+        const sf_candidate probe = space[i];
+        memmove(space + moved + 1, space + moved, (size_t)(i - moved) * sizeof *space);
+        space[moved++] = probe;
+    }
+    return moved;
+}
+
+/* Which candidates to measure: all, a seeded random subset, or the model's ranking (its first *probes
+ * spread across kernels; tune_size reorders the rest once those are measured). */
+static int choose(const sf_tune_config *c, sf_candidate *space, int n, int *probes)
+{
+    *probes = n;
     if (c->strategy == SF_TUNE_EXHAUSTIVE)
         return n;
     if (c->strategy == SF_TUNE_RANDOM) {
@@ -389,7 +419,26 @@ static int choose(const sf_tune_config *c, sf_candidate *space, int n)
     }
     qsort(space, (size_t)n, sizeof *space, by_prediction);
     const int quarter = n / 4 > 0 ? n / 4 : 1; /* at most a quarter of the space */
-    return c->budget > 0 && c->budget < n ? c->budget : quarter;
+    const int budget = c->budget > 0 && c->budget < n ? c->budget : quarter;
+    *probes = spread_across_kernels(space, n, budget / 2 > 0 ? budget / 2 : 1);
+    return budget;
+}
+
+/* The model strategy, second half: a kernel whose probe measured more than 3 % slower than the fastest
+ * probe (the tolerance within which the tuner counts configs as equals) goes to the back; the rest keep
+ * the model's order. */
+static void drop_slow_kernels(sf_candidate *space, int n, int probed, const cJSON **evals)
+{
+    double fastest = INFINITY;
+    for (int i = 0; i < probed; ++i)
+        if (strcmp(str(evals[i], "status"), "ok") == 0)
+            fastest = fmin(fastest, num(evals[i], "median_s"));
+    for (int i = probed; i < n; ++i)
+        for (int j = 0; j < probed; ++j)
+            if (space[j].kernel == space[i].kernel && strcmp(str(evals[j], "status"), "ok") == 0 &&
+                num(evals[j], "median_s") > 1.03 * fastest)
+                space[i].rank_s = INFINITY;
+    qsort(space + probed, (size_t)(n - probed), sizeof *space, by_prediction);
 }
 
 static cJSON *config_json(const cJSON *eval)
@@ -415,17 +464,21 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
     sf_candidate *space = NULL;
     int n = 0;
     sf_status st = build_space(s, T, M, &space, &n);
-    const int chosen = st == SF_OK ? choose(c, space, n) : 0;
+    int probes = 0;
+    const int chosen = st == SF_OK ? choose(c, space, n, &probes) : 0;
     const cJSON **evals = calloc((size_t)(n + 1), sizeof *evals);
     if (st == SF_OK && !evals)
         st = sf_fail(SF_ERR_NOMEM, "no memory");
-    for (int i = 0; st == SF_OK && i < chosen; ++i)
+    for (int i = 0; st == SF_OK && i < chosen; ++i) {
+        if (i == probes && c->strategy == SF_TUNE_MODEL)
+            drop_slow_kernels(space, n, probes, evals);
         st = evaluate(s, &space[i], T, M, 0, &evals[i]);
+    }
     /* the paper's choice, measured beside: the default kernel with the backend's block */
     const cJSON *dflt = NULL;
     if (st == SF_OK) {
         const sf_kernel *dk = sf_kernel_default(c->family, c->direction, s->form, c->backend);
-        sf_candidate d = {dk, 0, space[0].threads, 0};
+        sf_candidate d = {dk, 0, space[0].threads, 0, 0};
         if (s->replay) {
             dflt = find_eval(&s->k, s->key, dk->name, -1, 0, T, M);
             if (!dflt)

@@ -19,6 +19,7 @@ typedef struct sf_candidate {
     const sf_kernel *kernel;
     int block, threads; /* threads: CPU OpenMP threads (0 on CUDA) */
     double predicted_s; /* the model's time */
+    double rank_s;      /* what the model strategy ranks by: predicted_s; infinite once its kernel measured slow */
 } sf_candidate;
 
 typedef struct sf_tune_config {
