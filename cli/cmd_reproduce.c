@@ -56,8 +56,9 @@ int cmd_reproduce(int argc, char **argv)
                    ? SF_EXIT_OK
                    : fail(SF_EXIT_FAIL, "reproduce: --report-only: %s", sf_last_error());
     }
-    if (sf_reproduce_check_parts(c.parts) != SF_OK)
-        return fail(SF_EXIT_USAGE, "reproduce: --parts: %s", sf_last_error());
+    const sf_status parts = sf_reproduce_check_parts(c.parts);
+    if (parts != SF_OK)
+        return fail(sf_exit_code(parts), "reproduce: --parts: %s", sf_last_error());
     const int code = opt_backend_usable("reproduce", backend, &c.backend);
     if (code != SF_EXIT_OK)
         return code;

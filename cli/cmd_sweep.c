@@ -116,8 +116,7 @@ int cmd_sweep(int argc, char **argv)
             cJSON_Delete(root);
         }
     } else {
-        code = fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
-                    "sweep: %s", sf_last_error());
+        code = fail(sf_exit_code(s), "sweep: %s", sf_last_error());
     }
 out:
     sf_sweep_config_free(&c);

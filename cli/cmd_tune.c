@@ -164,8 +164,7 @@ int cmd_tune(int argc, char **argv)
     }
     const sf_status s = sf_tune_run(&c);
     code = s == SF_OK ? SF_EXIT_OK
-                      : fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
-                             "tune: %s", sf_last_error());
+                      : fail(sf_exit_code(s), "tune: %s", sf_last_error());
 out:
     for (int i = 0; i < n_axes; ++i)
         sf_axis_free(&axes[i]);

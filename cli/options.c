@@ -18,6 +18,11 @@ int fail(int code, const char *fmt, ...)
     return code;
 }
 
+int sf_exit_code(sf_status s)
+{
+    return s == SF_OK ? SF_EXIT_OK : s == SF_ERR_UNKNOWN ? SF_EXIT_USAGE : SF_EXIT_FAIL;
+}
+
 int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
     const size_t n = strlen(name);

@@ -10,6 +10,10 @@
 /* Exit codes of every subcommand. */
 enum { SF_EXIT_OK = 0, SF_EXIT_FAIL = 1, SF_EXIT_USAGE = 2 };
 
+/* The exit code of a library call's status: a name not in its table (SF_ERR_UNKNOWN) is the user's
+ * usage error, anything else a failure. */
+int sf_exit_code(sf_status s);
+
 /* If argv[*i] is `name` (taking the next argument) or `name=value`, sets *value, advances *i past what
  * it used and returns 1. A `name` with no value left is a usage error: message, exit. */
 int opt_value(int argc, char **argv, int *i, const char *name, const char **value);
