@@ -26,121 +26,127 @@ static const char sweep_help[] =
     "The output is rewritten atomically after every state; running the same command again resumes,\n"
     "measuring only the states the file lacks.\n" SF_LIF_OPTIONS_HELP;
 
+static void print_sweep_help(void)
+{
+    /* the presets are the files there are, not a list kept here */
+    const char *mark = strstr(sweep_help, "%s");
+    fwrite(sweep_help, 1, (size_t)(mark - sweep_help), stdout);
+    sf_sweep_list_presets(stdout, 0);
+    fputs(mark + 2, stdout);
+}
+
+/* The -a specs in their order, applied after the preset's (a later axis replaces an earlier one). */
+typedef struct axis_specs {
+    const char *spec[64];
+    int n;
+} axis_specs;
+
+static int take_axis(void *dest, const char *value)
+{
+    axis_specs *a = dest;
+    if (a->n == 64)
+        return fail(0, "sweep: too many axes"), 0;
+    a->spec[a->n++] = value;
+    return 1;
+}
+
+/* The configuration the options give, the preset's axes then the -a ones. Returns 1 to go on; 0 to stop
+ * with *code (after --help or --list-presets, or a usage error). */
+static int configure_sweep(sf_sweep_config *c, int argc, char **argv, int *code)
+{
+    const char *backend = "cpu", *preset = NULL;
+    axis_specs axes = {{NULL}, 0};
+    int list_presets = 0;
+    const opt_spec rows[] = {
+        OPT_LIF_ROWS(&c->params, NULL),
+        OPT_STOP_RULE_ROWS(&c->measure.rule),
+        OPT_REAL_ROW("--hot-time", &c->measure.hot_time, OPT_NONNEG),
+        OPT_STOP_ROW("--list-presets", &list_presets),
+        OPT_CALL_ROW("-a", &axes, take_axis),
+        OPT_CALL_ROW("--axis", &axes, take_axis),
+        OPT_STRING_ROW("--preset", &preset),
+        OPT_STRING_ROW("--backend", &backend),
+        OPT_STRING_ROW("--out", &c->out_json),
+        OPT_STRING_ROW("--csv", &c->out_csv),
+        OPT_STRING_ROW("--md", &c->out_md),
+        OPT_STRING_ROW("--reference-family", &c->reference_family),
+        OPT_STRING_ROW("--db", &c->tuning_db),
+        OPT_INT_ROW("--max-states", &c->max_states, 0, 1 << 30),
+        OPT_INT_ROW("--threads", &c->cpu_threads, 1, 4096),
+        OPT_FLAG_ROW("--no-hot", &c->measure.hot, 0),
+        OPT_FLAG_ROW("--no-verify", &c->verify, 0),
+        OPT_FLAG_ROW("--profile", &c->measure.profile, 1),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "sweep", .rows = rows, .print_help = print_sweep_help};
+    if (!opt_parse(&cmd, argc, argv, code))
+        return 0;
+    if (list_presets) {
+        *code = sf_sweep_list_presets(stdout, 1) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
+        return 0;
+    }
+    *code = SF_EXIT_USAGE;
+    if (sf_backend_parse(backend, &c->backend) != SF_OK || sf_lif_check(&c->params) != SF_OK)
+        return fail(0, "sweep: %s", sf_last_error());
+    if (!c->out_json)
+        return fail(0, "sweep: --out FILE.json is required");
+    if (preset && sf_sweep_load_preset(c, preset) != SF_OK)
+        return fail(0, "sweep: %s", sf_last_error());
+    for (int i = 0; i < axes.n; ++i) {
+        char err[256];
+        if (sf_sweep_add_axis(c, axes.spec[i], err, sizeof err) != 0)
+            return fail(0, "sweep: %s", err);
+    }
+    return 1;
+}
+
+/* Runs the sweep; at a terminal, also shows the results as nvbench does (scripts read the files). */
+static int run_sweep(sf_sweep_config *c)
+{
+    const sf_status s = sf_sweep_run(c);
+    if (s != SF_OK)
+        return fail(sf_exit_code(s), "sweep: %s", sf_last_error());
+    printf("wrote %s%s%s%s%s\n", c->out_json, c->out_csv ? ", " : "", c->out_csv ? c->out_csv : "",
+           c->out_md ? ", " : "", c->out_md ? c->out_md : "");
+    cJSON *root = NULL;
+    if (isatty(STDOUT_FILENO) && sf_results_read(c->out_json, &root) == SF_OK) {
+        fflush(stdout);
+        if (sf_results_write_md(root, "-") != SF_OK)
+            fprintf(stderr, "sweep: the summary was not shown: %s\n", sf_last_error());
+        cJSON_Delete(root);
+    }
+    return SF_EXIT_OK;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     sf_sweep_config c;
     sf_sweep_config_init(&c);
     c.argc = argc + 2;
     c.argv = argv - 2; /* "spikefuse sweep ..." */
-    const char *backend = "cpu", *preset = NULL, *v;
-    const char *axes[64];
-    int n_axes = 0, code = SF_EXIT_USAGE;
-    for (int i = 0; i < argc; ++i) {
-        int matched;
-        if (opt_flag(argv, i, "--help")) {
-            /* the presets are the files there are, not a list kept here */
-            const char *mark = strstr(sweep_help, "%s");
-            fwrite(sweep_help, 1, (size_t)(mark - sweep_help), stdout);
-            sf_sweep_list_presets(stdout, 0);
-            fputs(mark + 2, stdout);
-            return SF_EXIT_OK;
-        }
-        if (opt_flag(argv, i, "--list-presets"))
-            return sf_sweep_list_presets(stdout, 1) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
-        if (!opt_lif(argc, argv, &i, &c.params, &matched))
-            goto out;
-        if (matched)
-            continue;
-        if (!opt_stop_rule(argc, argv, &i, &c.measure.rule, &c.measure.hot_time, &matched))
-            goto out;
-        if (matched)
-            continue;
-        if (opt_value(argc, argv, &i, "-a", &v) || opt_value(argc, argv, &i, "--axis", &v)) {
-            if (n_axes == 64) {
-                fail(SF_EXIT_USAGE, "sweep: too many axes");
-                goto out;
-            }
-            axes[n_axes++] = v;
-        } else if (opt_value(argc, argv, &i, "--preset", &preset) || opt_value(argc, argv, &i, "--backend", &backend) ||
-                   opt_value(argc, argv, &i, "--out", &c.out_json) || opt_value(argc, argv, &i, "--csv", &c.out_csv) ||
-                   opt_value(argc, argv, &i, "--md", &c.out_md) ||
-                   opt_value(argc, argv, &i, "--reference-family", &c.reference_family) ||
-                   opt_value(argc, argv, &i, "--db", &c.tuning_db)) {
-        } else if (opt_value(argc, argv, &i, "--max-states", &v)) {
-            if (!parse_int("--max-states", v, 0, 1 << 30, &c.max_states))
-                goto out;
-        } else if (opt_value(argc, argv, &i, "--threads", &v)) {
-            if (!parse_int("--threads", v, 1, 4096, &c.cpu_threads))
-                goto out;
-        } else if (opt_flag(argv, i, "--no-hot")) {
-            c.measure.hot = 0;
-        } else if (opt_flag(argv, i, "--no-verify")) {
-            c.verify = 0;
-        } else if (opt_flag(argv, i, "--profile")) {
-            c.measure.profile = 1;
-        } else {
-            fail(SF_EXIT_USAGE, "sweep: unknown option '%s' (spikefuse sweep --help)", argv[i]);
-            goto out;
-        }
-    }
-    if (sf_backend_parse(backend, &c.backend) != SF_OK || sf_lif_check(&c.params) != SF_OK) {
-        fail(SF_EXIT_USAGE, "sweep: %s", sf_last_error());
-        goto out;
-    }
-    if (!c.out_json) {
-        fail(SF_EXIT_USAGE, "sweep: --out FILE.json is required");
-        goto out;
-    }
-    if (preset && sf_sweep_load_preset(&c, preset) != SF_OK) {
-        fail(SF_EXIT_USAGE, "sweep: %s", sf_last_error());
-        goto out;
-    }
-    for (int i = 0; i < n_axes; ++i) {
-        char err[256];
-        if (sf_sweep_add_axis(&c, axes[i], err, sizeof err) != 0) {
-            fail(SF_EXIT_USAGE, "sweep: %s", err);
-            goto out;
-        }
-    }
-    const sf_status s = sf_sweep_run(&c);
-    if (s == SF_OK) {
-        code = SF_EXIT_OK;
-        printf("wrote %s%s%s%s%s\n", c.out_json, c.out_csv ? ", " : "", c.out_csv ? c.out_csv : "",
-               c.out_md ? ", " : "", c.out_md ? c.out_md : "");
-        /* at a terminal, the results as nvbench shows them; scripts read the files */
-        cJSON *root = NULL;
-        if (isatty(STDOUT_FILENO) && sf_results_read(c.out_json, &root) == SF_OK) {
-            fflush(stdout);
-            if (sf_results_write_md(root, "-") != SF_OK)
-                fprintf(stderr, "sweep: the summary was not shown: %s\n", sf_last_error());
-            cJSON_Delete(root);
-        }
-    } else {
-        code = fail(sf_exit_code(s), "sweep: %s", sf_last_error());
-    }
-out:
+    int code;
+    if (configure_sweep(&c, argc, argv, &code))
+        code = run_sweep(&c);
     sf_sweep_config_free(&c);
     return code;
 }
 
+static const char report_help[] =
+    "usage: spikefuse report RESULTS.json [--csv FILE] [--md FILE]\n"
+    "       spikefuse report RESULTS.json|multigpu.json|tune-cache.jsonl --dat DIR\n"
+    "Checks a results file's schema and writes its CSV and Markdown views (Markdown to stdout\n"
+    "when neither is given), or the whitespace tables plots/*.gp read (--dat).\n";
+
 int cmd_report(int argc, char **argv)
 {
     const char *in = NULL, *csv = NULL, *md = NULL, *dat = NULL;
-    for (int i = 0; i < argc; ++i) {
-        if (opt_flag(argv, i, "--help")) {
-            printf("usage: spikefuse report RESULTS.json [--csv FILE] [--md FILE]\n"
-                   "       spikefuse report RESULTS.json|multigpu.json|tune-cache.jsonl --dat DIR\n"
-                   "Checks a results file's schema and writes its CSV and Markdown views (Markdown to stdout\n"
-                   "when neither is given), or the whitespace tables plots/*.gp read (--dat).\n");
-            return SF_EXIT_OK;
-        }
-        if (opt_value(argc, argv, &i, "--csv", &csv) || opt_value(argc, argv, &i, "--md", &md) ||
-            opt_value(argc, argv, &i, "--dat", &dat))
-            continue;
-        if (argv[i][0] == '-' || in)
-            return fail(SF_EXIT_USAGE, "report: unexpected '%s'", argv[i]);
-        in = argv[i];
-    }
+    const opt_spec rows[] = {OPT_STRING_ROW("--csv", &csv), OPT_STRING_ROW("--md", &md), OPT_STRING_ROW("--dat", &dat),
+                             OPT_END_ROW};
+    const opt_command cmd = {
+        .name = "report", .rows = rows, .help = report_help, .positional = opt_one_file, .ctx = &in, .stray = "unexpected"};
+    int code;
+    if (!opt_parse(&cmd, argc, argv, &code))
+        return code;
     if (!in)
         return fail(SF_EXIT_USAGE, "report: give a results file");
     if (dat)
