@@ -47,12 +47,12 @@ int cmd_compare(int argc, char **argv)
     if (!in.files)
         return fail(SF_EXIT_USAGE, "compare: no memory");
     const opt_spec rows[] = {
-        OPT_FLAG_ROW("--ignore-device", &ignore, 1),
-        OPT_STRING_ROW("--md", &md),
-        OPT_STRING_ROW("--json", &json),
-        OPT_REAL_ROW("--alpha", &r.alpha, OPT_UNIT_OPEN),
-        OPT_REAL_ROW("--min-effect", &r.min_effect, OPT_NONNEG),
-        OPT_INT_ROW("--min-samples", &r.min_samples, 2, 1 << 30),
+        OPT_STRING_ROW("--md", &md, "FILE", "the verdicts as Markdown"),
+        OPT_STRING_ROW("--json", &json, "FILE", "the verdicts as JSON"),
+        OPT_REAL_ROW("--alpha", &r.alpha, OPT_UNIT_OPEN, "P", "significance of the U test"),
+        OPT_REAL_ROW("--min-effect", &r.min_effect, OPT_NONNEG, "F", "a smaller relative change is SAME"),
+        OPT_INT_ROW("--min-samples", &r.min_samples, 2, 1 << 30, "N", "fewer samples on either side is UNSURE"),
+        OPT_FLAG_ROW("--ignore-device", &ignore, 1, "compare files from different devices"),
         OPT_END_ROW,
     };
     const opt_command cmd = {.name = "compare", .rows = rows, .help = compare_help, .positional = take_compare_file,
@@ -87,7 +87,11 @@ static const char check_help[] =
 int cmd_check(int argc, char **argv)
 {
     const char *gates = NULL, *results = NULL, *md = NULL;
-    const opt_spec rows[] = {OPT_STRING_ROW("--gates", &gates), OPT_STRING_ROW("--md", &md), OPT_END_ROW};
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--gates", &gates, "FILE", "the gates (ci/gates/)"),
+        OPT_STRING_ROW("--md", &md, "FILE", "the verdicts as Markdown"),
+        OPT_END_ROW,
+    };
     const opt_command cmd = {
         .name = "check", .rows = rows, .help = check_help, .positional = opt_one_file, .ctx = &results, .stray = "unexpected"};
     int code;

@@ -25,9 +25,12 @@ int cmd_device(int argc, char **argv)
     const char *backend = "auto";
     int json = 0, bandwidth = 0, field = FIELD_ALL;
     const opt_spec rows[] = {
-        OPT_FLAG_ROW("--json", &json, 1),        OPT_FLAG_ROW("--copy-bandwidth", &bandwidth, 1),
-        OPT_FLAG_ROW("--slug", &field, FIELD_SLUG), OPT_FLAG_ROW("--key", &field, FIELD_KEY),
-        OPT_STRING_ROW("--backend", &backend),   OPT_END_ROW,
+        OPT_STRING_ROW("--backend", &backend, "auto|cpu|cuda", "whose device"),
+        OPT_FLAG_ROW("--json", &json, 1, "the whole record, as JSON"),
+        OPT_FLAG_ROW("--copy-bandwidth", &bandwidth, 1, "with --json: measure the copy bandwidth into the record"),
+        OPT_FLAG_ROW("--slug", &field, FIELD_SLUG, "the slug alone"),
+        OPT_FLAG_ROW("--key", &field, FIELD_KEY, "the key alone"),
+        OPT_END_ROW,
     };
     const opt_command cmd = {.name = "device", .rows = rows, .help = help, .stray = "unexpected"};
     int code;

@@ -15,7 +15,11 @@ static const char help[] =
 int cmd_list(int argc, char **argv)
 {
     const char *family = NULL, *direction = NULL;
-    const opt_spec rows[] = {OPT_STRING_ROW("--family", &family), OPT_STRING_ROW("--direction", &direction), OPT_END_ROW};
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--family", &family, "F", "only kernels of this family: eager, step, fused"),
+        OPT_STRING_ROW("--direction", &direction, "fwd|bwd", "only kernels of this direction"),
+        OPT_END_ROW,
+    };
     const opt_command cmd = {.name = "list", .rows = rows, .help = help};
     int code;
     if (!opt_parse(&cmd, argc, argv, &code))

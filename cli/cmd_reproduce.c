@@ -31,10 +31,14 @@ int cmd_reproduce(int argc, char **argv)
     const char *backend = "auto";
     int report_only = 0;
     const opt_spec rows[] = {
-        OPT_FLAG_ROW("--no-plots", &c.plots, 0),     OPT_FLAG_ROW("--report-only", &report_only, 1),
-        OPT_REAL_ROW("--timeout", &c.timeout, OPT_POSITIVE), OPT_STRING_ROW("--backend", &backend),
-        OPT_STRING_ROW("--out-dir", &c.out_dir),     OPT_STRING_ROW("--db", &c.tuning_db),
-        OPT_STRING_ROW("--parts", &c.parts),         OPT_END_ROW,
+        OPT_STRING_ROW("--backend", &backend, "auto|cpu|cuda", "where to measure"),
+        OPT_STRING_ROW("--out-dir", &c.out_dir, "DIR", "the parts' files and the report"),
+        OPT_STRING_ROW("--db", &c.tuning_db, "FILE", "tuning database for fused-tuned"),
+        OPT_REAL_ROW("--timeout", &c.timeout, OPT_POSITIVE, "S", "seconds of sampling per state at most"),
+        OPT_STRING_ROW("--parts", &c.parts, "LIST", "comma-separated parts (default: all)"),
+        OPT_FLAG_ROW("--no-plots", &c.plots, 0, "no figures"),
+        OPT_FLAG_ROW("--report-only", &report_only, 1, "measure nothing: the report from the files in DIR"),
+        OPT_END_ROW,
     };
     const opt_command cmd = {.name = "reproduce", .rows = rows, .help = help};
     int code;

@@ -15,7 +15,7 @@ static const char help[] =
     "                     fwd: --input x.npy [--v-in v0.npy]   bwd: --grad-y gy.npy --spikes y.npy --v v.npy\n"
     "Inputs are float32 C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N].\n"
     "Writes, with the input's shape: fwd y.npy and v.npy (the membrane trace, before reset) and, for\n"
-    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx).\n" SF_LIF_OPTIONS_HELP SF_LAUNCH_OPTIONS_HELP;
+    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx).\n";
 
 /* A loaded input: the file's array, checked to be [T, M...]. */
 typedef struct input {
@@ -222,19 +222,19 @@ int cmd_run(int argc, char **argv)
     r.x.option = "--input", r.gy.option = "--grad-y", r.y.option = "--spikes", r.v.option = "--v";
     r.v_in.option = "--v-in";
     const opt_spec rows[] = {
+        OPT_STRING_ROW("--family", &o.family, "F", "the family's default kernel: eager, step, fused"),
+        OPT_STRING_ROW("--kernel", &o.kernel, "NAME", "this kernel (spikefuse list)"),
+        OPT_STRING_ROW("--direction", &o.dir_s, "fwd|bwd", "with --family"),
+        OPT_STRING_ROW("--form", &o.form, "train|infer|segment", "with --family (default: the direction's)"),
+        OPT_STRING_ROW("--backend", &o.backend_s, "cpu|cuda", "where it runs"),
+        OPT_STRING_ROW("--out-dir", &o.out_dir, "DIR", "where the outputs go"),
+        OPT_STRING_ROW("--input", &r.x.path, "x.npy", "fwd: the input current"),
+        OPT_STRING_ROW("--v-in", &r.v_in.path, "v0.npy", "segment: the membrane before the first step"),
+        OPT_STRING_ROW("--grad-y", &r.gy.path, "gy.npy", "bwd: dL/dy"),
+        OPT_STRING_ROW("--spikes", &r.y.path, "y.npy", "bwd: the forward pass's spikes"),
+        OPT_STRING_ROW("--v", &r.v.path, "v.npy", "bwd: the forward pass's membrane trace"),
         OPT_LIF_ROWS(&o.p, NULL),
         OPT_LAUNCH_ROWS(&o.launch),
-        OPT_STRING_ROW("--family", &o.family),
-        OPT_STRING_ROW("--kernel", &o.kernel),
-        OPT_STRING_ROW("--form", &o.form),
-        OPT_STRING_ROW("--direction", &o.dir_s),
-        OPT_STRING_ROW("--backend", &o.backend_s),
-        OPT_STRING_ROW("--out-dir", &o.out_dir),
-        OPT_STRING_ROW("--input", &r.x.path),
-        OPT_STRING_ROW("--grad-y", &r.gy.path),
-        OPT_STRING_ROW("--spikes", &r.y.path),
-        OPT_STRING_ROW("--v", &r.v.path),
-        OPT_STRING_ROW("--v-in", &r.v_in.path),
         OPT_END_ROW,
     };
     const opt_command cmd = {.name = "run", .rows = rows, .help = help};

@@ -20,11 +20,8 @@ static const char sweep_help[] =
     "Values: 128 | 2^20 | 8,16,32 | [8,16,32] | [8:128:pow2] | [1:10:3] | [fwd,fwd+bwd]\n"
     "Presets (--list-presets describes them; harness/presets/, and $SPIKEFUSE_PRESETS adds a folder):\n"
     "  %s\n"
-    "Measurement: --min-samples 10 --min-time 0.5 --max-noise 0.005 --timeout 15 --max-samples 0\n"
-    "             --hot-time 0.5 | --no-hot   --no-verify   --profile (each state once, for a profiler)\n"
-    "             --threads N (CPU)\n"
     "The output is rewritten atomically after every state; running the same command again resumes,\n"
-    "measuring only the states the file lacks.\n" SF_LIF_OPTIONS_HELP;
+    "measuring only the states the file lacks.\n";
 
 static void print_sweep_help(void)
 {
@@ -58,24 +55,24 @@ static int configure_sweep(sf_sweep_config *c, int argc, char **argv, int *code)
     axis_specs axes = {{NULL}, 0};
     int list_presets = 0;
     const opt_spec rows[] = {
-        OPT_LIF_ROWS(&c->params, NULL),
+        OPT_STRING_ROW("--preset", &preset, "NAME|FILE", "start from a preset's axes"),
+        OPT_CALL_ROW("-a", &axes, take_axis, "AXIS=VALUES", "an axis (repeatable)"),
+        OPT_CALL_ROW("--axis", &axes, take_axis, "AXIS=VALUES", "the same as -a"),
+        OPT_STOP_ROW("--list-presets", &list_presets, NULL, "describe the presets and stop"),
+        OPT_STRING_ROW("--backend", &backend, "cpu|cuda", "where to measure"),
+        OPT_STRING_ROW("--out", &c->out_json, "FILE.json", "the results (required; resumed if present)"),
+        OPT_STRING_ROW("--csv", &c->out_csv, "FILE", "also the CSV view"),
+        OPT_STRING_ROW("--md", &c->out_md, "FILE", "also the Markdown view"),
+        OPT_STRING_ROW("--reference-family", &c->reference_family, "F", "speedups are over this family"),
+        OPT_STRING_ROW("--db", &c->tuning_db, "FILE", "tuning database for fused-tuned"),
+        OPT_INT_ROW("--max-states", &c->max_states, 0, 1 << 30, "N", "stop after measuring N states (0: all)"),
+        OPT_INT_ROW("--threads", &c->cpu_threads, 1, 4096, "N", "CPU threads"),
         OPT_STOP_RULE_ROWS(&c->measure.rule),
-        OPT_REAL_ROW("--hot-time", &c->measure.hot_time, OPT_NONNEG),
-        OPT_STOP_ROW("--list-presets", &list_presets),
-        OPT_CALL_ROW("-a", &axes, take_axis),
-        OPT_CALL_ROW("--axis", &axes, take_axis),
-        OPT_STRING_ROW("--preset", &preset),
-        OPT_STRING_ROW("--backend", &backend),
-        OPT_STRING_ROW("--out", &c->out_json),
-        OPT_STRING_ROW("--csv", &c->out_csv),
-        OPT_STRING_ROW("--md", &c->out_md),
-        OPT_STRING_ROW("--reference-family", &c->reference_family),
-        OPT_STRING_ROW("--db", &c->tuning_db),
-        OPT_INT_ROW("--max-states", &c->max_states, 0, 1 << 30),
-        OPT_INT_ROW("--threads", &c->cpu_threads, 1, 4096),
-        OPT_FLAG_ROW("--no-hot", &c->measure.hot, 0),
-        OPT_FLAG_ROW("--no-verify", &c->verify, 0),
-        OPT_FLAG_ROW("--profile", &c->measure.profile, 1),
+        OPT_REAL_ROW("--hot-time", &c->measure.hot_time, OPT_NONNEG, "S", "seconds of back-to-back runs"),
+        OPT_FLAG_ROW("--no-hot", &c->measure.hot, 0, "no back-to-back throughput"),
+        OPT_FLAG_ROW("--no-verify", &c->verify, 0, "skip checking each state against the reference"),
+        OPT_FLAG_ROW("--profile", &c->measure.profile, 1, "run each state once, untimed, for a profiler"),
+        OPT_LIF_ROWS(&c->params, NULL),
         OPT_END_ROW,
     };
     const opt_command cmd = {.name = "sweep", .rows = rows, .print_help = print_sweep_help};
@@ -140,8 +137,12 @@ static const char report_help[] =
 int cmd_report(int argc, char **argv)
 {
     const char *in = NULL, *csv = NULL, *md = NULL, *dat = NULL;
-    const opt_spec rows[] = {OPT_STRING_ROW("--csv", &csv), OPT_STRING_ROW("--md", &md), OPT_STRING_ROW("--dat", &dat),
-                             OPT_END_ROW};
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--csv", &csv, "FILE", "the CSV view"),
+        OPT_STRING_ROW("--md", &md, "FILE", "the Markdown view (-: stdout)"),
+        OPT_STRING_ROW("--dat", &dat, "DIR", "the tables plots/*.gp read"),
+        OPT_END_ROW,
+    };
     const opt_command cmd = {
         .name = "report", .rows = rows, .help = report_help, .positional = opt_one_file, .ctx = &in, .stray = "unexpected"};
     int code;

@@ -21,8 +21,7 @@ static const char help[] =
     "by constraints), verifies every candidate against the float64 reference, measures it with the\n"
     "harness, and records the best, the configs within 3 %, and the default config's time. Every\n"
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
-    "with no device. model: an analytic model ranks the space and the best quarter (or --budget) is measured.\n"
-    "Measurement: --min-samples 5 --min-time 0.05 --max-noise 0.01 --timeout 2 --max-samples 0\n";
+    "with no device. model: an analytic model ranks the space and the best quarter (or --budget) is measured.\n";
 
 static int do_merge(int argc, char **argv, int first)
 {
@@ -84,26 +83,26 @@ typedef struct tune_request {
 static int configure_tune(sf_tune_config *c, tune_request *q, tune_axes *axes, int argc, char **argv, int *code)
 {
     const opt_spec rows[] = {
-        OPT_LIF_ROWS(&c->params, NULL),
+        OPT_STRING_ROW("--family", &c->family, "F", "the family whose kernels are searched"),
+        OPT_STRING_ROW("--direction", &q->direction, "fwd|bwd", "its direction"),
+        OPT_STRING_ROW("--form", &c->form, "train|infer|segment", "its form (default: the direction's)"),
+        OPT_STRING_ROW("--backend", &q->backend, "cpu|cuda", "where to measure"),
+        OPT_STRING_ROW("--db", &c->db_path, "FILE", "the tuning database"),
+        OPT_STRING_ROW("--cache", &c->cache_path, "FILE", "every evaluation appended here; resumed from it"),
+        OPT_STRING_ROW("--replay", &c->replay_path, "FILE", "answer from this cache, measuring nothing"),
+        OPT_STRING_ROW("--strategy", &q->strategy, "NAME", "exhaustive, random or model"),
+        OPT_INT_ROW("--budget", &c->budget, 1, 1 << 20, "N", "random: evaluations; model: candidates measured"),
+        OPT_I64_ROW("--seed", &q->seed, 0, INT64_MAX, "S", "of the random strategy"),
+        OPT_CALL_ROW("-a", axes, take_axis, "AXIS=VALUES", "sizes and knobs to search (repeatable)"),
+        OPT_FLAG_ROW("--lookup", &q->lookup, 1, "look one size up instead of searching"),
+        OPT_I64_ROW("--T", &q->T, 1, INT64_MAX, "T", "--lookup: time steps"),
+        OPT_I64_ROW("--M", &q->M, 1, INT64_MAX, "M", "--lookup: neurons"),
+        OPT_STRING_ROW("--device-key", &q->key, "KEY", "--lookup: the device's key (spikefuse device --key)"),
+        OPT_STRING_ROW("--arch", &q->arch, "ARCH", "--lookup: the device's architecture"),
+        OPT_STOP_ROW("--merge", &q->merge_at, "OUT IN...", "merge databases IN into OUT; the rest are files"),
+        OPT_STRING_ROW("--emit-header", &q->header, "FILE.h", "the database as the compiled-in header"),
         OPT_STOP_RULE_ROWS(&c->measure.rule),
-        OPT_STOP_ROW("--merge", &q->merge_at),
-        OPT_FLAG_ROW("--lookup", &q->lookup, 1),
-        OPT_CALL_ROW("-a", axes, take_axis),
-        OPT_STRING_ROW("--family", &c->family),
-        OPT_STRING_ROW("--form", &c->form),
-        OPT_STRING_ROW("--direction", &q->direction),
-        OPT_STRING_ROW("--backend", &q->backend),
-        OPT_STRING_ROW("--db", &c->db_path),
-        OPT_STRING_ROW("--cache", &c->cache_path),
-        OPT_STRING_ROW("--replay", &c->replay_path),
-        OPT_STRING_ROW("--strategy", &q->strategy),
-        OPT_STRING_ROW("--emit-header", &q->header),
-        OPT_STRING_ROW("--device-key", &q->key),
-        OPT_STRING_ROW("--arch", &q->arch),
-        OPT_INT_ROW("--budget", &c->budget, 1, 1 << 20),
-        OPT_I64_ROW("--seed", &q->seed, 0, INT64_MAX),
-        OPT_I64_ROW("--T", &q->T, 1, INT64_MAX),
-        OPT_I64_ROW("--M", &q->M, 1, INT64_MAX),
+        OPT_LIF_ROWS(&c->params, NULL),
         OPT_END_ROW,
     };
     const opt_command cmd = {.name = "tune", .rows = rows, .help = help};

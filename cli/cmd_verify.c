@@ -20,8 +20,7 @@ static const char help[] =
     "--outputs checks another implementation's outputs by the same rules: DIR holds float32 .npy files\n"
     "x (input), y (spikes), v (membrane before the reset) or v_reset (after it), and gy with gx\n"
     "(dL/dy given, dL/dx computed); --reset-grad detached takes the reset out of the reference's\n"
-    "gradient (snnTorch, detach_reset=True); --json prints the reports as JSON.\n" SF_LIF_OPTIONS_HELP
-        SF_LAUNCH_OPTIONS_HELP;
+    "gradient (snnTorch, detach_reset=True); --json prints the reports as JSON.\n";
 
 /* One check of kernel k under constants q: its line of the table; returns 1 if it failed. */
 static int verify_one(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const char *set_name,
@@ -91,18 +90,18 @@ int cmd_verify(int argc, char **argv)
     sf_launch launch = {0, 0, 0, NULL};
     int64_t seed = 1;
     const opt_spec rows[] = {
+        OPT_STRING_ROW("--backend", &backend_s, "cpu|cuda", "where the kernels run"),
+        OPT_I64_ROW("--T", &c.T, 1, INT64_MAX, "T", "time steps"),
+        OPT_I64_ROW("--M", &c.M, 1, INT64_MAX, "M", "neurons"),
+        OPT_I64_ROW("--seed", &seed, 0, INT64_MAX, "S", "of the random inputs"),
+        OPT_STRING_ROW("--family", &family, "F", "only kernels of this family"),
+        OPT_STRING_ROW("--kernel", &kernel, "NAME", "only this kernel (spikefuse list)"),
+        OPT_FLAG_ROW("--misalign", &c.misalign, 1, "every tensor one element off alignment"),
+        OPT_STRING_ROW("--outputs", &outputs, "DIR", "check another implementation's .npy outputs"),
+        OPT_STRING_ROW("--reset-grad", &reset_s, "kept|detached", "with --outputs: the reference's reset gradient"),
+        OPT_FLAG_ROW("--json", &json, 1, "with --outputs: the reports as JSON"),
         OPT_LIF_ROWS(&p, &lif_given),
         OPT_LAUNCH_ROWS(&launch),
-        OPT_STRING_ROW("--backend", &backend_s),
-        OPT_STRING_ROW("--family", &family),
-        OPT_STRING_ROW("--kernel", &kernel),
-        OPT_STRING_ROW("--outputs", &outputs),
-        OPT_STRING_ROW("--reset-grad", &reset_s),
-        OPT_FLAG_ROW("--json", &json, 1),
-        OPT_FLAG_ROW("--misalign", &c.misalign, 1),
-        OPT_I64_ROW("--T", &c.T, 1, INT64_MAX),
-        OPT_I64_ROW("--M", &c.M, 1, INT64_MAX),
-        OPT_I64_ROW("--seed", &seed, 0, INT64_MAX),
         OPT_END_ROW,
     };
     const opt_command cmd = {.name = "verify", .rows = rows, .help = help};

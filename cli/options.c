@@ -136,18 +136,48 @@ static int store(const opt_spec *o, const char *value)
     }
 }
 
+/* A row's default, as its destination holds it before parsing; "" where that is unset (0, NULL). */
+static void format_default(const opt_spec *o, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (o->kind == OPT_STRING && *(const char *const *)o->dest)
+        snprintf(buf, size, " (default %s)", *(const char *const *)o->dest);
+    else if (o->kind == OPT_INT && *(const int *)o->dest)
+        snprintf(buf, size, " (default %d)", *(const int *)o->dest);
+    else if (o->kind == OPT_I64 && *(const int64_t *)o->dest)
+        snprintf(buf, size, " (default %lld)", (long long)*(const int64_t *)o->dest);
+    else if (o->kind == OPT_FLOAT && *(const float *)o->dest != 0)
+        snprintf(buf, size, " (default %g)", (double)*(const float *)o->dest);
+    else if (o->kind == OPT_REAL && *(const double *)o->dest != 0)
+        snprintf(buf, size, " (default %g)", *(const double *)o->dest);
+}
+
+/* The command's prose, then its options from the table: one line each, rows without help left out. */
+static void print_help(const opt_command *c)
+{
+    if (c->print_help)
+        c->print_help();
+    else
+        fputs(c->help, stdout);
+    fputs("Options:\n", stdout);
+    for (const opt_spec *o = c->rows; o->kind != OPT_END; ++o) {
+        if (!o->help)
+            continue;
+        char left[64], dflt[96];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+        format_default(o, dflt, sizeof dflt);
+        printf("  %-26s %s%s\n", left, o->help, dflt);
+    }
+}
+
 int opt_parse(const opt_command *c, int argc, char **argv, int *exit_code)
 {
+    *exit_code = SF_EXIT_OK;
+    for (int i = 0; i < argc; ++i)
+        if (opt_flag(argv, i, "--help")) /* before parsing: the defaults shown are the table's own */
+            return print_help(c), 0;
     *exit_code = SF_EXIT_USAGE;
     for (int i = 0; i < argc; ++i) {
-        if (opt_flag(argv, i, "--help")) {
-            if (c->print_help)
-                c->print_help();
-            else
-                fputs(c->help, stdout);
-            *exit_code = SF_EXIT_OK;
-            return 0;
-        }
         const char *value = NULL;
         const opt_spec *o = find_row(c->rows, argv[i], &value);
         if (!o) {

@@ -40,26 +40,31 @@ typedef struct opt_spec {
     opt_bound bound;  /* OPT_FLOAT, OPT_REAL */
     int flag_value;   /* OPT_FLAG */
     int (*call)(void *dest, const char *value);
-    int *seen; /* if not NULL, set to 1 when the option is given */
+    int *seen;        /* if not NULL, set to 1 when the option is given */
+    const char *meta; /* the value's placeholder in --help: "N", "FILE" */
+    const char *help; /* its line in --help, after which a nonzero default is shown */
 } opt_spec;
 
 /* Rows, one per kind; a table is an array of them ending with OPT_END_ROW. */
-#define OPT_FLAG_ROW(n, d, v) {.name = (n), .kind = OPT_FLAG, .dest = (d), .flag_value = (v)}
-#define OPT_STOP_ROW(n, d) {.name = (n), .kind = OPT_STOP, .dest = (d)}
-#define OPT_STRING_ROW(n, d) {.name = (n), .kind = OPT_STRING, .dest = (d)}
-#define OPT_INT_ROW(n, d, l, h) {.name = (n), .kind = OPT_INT, .dest = (d), .lo = (l), .hi = (h)}
-#define OPT_I64_ROW(n, d, l, h) {.name = (n), .kind = OPT_I64, .dest = (d), .lo = (l), .hi = (h)}
-#define OPT_FLOAT_ROW(n, d, b) {.name = (n), .kind = OPT_FLOAT, .dest = (d), .bound = (b)}
-#define OPT_REAL_ROW(n, d, b) {.name = (n), .kind = OPT_REAL, .dest = (d), .bound = (b)}
-#define OPT_CALL_ROW(n, d, f) {.name = (n), .kind = OPT_CALL, .dest = (d), .call = (f)}
+#define OPT_FLAG_ROW(n, d, v, h) {.name = (n), .kind = OPT_FLAG, .dest = (d), .flag_value = (v), .help = (h)}
+#define OPT_STOP_ROW(n, d, m, h) {.name = (n), .kind = OPT_STOP, .dest = (d), .meta = (m), .help = (h)}
+#define OPT_STRING_ROW(n, d, m, h) {.name = (n), .kind = OPT_STRING, .dest = (d), .meta = (m), .help = (h)}
+#define OPT_INT_ROW(n, d, l, u, m, h)                                                              \
+    {.name = (n), .kind = OPT_INT, .dest = (d), .lo = (l), .hi = (u), .meta = (m), .help = (h)}
+#define OPT_I64_ROW(n, d, l, u, m, h)                                                              \
+    {.name = (n), .kind = OPT_I64, .dest = (d), .lo = (l), .hi = (u), .meta = (m), .help = (h)}
+#define OPT_FLOAT_ROW(n, d, b, m, h) {.name = (n), .kind = OPT_FLOAT, .dest = (d), .bound = (b), .meta = (m), .help = (h)}
+#define OPT_REAL_ROW(n, d, b, m, h) {.name = (n), .kind = OPT_REAL, .dest = (d), .bound = (b), .meta = (m), .help = (h)}
+#define OPT_CALL_ROW(n, d, f, m, h) {.name = (n), .kind = OPT_CALL, .dest = (d), .call = (f), .meta = (m), .help = (h)}
 #define OPT_END_ROW {.name = NULL, .kind = OPT_END}
 
 /* A command's whole grammar. Arguments no row names go to `positional` (1 taken, 0 refused); refused
- * ones, and all of them where it is NULL, are usage errors: "<name>: <stray> '<arg>'". */
+ * ones, and all of them where it is NULL, are usage errors: "<name>: <stray> '<arg>'". --help prints
+ * `help` (or calls print_help), then "Options:", a line per row, from the table itself. */
 typedef struct opt_command {
-    const char *name;       /* "sweep": begins every message */
-    const opt_spec *rows;   /* ends with OPT_END_ROW */
-    const char *help;       /* --help prints it, unless print_help is given */
+    const char *name;     /* "sweep": begins every message */
+    const opt_spec *rows; /* ends with OPT_END_ROW */
+    const char *help;     /* the synopsis and what the command does */
     void (*print_help)(void);
     int (*positional)(void *ctx, const char *arg);
     void *ctx;
@@ -67,7 +72,7 @@ typedef struct opt_command {
 } opt_command;
 
 /* Reads argv against the command's table. Returns 1 to go on; 0 to stop with *exit_code: SF_EXIT_OK
- * after --help, SF_EXIT_USAGE after a message. */
+ * after --help (anywhere in argv: the defaults shown are the table's), SF_EXIT_USAGE after a message. */
 int opt_parse(const opt_command *c, int argc, char **argv, int *exit_code);
 
 /* A positional handler for commands that take one file (ctx: its const char *): the first argument
@@ -100,31 +105,33 @@ int opt_surrogate(void *dest, const char *value);
 /* The neuron options every kernel command takes, into the sf_lif_params *p; `seen` (int *, or NULL)
  * learns whether any was given. */
 #define OPT_LIF_ROWS(p, seen_)                                                                     \
-    {.name = "--decay", .kind = OPT_FLOAT, .dest = &(p)->decay, .seen = (seen_)},                 \
-    {.name = "--threshold", .kind = OPT_FLOAT, .dest = &(p)->threshold, .seen = (seen_)},         \
-    {.name = "--rest", .kind = OPT_FLOAT, .dest = &(p)->rest, .seen = (seen_)},                   \
-    {.name = "--width", .kind = OPT_FLOAT, .dest = &(p)->width, .seen = (seen_)},                 \
-    {.name = "--alpha", .kind = OPT_FLOAT, .dest = &(p)->alpha, .seen = (seen_)},                 \
-    {.name = "--surrogate", .kind = OPT_CALL, .dest = &(p)->surrogate, .call = opt_surrogate, .seen = (seen_)}
-#define SF_LIF_OPTIONS_HELP                                                                        \
-    "  --decay K --threshold V --rest V      neuron constants (0.2, 0.3, 0)\n"                   \
-    "  --surrogate rect|sigmoid --width W --alpha A   (rect, 0.5, 4)\n"
+    {.name = "--decay", .kind = OPT_FLOAT, .dest = &(p)->decay, .seen = (seen_), .meta = "K",     \
+     .help = "membrane decay per step"},                                                         \
+    {.name = "--threshold", .kind = OPT_FLOAT, .dest = &(p)->threshold, .seen = (seen_), .meta = "V", \
+     .help = "firing threshold"},                                                                \
+    {.name = "--rest", .kind = OPT_FLOAT, .dest = &(p)->rest, .seen = (seen_), .meta = "V",       \
+     .help = "resting potential, below the threshold"},                                          \
+    {.name = "--surrogate", .kind = OPT_CALL, .dest = &(p)->surrogate, .call = opt_surrogate,     \
+     .seen = (seen_), .meta = "rect|sigmoid", .help = "surrogate gradient of the spike (rect)"},  \
+    {.name = "--width", .kind = OPT_FLOAT, .dest = &(p)->width, .seen = (seen_), .meta = "W",     \
+     .help = "rect surrogate's half-width"},                                                     \
+    {.name = "--alpha", .kind = OPT_FLOAT, .dest = &(p)->alpha, .seen = (seen_), .meta = "A",     \
+     .help = "sigmoid surrogate's steepness"}
 
 /* The stopping rule (sf_stop_rule *r) of every command that measures (sweep, tune); the times and the
  * noise must be >= 0, --min-samples >= 1. */
 #define OPT_STOP_RULE_ROWS(r)                                                                      \
-    OPT_INT_ROW("--min-samples", &(r)->min_samples, 1, 1000000),                                  \
-    OPT_I64_ROW("--max-samples", &(r)->max_samples, 0, INT64_MAX),                                \
-    OPT_REAL_ROW("--min-time", &(r)->min_time, OPT_NONNEG),                                       \
-    OPT_REAL_ROW("--max-noise", &(r)->max_noise, OPT_NONNEG),                                     \
-    OPT_REAL_ROW("--timeout", &(r)->timeout, OPT_NONNEG)
+    OPT_INT_ROW("--min-samples", &(r)->min_samples, 1, 1000000, "N", "samples at least"),         \
+    OPT_I64_ROW("--max-samples", &(r)->max_samples, 0, INT64_MAX, "N", "samples at most (0: no limit)"), \
+    OPT_REAL_ROW("--min-time", &(r)->min_time, OPT_NONNEG, "S", "seconds of samples at least"),   \
+    OPT_REAL_ROW("--max-noise", &(r)->max_noise, OPT_NONNEG, "F",                                  \
+                 "relative standard deviation that ends sampling"),                              \
+    OPT_REAL_ROW("--timeout", &(r)->timeout, OPT_NONNEG, "S", "seconds of sampling at most")
 
 /* --block, --grid, --threads into the sf_launch *l. */
 #define OPT_LAUNCH_ROWS(l)                                                                         \
-    OPT_INT_ROW("--block", &(l)->block, 1, 65536),                                                \
-    OPT_I64_ROW("--grid", &(l)->grid, 1, 2147483647LL),                                           \
-    OPT_INT_ROW("--threads", &(l)->cpu_threads, 1, 4096)
-#define SF_LAUNCH_OPTIONS_HELP                                                                     \
-    "  --block N --grid N --threads N        launch: threads per block, blocks, CPU threads\n"
+    OPT_INT_ROW("--block", &(l)->block, 1, 65536, "N", "threads per block (default: the kernel's)"), \
+    OPT_I64_ROW("--grid", &(l)->grid, 1, 2147483647LL, "N", "blocks (default: enough to cover M)"), \
+    OPT_INT_ROW("--threads", &(l)->cpu_threads, 1, 4096, "N", "CPU threads (default: OpenMP's)")
 
 #endif

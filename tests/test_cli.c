@@ -83,9 +83,16 @@ static void test_parsing_alike(void)
               "'%s' lacks '%s': %s%s", cases[i].with_equals, cases[i].answer, slurp("stdout"), slurp("stderr"));
         snprintf(args, sizeof args, "%s --help", cmd);
         snprintf(expect, sizeof expect, "usage: spikefuse %s", cmd);
-        CHECK(sh("%s", args) == 0 && strncmp(slurp("stdout"), expect, strlen(expect)) == 0, "%s: %s", args,
-              slurp("stdout"));
+        CHECK(sh("%s", args) == 0 && strncmp(slurp("stdout"), expect, strlen(expect)) == 0 &&
+                  strstr(slurp("stdout"), "\nOptions:\n  -"),
+              "%s: %s", args, slurp("stdout"));
     }
+    /* the options' lines come from the tables, their defaults from the configs the commands start from */
+    CHECK(sh("sweep --help") == 0 && strstr(slurp("stdout"), "--min-samples N            samples at least (default 10)"),
+          "sweep --help: %s", slurp("stdout"));
+    CHECK(sh("tune --help") == 0 && strstr(slurp("stdout"), "--min-samples N            samples at least (default 5)") &&
+              strstr(slurp("stdout"), "--decay K"),
+          "tune --help: %s", slurp("stdout"));
     /* flags take no value: --json=1 is not --json */
     usage_error("a flag with a value", "unexpected '--json=1'", "device --backend cpu --json=1");
 }
