@@ -9,31 +9,35 @@
 #include "measure.h"
 #include "options.h"
 
+static const char help[] =
+    "usage: spikefuse device [--backend auto|cpu|cuda] [--json [--copy-bandwidth] | --slug | --key]\n"
+    "The device's fingerprint as results files record it: name, key (a hash of what affects\n"
+    "performance) and slug (its folder under results/). --json: the whole record; --slug, --key:\n"
+    "that field alone. auto: the GPU when one is usable, else the CPU. --copy-bandwidth measures\n"
+    "the copy bandwidth as a sweep does and adds it to the record (copy_bandwidth_Bps), for\n"
+    "programs that time elsewhere and report % of it (peers/).\n";
+
+/* Which field alone --slug or --key asks for; the later one wins. */
+enum { FIELD_ALL = 0, FIELD_SLUG, FIELD_KEY };
+
 int cmd_device(int argc, char **argv)
 {
-    const char *backend = "auto", *field = NULL;
-    int json = 0, bandwidth = 0;
-    for (int i = 0; i < argc; ++i) {
-        if (opt_flag(argv, i, "--help")) {
-            printf("usage: spikefuse device [--backend auto|cpu|cuda] [--json [--copy-bandwidth] | --slug | --key]\n"
-                   "The device's fingerprint as results files record it: name, key (a hash of what affects\n"
-                   "performance) and slug (its folder under results/). --json: the whole record; --slug, --key:\n"
-                   "that field alone. auto: the GPU when one is usable, else the CPU. --copy-bandwidth measures\n"
-                   "the copy bandwidth as a sweep does and adds it to the record (copy_bandwidth_Bps), for\n"
-                   "programs that time elsewhere and report %% of it (peers/).\n");
-            return SF_EXIT_OK;
-        }
-        if (opt_flag(argv, i, "--json"))
-            json = 1;
-        else if (opt_flag(argv, i, "--copy-bandwidth"))
-            bandwidth = 1;
-        else if (opt_flag(argv, i, "--slug") || opt_flag(argv, i, "--key"))
-            field = argv[i] + 2;
-        else if (!opt_value(argc, argv, &i, "--backend", &backend))
-            return fail(SF_EXIT_USAGE, "device: unexpected '%s' (spikefuse device --help)", argv[i]);
-    }
+    const char *backend = "auto";
+    int json = 0, bandwidth = 0, field = FIELD_ALL;
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--backend", &backend, "auto|cpu|cuda", "whose device"),
+        OPT_FLAG_ROW("--json", &json, 1, "the whole record, as JSON"),
+        OPT_FLAG_ROW("--copy-bandwidth", &bandwidth, 1, "with --json: measure the copy bandwidth into the record"),
+        OPT_FLAG_ROW("--slug", &field, FIELD_SLUG, "the slug alone"),
+        OPT_FLAG_ROW("--key", &field, FIELD_KEY, "the key alone"),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "device", .rows = rows, .help = help, .stray = "unexpected"};
+    int code;
+    if (!opt_parse(&cmd, argc, argv, &code))
+        return code;
     sf_backend b;
-    const int code = opt_backend_usable("device", backend, &b);
+    code = opt_backend_usable("device", backend, &b);
     if (code != SF_EXIT_OK)
         return code;
     sf_device_info d;
@@ -41,8 +45,8 @@ int cmd_device(int argc, char **argv)
         return fail(SF_EXIT_FAIL, "device: %s", sf_last_error());
     if (bandwidth && !json)
         return fail(SF_EXIT_USAGE, "device: --copy-bandwidth goes with --json");
-    if (field) {
-        puts(strcmp(field, "slug") == 0 ? d.slug : d.key);
+    if (field != FIELD_ALL) {
+        puts(field == FIELD_SLUG ? d.slug : d.key);
     } else if (json) {
         cJSON *j = sf_device_to_json(&d);
         double bw = 0.0;

@@ -5,21 +5,25 @@
 #include "commands.h"
 #include "options.h"
 
+static const char help[] =
+    "usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
+    "Columns: knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
+    "unroll, block: default threads per block, 0 = occupancy API), launches per step (0 = one\n"
+    "launch per layer), bytes read and written per neuron-step, [M] workspace vectors, and the\n"
+    "backends on which the kernel is its form's default.\n";
+
 int cmd_list(int argc, char **argv)
 {
     const char *family = NULL, *direction = NULL;
-    for (int i = 0; i < argc; ++i) {
-        if (opt_flag(argv, i, "--help")) {
-            printf("usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
-                   "Columns: knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
-                   "unroll, block: default threads per block, 0 = occupancy API), launches per step (0 = one\n"
-                   "launch per layer), bytes read and written per neuron-step, [M] workspace vectors, and the\n"
-                   "backends on which the kernel is its form's default.\n");
-            return SF_EXIT_OK;
-        }
-        if (!opt_value(argc, argv, &i, "--family", &family) && !opt_value(argc, argv, &i, "--direction", &direction))
-            return fail(SF_EXIT_USAGE, "list: unknown option '%s'", argv[i]);
-    }
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--family", &family, "F", "only kernels of this family: eager, step, fused"),
+        OPT_STRING_ROW("--direction", &direction, "fwd|bwd", "only kernels of this direction"),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "list", .rows = rows, .help = help};
+    int code;
+    if (!opt_parse(&cmd, argc, argv, &code))
+        return code;
     /* a typo is named before any output, not answered with an empty table */
     int family_known = !family;
     for (int i = 0; i < sf_kernel_count() && !family_known; ++i)

@@ -28,27 +28,22 @@ static const char help[] =
 int cmd_reproduce(int argc, char **argv)
 {
     sf_reproduce_config c = {SF_BACKEND_CPU, NULL, NULL, 15.0, 1, NULL, argc + 2, argv - 2};
-    const char *backend = "auto", *v;
+    const char *backend = "auto";
     int report_only = 0;
-    for (int i = 0; i < argc; ++i) {
-        if (opt_flag(argv, i, "--help"))
-            return fputs(help, stdout), SF_EXIT_OK;
-        if (opt_flag(argv, i, "--no-plots")) {
-            c.plots = 0;
-        } else if (opt_flag(argv, i, "--report-only")) {
-            report_only = 1;
-        } else if (opt_value(argc, argv, &i, "--timeout", &v)) {
-            float f = 0;
-            if (!parse_float("--timeout", v, &f))
-                return SF_EXIT_USAGE;
-            if (f <= 0)
-                return fail(SF_EXIT_USAGE, "reproduce: --timeout must be > 0 seconds");
-            c.timeout = f;
-        } else if (!opt_value(argc, argv, &i, "--backend", &backend) && !opt_value(argc, argv, &i, "--out-dir", &c.out_dir) &&
-                   !opt_value(argc, argv, &i, "--db", &c.tuning_db) && !opt_value(argc, argv, &i, "--parts", &c.parts)) {
-            return fail(SF_EXIT_USAGE, "reproduce: unknown option '%s' (spikefuse reproduce --help)", argv[i]);
-        }
-    }
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--backend", &backend, "auto|cpu|cuda", "where to measure"),
+        OPT_STRING_ROW("--out-dir", &c.out_dir, "DIR", "the parts' files and the report"),
+        OPT_STRING_ROW("--db", &c.tuning_db, "FILE", "tuning database for fused-tuned"),
+        OPT_REAL_ROW("--timeout", &c.timeout, OPT_POSITIVE, "S", "seconds of sampling per state at most"),
+        OPT_STRING_ROW("--parts", &c.parts, "LIST", "comma-separated parts (default: all)"),
+        OPT_FLAG_ROW("--no-plots", &c.plots, 0, "no figures"),
+        OPT_FLAG_ROW("--report-only", &report_only, 1, "measure nothing: the report from the files in DIR"),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "reproduce", .rows = rows, .help = help};
+    int code;
+    if (!opt_parse(&cmd, argc, argv, &code))
+        return code;
     if (report_only) {
         if (!c.out_dir)
             return fail(SF_EXIT_USAGE, "reproduce: --report-only needs --out-dir DIR");
@@ -56,9 +51,10 @@ int cmd_reproduce(int argc, char **argv)
                    ? SF_EXIT_OK
                    : fail(SF_EXIT_FAIL, "reproduce: --report-only: %s", sf_last_error());
     }
-    if (sf_reproduce_check_parts(c.parts) != SF_OK)
-        return fail(SF_EXIT_USAGE, "reproduce: --parts: %s", sf_last_error());
-    const int code = opt_backend_usable("reproduce", backend, &c.backend);
+    const sf_status parts = sf_reproduce_check_parts(c.parts);
+    if (parts != SF_OK)
+        return fail(sf_exit_code(parts), "reproduce: --parts: %s", sf_last_error());
+    code = opt_backend_usable("reproduce", backend, &c.backend);
     if (code != SF_EXIT_OK)
         return code;
     return sf_reproduce_run(&c) == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "reproduce: %s", sf_last_error());

@@ -15,7 +15,7 @@ static const char help[] =
     "                     fwd: --input x.npy [--v-in v0.npy]   bwd: --grad-y gy.npy --spikes y.npy --v v.npy\n"
     "Inputs are float32 C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N].\n"
     "Writes, with the input's shape: fwd y.npy and v.npy (the membrane trace, before reset) and, for\n"
-    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx).\n" SF_LIF_OPTIONS_HELP SF_LAUNCH_OPTIONS_HELP;
+    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx).\n";
 
 /* A loaded input: the file's array, checked to be [T, M...]. */
 typedef struct input {
@@ -77,136 +77,184 @@ static int write_output(run_state *r, int slot, const void *dev, int64_t count, 
     return 1;
 }
 
+/* What the options ask for. */
+typedef struct run_options {
+    const char *family, *kernel, *form, *dir_s, *backend_s, *out_dir;
+    sf_lif_params p;
+    sf_launch launch;
+} run_options;
+
+/* The kernel the options name: --kernel, or the default of --family for the direction and form. Returns
+ * an exit code (OK, or USAGE after a message). */
+static int choose_kernel(const run_options *o, sf_backend be, sf_direction *dir, const sf_kernel **out)
+{
+    const sf_kernel *k;
+    if (o->kernel) {
+        if (!(k = sf_kernel_find(o->kernel)))
+            return fail(SF_EXIT_USAGE, "run: unknown kernel '%s' (spikefuse list shows them)", o->kernel);
+        if ((o->family && strcmp(o->family, k->family) != 0) || (o->form && strcmp(o->form, k->form) != 0))
+            return fail(SF_EXIT_USAGE, "run: kernel %s is not of family %s, form %s", o->kernel,
+                        o->family ? o->family : k->family, o->form ? o->form : k->form);
+        *dir = k->direction;
+    } else {
+        if (!o->family)
+            return fail(SF_EXIT_USAGE, "run: give --family (eager, step, fused) or --kernel");
+        if (!(k = sf_kernel_default(o->family, *dir, o->form, be)))
+            return fail(SF_EXIT_USAGE, "run: no kernel of family '%s', direction %s, form %s (spikefuse list)",
+                        o->family, o->dir_s, o->form ? o->form : "default");
+    }
+    *out = k;
+    return SF_EXIT_OK;
+}
+
+/* The inputs the direction needs, each [T, M...] of one shape, and v-in where the kernel takes it;
+ * *first: the array whose shape the outputs take. 0 after a message. */
+static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64_t *T, int64_t *M,
+                       const sf_npy **first)
+{
+    int64_t T2, M2;
+    int ok;
+    if (dir == SF_FWD)
+        ok = load(&r->x, T, M, NULL);
+    else
+        ok = load(&r->gy, T, M, NULL) && load(&r->y, &T2, &M2, &r->gy.a) && load(&r->v, &T2, &M2, &r->gy.a);
+    *first = dir == SF_FWD ? &r->x.a : &r->gy.a;
+    if (!ok || !r->v_in.path)
+        return ok;
+    if (!(k->tensors_in & SF_TENSOR_V_IN))
+        return fail(SF_EXIT_USAGE, "run: --v-in applies only to segment kernels (--form segment)"), 0;
+    if (sf_npy_read(r->v_in.path, &r->v_in.a) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    if (r->v_in.a.count != *M || r->v_in.a.ndim != (*first)->ndim - 1 ||
+        memcmp(r->v_in.a.shape, (*first)->shape + 1, sizeof(int64_t) * (size_t)r->v_in.a.ndim) != 0)
+        return fail(SF_EXIT_FAIL, "%s: shape must be the input's without its time axis", r->v_in.path), 0;
+    return 1;
+}
+
+/* The boundary state of a segment kernel: v-in's values, or rest where none was given (as an
+ * unsegmented layer starts). */
+static void *boundary_state(run_state *r, int64_t M, float rest, sf_status *s)
+{
+    if (r->v_in.a.data)
+        return device_buffer(r, 4, r->v_in.a.data, M, s);
+    float *host = NULL;
+    if (*s != SF_OK || (*s = sf_alloc(SF_BACKEND_CPU, (size_t)M * sizeof(float), (void **)&host)) != SF_OK)
+        return NULL;
+    for (int64_t i = 0; i < M; ++i)
+        host[i] = rest;
+    void *dev = device_buffer(r, 4, host, M, s);
+    sf_free(SF_BACKEND_CPU, host);
+    return dev;
+}
+
+/* The kernel's tensors on the backend: inputs uploaded, outputs and workspace allocated. */
+static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir, int64_t T, int64_t M, float rest,
+                              sf_tensors *t)
+{
+    sf_status s = SF_OK;
+    const int64_t TM = T * M;
+    memset(t, 0, sizeof *t);
+    t->T = T, t->M = M;
+    if (dir == SF_FWD) {
+        t->x = device_buffer(r, 0, r->x.a.data, TM, &s);
+        t->y = device_buffer(r, 1, NULL, TM, &s);
+        if (k->tensors_out & SF_TENSOR_V)
+            t->v = device_buffer(r, 2, NULL, TM, &s);
+        if (k->tensors_out & SF_TENSOR_V_OUT)
+            t->v_out = device_buffer(r, 3, NULL, M, &s);
+        if (k->tensors_in & SF_TENSOR_V_IN)
+            t->v_in = boundary_state(r, M, rest, &s);
+    } else {
+        t->grad_y = device_buffer(r, 0, r->gy.a.data, TM, &s);
+        t->y = device_buffer(r, 1, r->y.a.data, TM, &s);
+        t->v = device_buffer(r, 2, r->v.a.data, TM, &s);
+        t->grad_x = device_buffer(r, 3, NULL, TM, &s);
+    }
+    if (s == SF_OK && sf_workspace_bytes(k, M) > 0 && (s = sf_alloc(r->be, sf_workspace_bytes(k, M), &r->dev[5])) == SF_OK)
+        t->workspace = r->dev[5];
+    return s;
+}
+
+/* The outputs, with the shape of the first input (v_out without its time axis). 0 after a message. */
+static int write_outputs(run_state *r, const sf_tensors *t, sf_direction dir, const sf_npy *first, const char *out_dir)
+{
+    const int64_t TM = t->T * t->M;
+    if (dir == SF_BWD)
+        return write_output(r, 0, t->grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
+    int ok = write_output(r, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
+    if (ok && t->v)
+        ok = write_output(r, 1, t->v, TM, out_dir, "v.npy", first->ndim, first->shape);
+    if (ok && t->v_out)
+        ok = write_output(r, 2, t->v_out, t->M, out_dir, "v_out.npy", first->ndim - 1, first->shape + 1);
+    return ok;
+}
+
+/* Loads, runs k and writes its outputs; the caller releases r. Returns an exit code. */
+static int run_kernel(run_state *r, const sf_kernel *k, sf_direction dir, const run_options *o)
+{
+    int64_t T = 0, M = 0;
+    const sf_npy *first;
+    if (!load_inputs(r, k, dir, &T, &M, &first))
+        return SF_EXIT_FAIL;
+    sf_tensors t;
+    sf_launch planned;
+    sf_status s = bind_tensors(r, k, dir, T, M, o->p.rest, &t);
+    if (s == SF_OK)
+        s = sf_plan(k, r->be, M, &o->launch, &planned);
+    if (s == SF_OK)
+        s = sf_run(k, r->be, &t, &o->p, &o->launch);
+    if (s == SF_OK)
+        s = sf_synchronize(r->be);
+    if (s != SF_OK)
+        return fail(SF_EXIT_FAIL, "run: %s", sf_last_error());
+    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
+        return fail(SF_EXIT_FAIL, "run: cannot create %s: %s", o->out_dir, strerror(errno));
+    printf("ran %s on %s: T=%lld M=%lld block=%d grid=%lld surrogate=%s\n", k->name, sf_backend_name(r->be),
+           (long long)T, (long long)M, planned.block, (long long)planned.grid, sf_surrogate_name(o->p.surrogate));
+    return write_outputs(r, &t, dir, first, o->out_dir) ? SF_EXIT_OK : SF_EXIT_FAIL;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    const char *family = NULL, *kernel = NULL, *form = NULL, *dir_s = "fwd", *backend_s = "cpu", *out_dir = NULL;
+    run_options o = {NULL, NULL, NULL, "fwd", "cpu", NULL, sf_lif_defaults(), {0, 0, 0, NULL}};
     run_state r;
     memset(&r, 0, sizeof r);
     r.x.option = "--input", r.gy.option = "--grad-y", r.y.option = "--spikes", r.v.option = "--v";
     r.v_in.option = "--v-in";
-    sf_lif_params p = sf_lif_defaults();
-    sf_launch launch = {0, 0, 0, NULL};
-
-    for (int i = 0; i < argc; ++i) {
-        int matched;
-        if (opt_flag(argv, i, "--help"))
-            return fputs(help, stdout), SF_EXIT_OK;
-        if (!opt_lif(argc, argv, &i, &p, &matched) || (!matched && !opt_launch(argc, argv, &i, &launch, &matched)))
-            return SF_EXIT_USAGE;
-        if (matched || opt_value(argc, argv, &i, "--family", &family) || opt_value(argc, argv, &i, "--kernel", &kernel) ||
-            opt_value(argc, argv, &i, "--form", &form) || opt_value(argc, argv, &i, "--direction", &dir_s) ||
-            opt_value(argc, argv, &i, "--backend", &backend_s) || opt_value(argc, argv, &i, "--out-dir", &out_dir) ||
-            opt_value(argc, argv, &i, "--input", &r.x.path) || opt_value(argc, argv, &i, "--grad-y", &r.gy.path) ||
-            opt_value(argc, argv, &i, "--spikes", &r.y.path) || opt_value(argc, argv, &i, "--v", &r.v.path) ||
-            opt_value(argc, argv, &i, "--v-in", &r.v_in.path))
-            continue;
-        return fail(SF_EXIT_USAGE, "run: unknown option '%s' (spikefuse run --help)", argv[i]);
-    }
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--family", &o.family, "F", "the family's default kernel: eager, step, fused"),
+        OPT_STRING_ROW("--kernel", &o.kernel, "NAME", "this kernel (spikefuse list)"),
+        OPT_STRING_ROW("--direction", &o.dir_s, "fwd|bwd", "with --family"),
+        OPT_STRING_ROW("--form", &o.form, "train|infer|segment", "with --family (default: the direction's)"),
+        OPT_STRING_ROW("--backend", &o.backend_s, "cpu|cuda", "where it runs"),
+        OPT_STRING_ROW("--out-dir", &o.out_dir, "DIR", "where the outputs go"),
+        OPT_STRING_ROW("--input", &r.x.path, "x.npy", "fwd: the input current"),
+        OPT_STRING_ROW("--v-in", &r.v_in.path, "v0.npy", "segment: the membrane before the first step"),
+        OPT_STRING_ROW("--grad-y", &r.gy.path, "gy.npy", "bwd: dL/dy"),
+        OPT_STRING_ROW("--spikes", &r.y.path, "y.npy", "bwd: the forward pass's spikes"),
+        OPT_STRING_ROW("--v", &r.v.path, "v.npy", "bwd: the forward pass's membrane trace"),
+        OPT_LIF_ROWS(&o.p, NULL),
+        OPT_LAUNCH_ROWS(&o.launch),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "run", .rows = rows, .help = help};
+    int code;
+    if (!opt_parse(&cmd, argc, argv, &code))
+        return code;
 
     sf_direction dir;
-    if (sf_direction_parse(dir_s, &dir) != SF_OK || sf_backend_parse(backend_s, &r.be) != SF_OK)
+    if (sf_direction_parse(o.dir_s, &dir) != SF_OK || sf_backend_parse(o.backend_s, &r.be) != SF_OK)
         return fail(SF_EXIT_USAGE, "run: %s", sf_last_error());
-    if (sf_lif_check(&p) != SF_OK)
+    if (sf_lif_check(&o.p) != SF_OK)
         return fail(SF_EXIT_USAGE, "run: %s", sf_last_error());
-    if (!out_dir)
+    if (!o.out_dir)
         return fail(SF_EXIT_USAGE, "run: --out-dir is required");
     const sf_kernel *k = NULL;
-    if (kernel) {
-        if (!(k = sf_kernel_find(kernel)))
-            return fail(SF_EXIT_USAGE, "run: unknown kernel '%s' (spikefuse list shows them)", kernel);
-        if ((family && strcmp(family, k->family) != 0) || (form && strcmp(form, k->form) != 0))
-            return fail(SF_EXIT_USAGE, "run: kernel %s is not of family %s, form %s", kernel, family ? family : k->family,
-                        form ? form : k->form);
-        dir = k->direction;
-    } else {
-        if (!family)
-            return fail(SF_EXIT_USAGE, "run: give --family (eager, step, fused) or --kernel");
-        if (!(k = sf_kernel_default(family, dir, form, r.be)))
-            return fail(SF_EXIT_USAGE, "run: no kernel of family '%s', direction %s, form %s (spikefuse list)", family,
-                        dir_s, form ? form : "default");
-    }
+    if ((code = choose_kernel(&o, r.be, &dir, &k)) != SF_EXIT_OK)
+        return code;
     if (sf_backend_available(r.be) != SF_OK)
-        return fail(SF_EXIT_FAIL, "run: backend %s: %s", backend_s, sf_last_error());
-
-    int64_t T = 0, M = 0, T2, M2;
-    int ok;
-    if (dir == SF_FWD)
-        ok = load(&r.x, &T, &M, NULL);
-    else
-        ok = load(&r.gy, &T, &M, NULL) && load(&r.y, &T2, &M2, &r.gy.a) && load(&r.v, &T2, &M2, &r.gy.a);
-    const sf_npy *first = dir == SF_FWD ? &r.x.a : &r.gy.a;
-    if (ok && (k->tensors_in & SF_TENSOR_V_IN) && r.v_in.path) {
-        if (sf_npy_read(r.v_in.path, &r.v_in.a) != SF_OK)
-            ok = (fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0);
-        else if (r.v_in.a.count != M || r.v_in.a.ndim != first->ndim - 1 ||
-                 memcmp(r.v_in.a.shape, first->shape + 1, sizeof(int64_t) * (size_t)r.v_in.a.ndim) != 0)
-            ok = (fail(SF_EXIT_FAIL, "%s: shape must be the input's without its time axis", r.v_in.path), 0);
-    } else if (ok && r.v_in.path) {
-        ok = (fail(SF_EXIT_USAGE, "run: --v-in applies only to segment kernels (--form segment)"), 0);
-    }
-    if (!ok) {
-        release(&r);
-        return SF_EXIT_FAIL;
-    }
-
-    sf_status s = SF_OK;
-    const int64_t TM = T * M;
-    sf_tensors t = {T, M, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-    if (dir == SF_FWD) {
-        t.x = device_buffer(&r, 0, r.x.a.data, TM, &s);
-        t.y = device_buffer(&r, 1, NULL, TM, &s);
-        if (k->tensors_out & SF_TENSOR_V)
-            t.v = device_buffer(&r, 2, NULL, TM, &s);
-        if (k->tensors_out & SF_TENSOR_V_OUT)
-            t.v_out = device_buffer(&r, 3, NULL, M, &s);
-        if (k->tensors_in & SF_TENSOR_V_IN) {
-            if (r.v_in.a.data) {
-                t.v_in = device_buffer(&r, 4, r.v_in.a.data, M, &s);
-            } else { /* no boundary state given: start from rest, as an unsegmented layer does */
-                float *rest = NULL;
-                if (s == SF_OK && (s = sf_alloc(SF_BACKEND_CPU, (size_t)M * sizeof(float), (void **)&rest)) == SF_OK) {
-                    for (int64_t i = 0; i < M; ++i)
-                        rest[i] = p.rest;
-                    t.v_in = device_buffer(&r, 4, rest, M, &s);
-                    sf_free(SF_BACKEND_CPU, rest);
-                }
-            }
-        }
-    } else {
-        t.grad_y = device_buffer(&r, 0, r.gy.a.data, TM, &s);
-        t.y = device_buffer(&r, 1, r.y.a.data, TM, &s);
-        t.v = device_buffer(&r, 2, r.v.a.data, TM, &s);
-        t.grad_x = device_buffer(&r, 3, NULL, TM, &s);
-    }
-    if (s == SF_OK && sf_workspace_bytes(k, M) > 0 && (s = sf_alloc(r.be, sf_workspace_bytes(k, M), &r.dev[5])) == SF_OK)
-        t.workspace = r.dev[5];
-    sf_launch planned;
-    if (s == SF_OK)
-        s = sf_plan(k, r.be, M, &launch, &planned);
-    if (s == SF_OK)
-        s = sf_run(k, r.be, &t, &p, &launch);
-    if (s == SF_OK)
-        s = sf_synchronize(r.be);
-    if (s != SF_OK) {
-        release(&r);
-        return fail(SF_EXIT_FAIL, "run: %s", sf_last_error());
-    }
-    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
-        release(&r);
-        return fail(SF_EXIT_FAIL, "run: cannot create %s: %s", out_dir, strerror(errno));
-    }
-    printf("ran %s on %s: T=%lld M=%lld block=%d grid=%lld surrogate=%s\n", k->name, sf_backend_name(r.be),
-           (long long)T, (long long)M, planned.block, (long long)planned.grid, sf_surrogate_name(p.surrogate));
-    ok = 1;
-    if (dir == SF_FWD) {
-        ok = write_output(&r, 0, t.y, TM, out_dir, "y.npy", first->ndim, first->shape);
-        if (ok && t.v)
-            ok = write_output(&r, 1, t.v, TM, out_dir, "v.npy", first->ndim, first->shape);
-        if (ok && t.v_out)
-            ok = write_output(&r, 2, t.v_out, M, out_dir, "v_out.npy", first->ndim - 1, first->shape + 1);
-    } else {
-        ok = write_output(&r, 0, t.grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
-    }
+        return fail(SF_EXIT_FAIL, "run: backend %s: %s", o.backend_s, sf_last_error());
+    code = run_kernel(&r, k, dir, &o);
     release(&r);
-    return ok ? SF_EXIT_OK : SF_EXIT_FAIL;
+    return code;
 }

@@ -23,28 +23,7 @@ static const char help[] =
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
     "with no device. model: an analytic model ranks the space and measures a quarter of it (or --budget):\n"
     "first, for half of that, each kernel's best-predicted config; kernels that measured more than 3 %\n"
-    "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n"
-    "Measurement: --min-samples 5 --min-time 0.05 --max-noise 0.01 --timeout 2 --max-samples 0\n";
-
-static int do_lookup(const char *db_path, sf_backend be, const char *family, sf_direction d, const char *form,
-                     int64_t T, int64_t M, const char *key, const char *arch)
-{
-    sf_tuning_db *db = NULL;
-    if (db_path && sf_tuning_load(db_path, &db) != SF_OK)
-        return fail(SF_EXIT_FAIL, "%s", sf_last_error());
-    sf_tuned t;
-    const sf_status s = sf_tuning_lookup(db, be, key, arch, family, d, form, "f32", T, M, &t);
-    sf_tuning_free(db);
-    if (s != SF_OK) /* the database answers for every registered family: a failure names a bad one */
-        return fail(s == SF_ERR_INVALID ? SF_EXIT_USAGE : SF_EXIT_FAIL, "tune --lookup: %s", sf_last_error());
-    printf("%s block %d threads %d (level %s", t.kernel->name, t.launch.block, t.launch.cpu_threads,
-           sf_lookup_level_name(t.level));
-    if (t.time_s > 0)
-        printf(": entry of device %s at T=%lld M=%lld, %.4g ms", t.device_key, (long long)t.T, (long long)t.M,
-               1e3 * t.time_s);
-    printf(")\n");
-    return SF_EXIT_OK;
-}
+    "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n";
 
 static int do_merge(int argc, char **argv, int first)
 {
@@ -65,111 +44,148 @@ static int do_merge(int argc, char **argv, int first)
     return s == SF_OK ? SF_EXIT_OK : fail(SF_EXIT_FAIL, "%s", sf_last_error());
 }
 
+/* The -a axes, parsed as given; each replaces the config's axis of its name. */
+typedef struct tune_axes {
+    sf_tune_config *c;
+    sf_axis axes[8];
+    int n;
+} tune_axes;
+
+static int take_axis(void *dest, const char *value)
+{
+    tune_axes *t = dest;
+    char err[256];
+    if (t->n == 8 || sf_axis_parse(value, &t->axes[t->n], err, sizeof err) != 0)
+        return fail(0, "tune: %s", t->n == 8 ? "too many axes" : err), 0;
+    sf_axis *a = &t->axes[t->n++];
+    sf_tune_config *c = t->c;
+    sf_axis **slot = strcmp(a->name, "T") == 0         ? &c->T
+                     : strcmp(a->name, "N") == 0       ? &c->N
+                     : strcmp(a->name, "B") == 0       ? &c->B
+                     : strcmp(a->name, "block") == 0   ? &c->block
+                     : strcmp(a->name, "threads") == 0 ? &c->threads
+                     : strcmp(a->name, "vec") == 0     ? &c->vec
+                     : strcmp(a->name, "npt") == 0     ? &c->npt
+                     : strcmp(a->name, "unroll") == 0  ? &c->unroll
+                                                       : NULL;
+    if (!slot)
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll)", a->name), 0;
+    *slot = a;
+    return 1;
+}
+
+/* What the options ask for besides the search's config. */
+typedef struct tune_request {
+    const char *backend, *direction, *strategy, *header, *key, *arch;
+    int lookup, merge_at;
+    int64_t T, M, seed;
+} tune_request;
+
+/* Reads the options into c and q. Returns 1 to go on, 0 to stop with *code. */
+static int configure_tune(sf_tune_config *c, tune_request *q, tune_axes *axes, int argc, char **argv, int *code)
+{
+    const opt_spec rows[] = {
+        OPT_STRING_ROW("--family", &c->family, "F", "the family whose kernels are searched"),
+        OPT_STRING_ROW("--direction", &q->direction, "fwd|bwd", "its direction"),
+        OPT_STRING_ROW("--form", &c->form, "train|infer|segment", "its form (default: the direction's)"),
+        OPT_STRING_ROW("--backend", &q->backend, "cpu|cuda", "where to measure"),
+        OPT_STRING_ROW("--db", &c->db_path, "FILE", "the tuning database"),
+        OPT_STRING_ROW("--cache", &c->cache_path, "FILE", "every evaluation appended here; resumed from it"),
+        OPT_STRING_ROW("--replay", &c->replay_path, "FILE", "answer from this cache, measuring nothing"),
+        OPT_STRING_ROW("--strategy", &q->strategy, "NAME", "exhaustive, random or model"),
+        OPT_INT_ROW("--budget", &c->budget, 1, 1 << 20, "N", "random: evaluations; model: candidates measured"),
+        OPT_I64_ROW("--seed", &q->seed, 0, INT64_MAX, "S", "of the random strategy"),
+        OPT_CALL_ROW("-a", axes, take_axis, "AXIS=VALUES", "sizes and knobs to search (repeatable)"),
+        OPT_FLAG_ROW("--lookup", &q->lookup, 1, "look one size up instead of searching"),
+        OPT_I64_ROW("--T", &q->T, 1, INT64_MAX, "T", "--lookup: time steps"),
+        OPT_I64_ROW("--M", &q->M, 1, INT64_MAX, "M", "--lookup: neurons"),
+        OPT_STRING_ROW("--device-key", &q->key, "KEY", "--lookup: the device's key (spikefuse device --key)"),
+        OPT_STRING_ROW("--arch", &q->arch, "ARCH", "--lookup: the device's architecture"),
+        OPT_STOP_ROW("--merge", &q->merge_at, "OUT IN...", "merge databases IN into OUT; the rest are files"),
+        OPT_STRING_ROW("--emit-header", &q->header, "FILE.h", "the database as the compiled-in header"),
+        OPT_STOP_RULE_ROWS(&c->measure.rule),
+        OPT_LIF_ROWS(&c->params, NULL),
+        OPT_END_ROW,
+    };
+    const opt_command cmd = {.name = "tune", .rows = rows, .help = help};
+    if (!opt_parse(&cmd, argc, argv, code))
+        return 0;
+    if (q->merge_at) { /* the files after --merge are not options */
+        *code = do_merge(argc, argv, q->merge_at);
+        return 0;
+    }
+    c->seed = (uint64_t)q->seed;
+    if (sf_backend_parse(q->backend, &c->backend) != SF_OK || sf_direction_parse(q->direction, &c->direction) != SF_OK ||
+        sf_tune_strategy_parse(q->strategy, &c->strategy) != SF_OK || sf_lif_check(&c->params) != SF_OK) {
+        *code = fail(SF_EXIT_USAGE, "tune: %s", sf_last_error());
+        return 0;
+    }
+    return 1;
+}
+
+/* tune --lookup: the configuration the database answers for one problem size. */
+static int do_lookup(const sf_tune_config *c, const tune_request *q)
+{
+    if (!q->T || !q->M)
+        return fail(SF_EXIT_USAGE, "tune --lookup needs --T and --M");
+    sf_tuning_db *db = NULL;
+    if (c->db_path && sf_tuning_load(c->db_path, &db) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error());
+    sf_tuned t;
+    const sf_status s =
+        sf_tuning_lookup(db, c->backend, q->key, q->arch, c->family, c->direction, c->form, "f32", q->T, q->M, &t);
+    sf_tuning_free(db);
+    /* the database answers for every registered family: a failure names a bad one (or a combination
+     * with no kernel, SF_ERR_INVALID, which sweeps skip rather than refuse: a usage error here too) */
+    if (s != SF_OK)
+        return fail(s == SF_ERR_INVALID ? SF_EXIT_USAGE : sf_exit_code(s), "tune --lookup: %s", sf_last_error());
+    printf("%s block %d threads %d (level %s", t.kernel->name, t.launch.block, t.launch.cpu_threads,
+           sf_lookup_level_name(t.level));
+    if (t.time_s > 0)
+        printf(": entry of device %s at T=%lld M=%lld, %.4g ms", t.device_key, (long long)t.T, (long long)t.M,
+               1e3 * t.time_s);
+    printf(")\n");
+    return SF_EXIT_OK;
+}
+
+/* tune --emit-header: the database as the compiled-in header. */
+static int emit_header(const char *db_path, const char *header)
+{
+    if (!db_path)
+        return fail(SF_EXIT_USAGE, "tune --emit-header needs --db");
+    sf_tuning_db *db = NULL;
+    const int code = sf_tuning_load(db_path, &db) == SF_OK && sf_tuning_emit_header(db, header) == SF_OK
+                         ? (printf("wrote %s (%d entries)\n", header, sf_tuning_count(db)), SF_EXIT_OK)
+                         : fail(SF_EXIT_FAIL, "%s", sf_last_error());
+    sf_tuning_free(db);
+    return code;
+}
+
+/* What the parsed options ask for: the header, a lookup, or a search. */
+static int tune_action(sf_tune_config *c, const tune_request *q)
+{
+    if (q->header)
+        return emit_header(c->db_path, q->header);
+    if (q->lookup)
+        return do_lookup(c, q);
+    if (c->cache_path && c->replay_path)
+        return fail(SF_EXIT_USAGE, "tune: --cache and --replay exclude each other");
+    const sf_status s = sf_tune_run(c);
+    return s == SF_OK ? SF_EXIT_OK : fail(sf_exit_code(s), "tune: %s", sf_last_error());
+}
+
 int cmd_tune(int argc, char **argv)
 {
     sf_tune_config c;
     sf_tune_config_init(&c);
-    const char *backend = "cpu", *dir = "fwd", *strategy = "exhaustive", *header = NULL, *key = NULL, *arch = NULL, *v;
-    int lookup = 0, code = SF_EXIT_USAGE;
-    int64_t T = 0, M = 0, seed = 1;
-    sf_axis axes[8];
-    int n_axes = 0;
-    memset(axes, 0, sizeof axes);
-    for (int i = 0; i < argc; ++i) {
-        int matched;
-        if (opt_flag(argv, i, "--help"))
-            return fputs(help, stdout), SF_EXIT_OK;
-        if (opt_flag(argv, i, "--merge"))
-            return do_merge(argc, argv, i + 1);
-        if (!opt_lif(argc, argv, &i, &c.params, &matched))
-            goto out;
-        if (matched)
-            continue;
-        if (opt_flag(argv, i, "--lookup")) {
-            lookup = 1;
-        } else if (opt_value(argc, argv, &i, "-a", &v)) {
-            char err[256];
-            if (n_axes == 8 || sf_axis_parse(v, &axes[n_axes], err, sizeof err) != 0) {
-                fail(SF_EXIT_USAGE, "tune: %s", n_axes == 8 ? "too many axes" : err);
-                goto out;
-            }
-            sf_axis *a = &axes[n_axes++];
-            sf_axis **slot = strcmp(a->name, "T") == 0         ? &c.T
-                             : strcmp(a->name, "N") == 0       ? &c.N
-                             : strcmp(a->name, "B") == 0       ? &c.B
-                             : strcmp(a->name, "block") == 0   ? &c.block
-                             : strcmp(a->name, "threads") == 0 ? &c.threads
-                             : strcmp(a->name, "vec") == 0     ? &c.vec
-                             : strcmp(a->name, "npt") == 0     ? &c.npt
-                             : strcmp(a->name, "unroll") == 0  ? &c.unroll
-                                                               : NULL;
-            if (!slot) {
-                fail(SF_EXIT_USAGE, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll)", a->name);
-                goto out;
-            }
-            *slot = a;
-        } else if (opt_value(argc, argv, &i, "--family", &c.family) || opt_value(argc, argv, &i, "--form", &c.form) ||
-                   opt_value(argc, argv, &i, "--direction", &dir) || opt_value(argc, argv, &i, "--backend", &backend) ||
-                   opt_value(argc, argv, &i, "--db", &c.db_path) || opt_value(argc, argv, &i, "--cache", &c.cache_path) ||
-                   opt_value(argc, argv, &i, "--replay", &c.replay_path) ||
-                   opt_value(argc, argv, &i, "--strategy", &strategy) ||
-                   opt_value(argc, argv, &i, "--emit-header", &header) ||
-                   opt_value(argc, argv, &i, "--device-key", &key) || opt_value(argc, argv, &i, "--arch", &arch)) {
-        } else if (opt_value(argc, argv, &i, "--budget", &v)) {
-            if (!parse_int("--budget", v, 1, 1 << 20, &c.budget))
-                goto out;
-        } else if (opt_value(argc, argv, &i, "--seed", &v)) {
-            if (!parse_i64("--seed", v, 0, INT64_MAX, &seed))
-                goto out;
-        } else if (opt_value(argc, argv, &i, "--T", &v)) {
-            if (!parse_i64("--T", v, 1, INT64_MAX, &T))
-                goto out;
-        } else if (opt_value(argc, argv, &i, "--M", &v)) {
-            if (!parse_i64("--M", v, 1, INT64_MAX, &M))
-                goto out;
-        } else {
-            int hit = 0;
-            if (!opt_stop_rule(argc, argv, &i, &c.measure.rule, NULL, &hit))
-                goto out;
-            if (!hit) {
-                fail(SF_EXIT_USAGE, "tune: unknown option '%s' (spikefuse tune --help)", argv[i]);
-                goto out;
-            }
-        }
-    }
-    c.seed = (uint64_t)seed;
-    if (sf_backend_parse(backend, &c.backend) != SF_OK || sf_direction_parse(dir, &c.direction) != SF_OK ||
-        sf_tune_strategy_parse(strategy, &c.strategy) != SF_OK || sf_lif_check(&c.params) != SF_OK) {
-        fail(SF_EXIT_USAGE, "tune: %s", sf_last_error());
-        goto out;
-    }
-    if (header) {
-        sf_tuning_db *db = NULL;
-        if (!c.db_path) {
-            fail(SF_EXIT_USAGE, "tune --emit-header needs --db");
-            goto out;
-        }
-        code = sf_tuning_load(c.db_path, &db) == SF_OK && sf_tuning_emit_header(db, header) == SF_OK
-                   ? (printf("wrote %s (%d entries)\n", header, sf_tuning_count(db)), SF_EXIT_OK)
-                   : fail(SF_EXIT_FAIL, "%s", sf_last_error());
-        sf_tuning_free(db);
-        goto out;
-    }
-    if (lookup) {
-        code = T && M ? do_lookup(c.db_path, c.backend, c.family, c.direction, c.form, T, M, key, arch)
-                      : fail(SF_EXIT_USAGE, "tune --lookup needs --T and --M");
-        goto out;
-    }
-    if (c.cache_path && c.replay_path) {
-        fail(SF_EXIT_USAGE, "tune: --cache and --replay exclude each other");
-        goto out;
-    }
-    const sf_status s = sf_tune_run(&c);
-    code = s == SF_OK ? SF_EXIT_OK
-                      : fail(s == SF_ERR_INVALID && strstr(sf_last_error(), "unknown") ? SF_EXIT_USAGE : SF_EXIT_FAIL,
-                             "tune: %s", sf_last_error());
-out:
-    for (int i = 0; i < n_axes; ++i)
-        sf_axis_free(&axes[i]);
+    tune_request q = {"cpu", "fwd", "exhaustive", NULL, NULL, NULL, 0, 0, 0, 0, 1};
+    tune_axes axes;
+    memset(&axes, 0, sizeof axes);
+    axes.c = &c;
+    int code;
+    if (configure_tune(&c, &q, &axes, argc, argv, &code))
+        code = tune_action(&c, &q);
+    for (int i = 0; i < axes.n; ++i)
+        sf_axis_free(&axes.axes[i]);
     return code;
 }

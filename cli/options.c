@@ -18,25 +18,6 @@ int fail(int code, const char *fmt, ...)
     return code;
 }
 
-int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        fail(SF_EXIT_USAGE, "%s needs a value", name);
-        exit(SF_EXIT_USAGE);
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 int opt_flag(char **argv, int i, const char *name)
 {
     return strcmp(argv[i], name) == 0;
@@ -77,43 +58,6 @@ int parse_float(const char *name, const char *s, float *out)
     return 1;
 }
 
-int opt_lif(int argc, char **argv, int *i, sf_lif_params *p, int *matched)
-{
-    const char *v;
-    *matched = 1;
-    if (opt_value(argc, argv, i, "--decay", &v))
-        return parse_float("--decay", v, &p->decay);
-    if (opt_value(argc, argv, i, "--threshold", &v))
-        return parse_float("--threshold", v, &p->threshold);
-    if (opt_value(argc, argv, i, "--rest", &v))
-        return parse_float("--rest", v, &p->rest);
-    if (opt_value(argc, argv, i, "--width", &v))
-        return parse_float("--width", v, &p->width);
-    if (opt_value(argc, argv, i, "--alpha", &v))
-        return parse_float("--alpha", v, &p->alpha);
-    if (opt_value(argc, argv, i, "--surrogate", &v)) {
-        if (sf_surrogate_parse(v, &p->surrogate) != SF_OK)
-            return fail(0, "%s", sf_last_error()), 0;
-        return 1;
-    }
-    *matched = 0;
-    return 1;
-}
-
-int opt_launch(int argc, char **argv, int *i, sf_launch *l, int *matched)
-{
-    const char *v;
-    *matched = 1;
-    if (opt_value(argc, argv, i, "--block", &v))
-        return parse_int("--block", v, 1, 65536, &l->block);
-    if (opt_value(argc, argv, i, "--grid", &v))
-        return parse_i64("--grid", v, 1, 2147483647LL, &l->grid);
-    if (opt_value(argc, argv, i, "--threads", &v))
-        return parse_int("--threads", v, 1, 4096, &l->cpu_threads);
-    *matched = 0;
-    return 1;
-}
-
 int opt_backend_usable(const char *cmd, const char *name, sf_backend *out)
 {
     if (strcmp(name, "auto") == 0)
@@ -125,31 +69,146 @@ int opt_backend_usable(const char *cmd, const char *name, sf_backend *out)
     return SF_EXIT_OK;
 }
 
-int opt_stop_rule(int argc, char **argv, int *i, sf_stop_rule *r, double *hot_time, int *matched)
+int sf_exit_code(sf_status s)
 {
-    const struct {
-        const char *name;
-        double *target;
-    } reals[] = {
-        {"--min-time", &r->min_time}, {"--max-noise", &r->max_noise}, {"--timeout", &r->timeout}, {"--hot-time", hot_time},
-    };
-    const char *v;
-    *matched = 1;
-    if (opt_value(argc, argv, i, "--min-samples", &v))
-        return parse_int("--min-samples", v, 1, 1000000, &r->min_samples);
-    if (opt_value(argc, argv, i, "--max-samples", &v))
-        return parse_i64("--max-samples", v, 0, INT64_MAX, &r->max_samples);
-    for (size_t k = 0; k < sizeof reals / sizeof reals[0]; ++k) {
-        if (!reals[k].target || !opt_value(argc, argv, i, reals[k].name, &v))
+    return s == SF_OK ? SF_EXIT_OK : s == SF_ERR_UNKNOWN ? SF_EXIT_USAGE : SF_EXIT_FAIL;
+}
+
+int opt_surrogate(void *dest, const char *value)
+{
+    if (sf_surrogate_parse(value, dest) != SF_OK)
+        return fail(0, "%s", sf_last_error()), 0;
+    return 1;
+}
+
+/* The row that names arg, as "name" or "name=value" (then *inline_value points past the '='); options
+ * that take no value match only as "name". */
+static const opt_spec *find_row(const opt_spec *rows, const char *arg, const char **inline_value)
+{
+    for (const opt_spec *o = rows; o->kind != OPT_END; ++o) {
+        const size_t n = strlen(o->name);
+        const int takes_value = o->kind != OPT_FLAG && o->kind != OPT_STOP;
+        if (strncmp(arg, o->name, n) != 0)
             continue;
-        float f = 0;
-        if (!parse_float(reals[k].name, v, &f))
-            return 0;
-        if (f < 0)
-            return fail(0, "%s must be >= 0", reals[k].name), 0;
-        *reals[k].target = f;
-        return 1;
+        if (arg[n] == '\0') {
+            *inline_value = NULL;
+            return o;
+        }
+        if (arg[n] == '=' && takes_value) {
+            *inline_value = arg + n + 1;
+            return o;
+        }
     }
-    *matched = 0;
+    return NULL;
+}
+
+static int check_bound(const char *name, float f, opt_bound bound)
+{
+    if (bound == OPT_NONNEG && !(f >= 0))
+        return fail(0, "%s must be >= 0", name), 0;
+    if (bound == OPT_POSITIVE && !(f > 0))
+        return fail(0, "%s must be > 0", name), 0;
+    if (bound == OPT_UNIT_OPEN && !(f > 0 && f < 1))
+        return fail(0, "%s must be in (0, 1)", name), 0;
+    return 1;
+}
+
+/* Stores one option's value; 0 after a message. */
+static int store(const opt_spec *o, const char *value)
+{
+    float f = 0;
+    switch (o->kind) {
+    case OPT_STRING: *(const char **)o->dest = value; return 1;
+    case OPT_INT: return parse_int(o->name, value, (int)o->lo, (int)o->hi, o->dest);
+    case OPT_I64: return parse_i64(o->name, value, o->lo, o->hi, o->dest);
+    case OPT_FLOAT:
+        if (!parse_float(o->name, value, &f) || !check_bound(o->name, f, o->bound))
+            return 0;
+        *(float *)o->dest = f;
+        return 1;
+    case OPT_REAL:
+        if (!parse_float(o->name, value, &f) || !check_bound(o->name, f, o->bound))
+            return 0;
+        *(double *)o->dest = f;
+        return 1;
+    case OPT_CALL: return o->call(o->dest, value);
+    default: return 0;
+    }
+}
+
+/* A row's default, as its destination holds it before parsing; "" where that is unset (0, NULL). */
+static void format_default(const opt_spec *o, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (o->kind == OPT_STRING && *(const char *const *)o->dest)
+        snprintf(buf, size, " (default %s)", *(const char *const *)o->dest);
+    else if (o->kind == OPT_INT && *(const int *)o->dest)
+        snprintf(buf, size, " (default %d)", *(const int *)o->dest);
+    else if (o->kind == OPT_I64 && *(const int64_t *)o->dest)
+        snprintf(buf, size, " (default %lld)", (long long)*(const int64_t *)o->dest);
+    else if (o->kind == OPT_FLOAT && *(const float *)o->dest != 0)
+        snprintf(buf, size, " (default %g)", (double)*(const float *)o->dest);
+    else if (o->kind == OPT_REAL && *(const double *)o->dest != 0)
+        snprintf(buf, size, " (default %g)", *(const double *)o->dest);
+}
+
+/* The command's prose, then its options from the table: one line each, rows without help left out. */
+static void print_help(const opt_command *c)
+{
+    if (c->print_help)
+        c->print_help();
+    else
+        fputs(c->help, stdout);
+    fputs("Options:\n", stdout);
+    for (const opt_spec *o = c->rows; o->kind != OPT_END; ++o) {
+        if (!o->help)
+            continue;
+        char left[64], dflt[96];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+        format_default(o, dflt, sizeof dflt);
+        printf("  %-26s %s%s\n", left, o->help, dflt);
+    }
+}
+
+int opt_parse(const opt_command *c, int argc, char **argv, int *exit_code)
+{
+    *exit_code = SF_EXIT_OK;
+    for (int i = 0; i < argc; ++i)
+        if (opt_flag(argv, i, "--help")) /* before parsing: the defaults shown are the table's own */
+            return print_help(c), 0;
+    *exit_code = SF_EXIT_USAGE;
+    for (int i = 0; i < argc; ++i) {
+        const char *value = NULL;
+        const opt_spec *o = find_row(c->rows, argv[i], &value);
+        if (!o) {
+            if (c->positional && c->positional(c->ctx, argv[i]))
+                continue;
+            return fail(0, "%s: %s '%s' (spikefuse %s --help)", c->name, c->stray ? c->stray : "unknown option",
+                        argv[i], c->name);
+        }
+        if (o->seen)
+            *o->seen = 1;
+        if (o->kind == OPT_FLAG) {
+            *(int *)o->dest = o->flag_value;
+            continue;
+        }
+        if (o->kind == OPT_STOP) {
+            *(int *)o->dest = i + 1;
+            break;
+        }
+        if (!value && i + 1 >= argc)
+            return fail(0, "%s: %s needs a value", c->name, o->name);
+        if (!store(o, value ? value : argv[++i]))
+            return 0;
+    }
+    return 1;
+}
+
+int opt_one_file(void *file, const char *arg)
+{
+    const char **slot = file;
+    if (arg[0] == '-' || *slot)
+        return 0;
+    *slot = arg;
     return 1;
 }

@@ -203,7 +203,7 @@ static sf_status parse_parts(const char *list, unsigned *mask)
             char known[256] = "";
             for (int i = 0; i < n_parts; ++i)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", parts[i].name);
-            return sf_fail(SF_ERR_INVALID, "unknown part '%.*s' (parts: %s)", (int)n, p, known);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown part '%.*s' (parts: %s)", (int)n, p, known);
         }
         *mask |= 1u << found;
         p = end ? end + 1 : NULL;

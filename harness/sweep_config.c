@@ -138,7 +138,7 @@ sf_status sf_sweep_load_preset(sf_sweep_config *c, const char *name)
         }
     }
     if (!found)
-        return sf_fail(SF_ERR_INVALID, "unknown preset '%s' (looked for %s)", name, path);
+        return sf_fail(SF_ERR_UNKNOWN, "unknown preset '%s' (looked for %s)", name, path);
     cJSON *root = NULL;
     if (sf_json_read_file(path, &root) != SF_OK)
         return SF_ERR_IO; /* the reader said where the file stops being JSON */
@@ -180,23 +180,23 @@ sf_status sweep_validate(const sf_sweep_config *c)
     const sf_axis *fam = sweep_axis(c, "family"), *dir = sweep_axis(c, "direction"), *form = sweep_axis(c, "form");
     for (int i = 0; fam && i < fam->count; ++i)
         if (strcmp(fam->strings[i], SF_TUNED_FAMILY) != 0 && !sf_kernel_default(fam->strings[i], SF_FWD, NULL, c->backend))
-            return sf_fail(SF_ERR_INVALID, "unknown family '%s' (spikefuse list shows them)", fam->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown family '%s' (spikefuse list shows them)", fam->strings[i]);
     for (int i = 0; dir && i < dir->count; ++i)
         if (strcmp(dir->strings[i], "fwd") != 0 && strcmp(dir->strings[i], "fwd+bwd") != 0)
-            return sf_fail(SF_ERR_INVALID, "unknown direction '%s' (fwd, fwd+bwd)", dir->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown direction '%s' (fwd, fwd+bwd)", dir->strings[i]);
     for (int i = 0; form && i < form->count; ++i)
         if (strcmp(form->strings[i], "train") && strcmp(form->strings[i], "infer") && strcmp(form->strings[i], "segment"))
-            return sf_fail(SF_ERR_INVALID, "unknown form '%s' (train, infer, segment)", form->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown form '%s' (train, infer, segment)", form->strings[i]);
     const sf_axis *keep = sweep_axis(c, "keep");
     for (int i = 0; keep && i < keep->count; ++i)
         if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h"))
-            return sf_fail(SF_ERR_INVALID, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
     const sf_axis *spikes = sweep_axis(c, "spikes");
     for (int i = 0; spikes && i < spikes->count; ++i)
         if (strcmp(spikes->strings[i], "f32") && strcmp(spikes->strings[i], "u8"))
-            return sf_fail(SF_ERR_INVALID, "unknown spikes '%s' (f32, u8)", spikes->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown spikes '%s' (f32, u8)", spikes->strings[i]);
     if (!sf_kernel_default(c->reference_family, SF_FWD, NULL, c->backend))
-        return sf_fail(SF_ERR_INVALID, "unknown reference family '%s'", c->reference_family);
+        return sf_fail(SF_ERR_UNKNOWN, "unknown reference family '%s'", c->reference_family);
     return SF_OK;
 }
 

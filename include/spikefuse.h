@@ -22,11 +22,13 @@ extern "C" {
 
 typedef enum sf_status {
     SF_OK = 0,
-    SF_ERR_INVALID,     /* bad argument: impossible size, unknown name, missing tensor */
+    SF_ERR_INVALID,     /* bad argument: impossible size, missing tensor, a combination with no kernel */
     SF_ERR_NOMEM,       /* does not fit in host or device memory */
     SF_ERR_NODEVICE,    /* no CUDA device, or built without CUDA */
     SF_ERR_CUDA,        /* a CUDA call failed */
     SF_ERR_IO,          /* a file could not be read or written, or is malformed */
+    SF_ERR_UNKNOWN,     /* a name not in its table: family, preset, form, direction, surrogate, backend,
+                         * strategy, part (last, so that the values above keep their numbers) */
 } sf_status;
 
 const char *sf_status_name(sf_status s);

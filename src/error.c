@@ -16,6 +16,7 @@ const char *sf_status_name(sf_status s)
     case SF_ERR_NODEVICE: return "no device";
     case SF_ERR_CUDA: return "CUDA error";
     case SF_ERR_IO: return "I/O error";
+    case SF_ERR_UNKNOWN: return "unknown name";
     }
     return "unknown status";
 }

@@ -71,7 +71,7 @@ sf_status sf_surrogate_parse(const char *name, sf_surrogate *out)
 {
     const int i = lookup(surrogate_names, N_OF(surrogate_names), name);
     if (i < 0)
-        return sf_fail(SF_ERR_INVALID, "unknown surrogate '%s' (rect, sigmoid)", name ? name : "");
+        return sf_fail(SF_ERR_UNKNOWN, "unknown surrogate '%s' (rect, sigmoid)", name ? name : "");
     *out = (sf_surrogate)i;
     return SF_OK;
 }
@@ -80,7 +80,7 @@ sf_status sf_backend_parse(const char *name, sf_backend *out)
 {
     const int i = lookup(backend_names, N_OF(backend_names), name);
     if (i < 0)
-        return sf_fail(SF_ERR_INVALID, "unknown backend '%s' (cpu, cuda)", name ? name : "");
+        return sf_fail(SF_ERR_UNKNOWN, "unknown backend '%s' (cpu, cuda)", name ? name : "");
     *out = (sf_backend)i;
     return SF_OK;
 }
@@ -89,7 +89,7 @@ sf_status sf_direction_parse(const char *name, sf_direction *out)
 {
     const int i = lookup(direction_names, N_OF(direction_names), name);
     if (i < 0)
-        return sf_fail(SF_ERR_INVALID, "unknown direction '%s' (fwd, bwd)", name ? name : "");
+        return sf_fail(SF_ERR_UNKNOWN, "unknown direction '%s' (fwd, bwd)", name ? name : "");
     *out = (sf_direction)i;
     return SF_OK;
 }

@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 
 #include "npy.h"
+#include "reproduce.h"
+#include "sweep.h"
 #include "test_util.h"
+#include "tuning.h"
 
 static char dir[2048];
 
@@ -33,6 +36,92 @@ static void refused(const char *what, const char *expect, const char *fmt, ...)
     CHECK(code != 0, "%s: exit 0", what);
     CHECK(lines == 1 && strncmp(err, "spikefuse: error: ", 18) == 0, "%s: stderr was '%s'", what, err);
     CHECK(strstr(err, expect) != NULL, "%s: stderr '%s' lacks '%s'", what, err, expect);
+}
+
+/* A usage error: exit 2 and one line on stderr that says `expect`. */
+static void usage_error(const char *what, const char *expect, const char *args)
+{
+    const int code = sh("%s", args);
+    const char *err = slurp("stderr");
+    CHECK(code == 2, "%s ('%s'): exit %d, want 2 (%s)", what, args, code, err);
+    CHECK(strchr(err, '\n') == err + strlen(err) - 1 && strstr(err, expect), "%s ('%s'): stderr '%s' lacks '%s'", what,
+          args, err, expect);
+}
+
+/* Every subcommand reads its options through the one table-driven parser: the same errors, the same
+ * forms. `value_option` takes a value; `with_equals` gives an option as --name=value and `answer` is
+ * what the command then says (on stdout, or stderr where it refuses the value, which it could only
+ * have read through the '='). */
+static void test_parsing_alike(void)
+{
+    const struct {
+        const char *command, *value_option, *with_equals, *answer;
+    } cases[] = {
+        {"list", "--family", "list --family=fused --direction=bwd", "fused_bwd"},
+        {"run", "--out-dir", "run --family=nope --out-dir=/tmp", "no kernel of family 'nope'"},
+        {"verify", "--T", "verify --backend=cpu --T=0", "--T: '0' is not an integer in 1.."},
+        {"device", "--backend", "device --backend=cpu --slug", "cpu-"},
+        {"sweep", "-a", "sweep --max-states=-1 --out x.json", "--max-states: '-1' is not an integer in 0.."},
+        {"report", "--csv", "report --dat=/nonexistent-dir /nonexistent.json", "/nonexistent.json"},
+        {"reproduce", "--timeout", "reproduce --timeout=0", "--timeout must be > 0"},
+        {"compare", "--alpha", "compare a.json b.json --alpha=1", "--alpha must be in (0, 1)"},
+        {"check", "--gates", "check --gates=/nonexistent-gates.json r.json", "/nonexistent-gates.json"},
+        {"tune", "--budget", "tune --family fused --budget=0", "--budget: '0' is not an integer in 1..1048576"},
+    };
+    char args[256], expect[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const char *cmd = cases[i].command;
+        snprintf(args, sizeof args, "%s --bogus", cmd);
+        snprintf(expect, sizeof expect, "%s: ", cmd);
+        usage_error("unknown option", expect, args);
+        CHECK(strstr(slurp("stderr"), "'--bogus'"), "%s --bogus: %s", cmd, slurp("stderr"));
+        snprintf(args, sizeof args, "%s %s", cmd, cases[i].value_option);
+        snprintf(expect, sizeof expect, "%s: %s needs a value", cmd, cases[i].value_option);
+        usage_error("missing value", expect, args);
+        sh("%s", cases[i].with_equals);
+        CHECK(strstr(slurp("stdout"), cases[i].answer) || strstr(slurp("stderr"), cases[i].answer),
+              "'%s' lacks '%s': %s%s", cases[i].with_equals, cases[i].answer, slurp("stdout"), slurp("stderr"));
+        snprintf(args, sizeof args, "%s --help", cmd);
+        snprintf(expect, sizeof expect, "usage: spikefuse %s", cmd);
+        CHECK(sh("%s", args) == 0 && strncmp(slurp("stdout"), expect, strlen(expect)) == 0 &&
+                  strstr(slurp("stdout"), "\nOptions:\n  -"),
+              "%s: %s", args, slurp("stdout"));
+    }
+    /* the options' lines come from the tables, their defaults from the configs the commands start from */
+    CHECK(sh("sweep --help") == 0 && strstr(slurp("stdout"), "--min-samples N            samples at least (default 10)"),
+          "sweep --help: %s", slurp("stdout"));
+    CHECK(sh("tune --help") == 0 && strstr(slurp("stdout"), "--min-samples N            samples at least (default 5)") &&
+              strstr(slurp("stdout"), "--decay K"),
+          "tune --help: %s", slurp("stdout"));
+    /* flags take no value: --json=1 is not --json */
+    usage_error("a flag with a value", "unexpected '--json=1'", "device --backend cpu --json=1");
+}
+
+/* A name not in its table is SF_ERR_UNKNOWN, and that status (not the message's wording) makes it a
+ * usage error (2); other refusals of the same calls stay failures (1). */
+static void test_unknown_names(void)
+{
+    sf_direction d;
+    sf_tune_strategy st;
+    CHECK(sf_direction_parse("sideways", &d) == SF_ERR_UNKNOWN, "direction: %s", sf_last_error());
+    CHECK(sf_tune_strategy_parse("greedy", &st) == SF_ERR_UNKNOWN, "strategy: %s", sf_last_error());
+    CHECK(sf_reproduce_check_parts("paper-fig5,nope") == SF_ERR_UNKNOWN, "part: %s", sf_last_error());
+    CHECK(strcmp(sf_status_name(SF_ERR_UNKNOWN), "unknown status") != 0, "SF_ERR_UNKNOWN has no name");
+    sf_sweep_config c;
+    sf_sweep_config_init(&c);
+    CHECK(sf_sweep_load_preset(&c, "no-such-preset") == SF_ERR_UNKNOWN, "preset: %s", sf_last_error());
+    char err[256];
+    CHECK(sf_sweep_add_axis(&c, "family=lava", err, sizeof err) == 0, "%s", err);
+    c.out_json = path_of("never.json");
+    CHECK(sf_sweep_run(&c) == SF_ERR_UNKNOWN && strstr(sf_last_error(), "'lava'"), "family: %s", sf_last_error());
+    sf_sweep_config_free(&c);
+
+    usage_error("tune, unknown family", "unknown family 'lava'", "tune --family lava --db /tmp/never.json");
+    usage_error("tune, unknown form", "form 'sideways'", "tune --family fused --form sideways --db /tmp/never.json");
+    usage_error("sweep, unknown reference family", "unknown reference family 'lava'",
+                "sweep --reference-family lava --out /tmp/never.json");
+    CHECK(sh("tune --family fused") == 1 && strstr(slurp("stderr"), "no database"), "tune without --db: %s",
+          slurp("stderr"));
 }
 
 static sf_npy load(const char *name)
@@ -200,6 +289,8 @@ int main(int argc, char **argv)
     refused("v-in on a train kernel", "segment", "run --family fused --input %s --v-in %s --out-dir %s",
             path_of("x.npy"), path_of("v0.npy"), dir);
     refused("unknown command", "unknown command", "frobnicate");
+    test_parsing_alike();
+    test_unknown_names();
     if (sf_backend_available(SF_BACKEND_CUDA) != SF_OK)
         refused("no device", "backend cuda", "run --family fused --backend cuda --input %s --out-dir %s",
                 path_of("x.npy"), dir);

@@ -49,7 +49,7 @@ sf_status sf_tune_strategy_parse(const char *name, sf_tune_strategy *out)
             *out = (sf_tune_strategy)i;
             return SF_OK;
         }
-    return sf_fail(SF_ERR_INVALID, "unknown strategy '%s' (exhaustive, random, model)", name ? name : "");
+    return sf_fail(SF_ERR_UNKNOWN, "unknown strategy '%s' (exhaustive, random, model)", name ? name : "");
 }
 
 /* ---- constraints: predicates over a candidate, as a table ------------------------------------ */
@@ -608,7 +608,7 @@ sf_status sf_tune_run(const sf_tune_config *c)
     s.form = c->form ? c->form : c->direction == SF_FWD ? "train" : "grad";
     s.replay = c->replay_path != NULL;
     if (!sf_kernel_default(c->family, c->direction, s.form, c->backend))
-        return sf_fail(SF_ERR_INVALID, "unknown family '%s' or form '%s' for %s (spikefuse list shows them)", c->family,
+        return sf_fail(SF_ERR_UNKNOWN, "unknown family '%s' or form '%s' for %s (spikefuse list shows them)", c->family,
                        s.form, sf_direction_name(c->direction));
     if (!c->db_path)
         return sf_fail(SF_ERR_INVALID, "tune: no database given (--db FILE.json)");
