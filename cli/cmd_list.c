@@ -7,7 +7,7 @@
 
 static const char help[] =
     "usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
-    "Columns: knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
+    "Columns: storage types (dtype: the [T,M] tensors; spikes: y), knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
     "unroll, block: default threads per block, 0 = occupancy API), launches per step (0 = one\n"
     "launch per layer), bytes read and written per neuron-step, [M] workspace vectors, and the\n"
     "backends on which the kernel is its form's default.\n";
@@ -34,8 +34,8 @@ int cmd_list(int argc, char **argv)
     if (direction && sf_direction_parse(direction, &d) != SF_OK)
         return fail(SF_EXIT_USAGE, "list: %s", sf_last_error());
     int shown = 0;
-    printf("%-36s %-6s %-3s %-7s %-5s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form", "dtype",
-           "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
+    printf("%-40s %-6s %-3s %-7s %-5s %-6s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form",
+           "dtype", "spikes", "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if ((family && strcmp(family, k->family) != 0) ||
@@ -46,10 +46,11 @@ int cmd_list(int argc, char **argv)
             if (k->default_on & (1u << b))
                 snprintf(dflt + strlen(dflt), sizeof dflt - strlen(dflt), "%s%s", dflt[0] ? "," : "",
                          sf_backend_name((sf_backend)b));
-        printf("%-36s %-6s %-3s %-7s %-5s %3d %3d %6d %5d %8d %5d %5d %4d  %s\n", k->name, k->family,
-               sf_direction_name(k->direction), k->form, k->dtype, k->vec, k->npt, k->unroll, k->default_block,
-               k->launches_per_step, k->reads_per_step * k->elem_bytes, k->writes_per_step * k->elem_bytes,
-               k->workspace_vectors, dflt[0] ? dflt : "-");
+        double rd, wr;
+        sf_kernel_step_bytes(k, &rd, &wr);
+        printf("%-40s %-6s %-3s %-7s %-5s %-6s %3d %3d %6d %5d %8d %5g %5g %4d  %s\n", k->name, k->family,
+               sf_direction_name(k->direction), k->form, k->dtype, k->spikes, k->vec, k->npt, k->unroll,
+               k->default_block, k->launches_per_step, rd, wr, k->workspace_vectors, dflt[0] ? dflt : "-");
         ++shown;
     }
     if (!shown)

@@ -15,7 +15,9 @@ static const char help[] =
     "                     fwd: --input x.npy [--v-in v0.npy]   bwd: --grad-y gy.npy --spikes y.npy --v v.npy\n"
     "Inputs are float32 C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N].\n"
     "Writes, with the input's shape: fwd y.npy and v.npy (the membrane trace, before reset) and, for\n"
-    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx).\n";
+    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx). Spikes are float32 0 or 1 in the\n"
+    "files whatever the kernel stores (_yu8 kernels: a byte each). A grad_h backward takes no --spikes:\n"
+    "it recomputes them from v.\n";
 
 /* A loaded input: the file's array, checked to be [T, M...]. */
 typedef struct input {
@@ -50,25 +52,27 @@ static void release(run_state *r)
         sf_free(SF_BACKEND_CPU, r->out[i]);
 }
 
-/* A backend buffer of `count` floats, filled from host data if given. Registered for release. */
-static void *device_buffer(run_state *r, int slot, const float *host, int64_t count, sf_status *s)
+/* A backend buffer of `count` elements of the kernel's tensor (one of SF_TENSOR_*) at its storage type,
+ * filled from host floats if given. Registered for release. */
+static void *device_buffer(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const float *host,
+                           int64_t count, sf_status *s)
 {
     if (*s != SF_OK)
         return NULL;
-    *s = sf_alloc(r->be, (size_t)count * sizeof(float), &r->dev[slot]);
+    *s = sf_alloc(r->be, sf_tensor_bytes(k, tensor, count), &r->dev[slot]);
     if (*s == SF_OK && host)
-        *s = sf_upload(r->be, r->dev[slot], host, (size_t)count * sizeof(float));
+        *s = sf_upload_tensor(r->be, k, tensor, r->dev[slot], host, count);
     return r->dev[slot];
 }
 
-static int write_output(run_state *r, int slot, const void *dev, int64_t count, const char *dir, const char *name,
-                        int ndim, const int64_t *shape)
+static int write_output(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const void *dev, int64_t count,
+                        const char *dir, const char *name, int ndim, const int64_t *shape)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)count * sizeof(float), (void **)&r->out[slot]);
     if (s == SF_OK)
-        s = sf_download(r->be, r->out[slot], dev, (size_t)count * sizeof(float));
+        s = sf_download_tensor(r->be, k, tensor, r->out[slot], dev, count);
     if (s == SF_OK)
         s = sf_npy_write(path, r->out[slot], ndim, shape);
     if (s != SF_OK)
@@ -107,6 +111,16 @@ static int choose_kernel(const run_options *o, sf_backend be, sf_direction *dir,
     return SF_EXIT_OK;
 }
 
+/* The spikes a backward kernel reads (--spikes); one that recomputes them from v (grad_h) takes none. */
+static int load_spikes(run_state *r, const sf_kernel *k, int64_t *T, int64_t *M)
+{
+    if (k->tensors_in & SF_TENSOR_Y)
+        return load(&r->y, T, M, &r->gy.a);
+    if (r->y.path)
+        return fail(SF_EXIT_USAGE, "run: %s recomputes the spikes from v: give no --spikes", k->name), 0;
+    return 1;
+}
+
 /* The inputs the direction needs, each [T, M...] of one shape, and v-in where the kernel takes it;
  * *first: the array whose shape the outputs take. 0 after a message. */
 static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64_t *T, int64_t *M,
@@ -117,7 +131,7 @@ static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64
     if (dir == SF_FWD)
         ok = load(&r->x, T, M, NULL);
     else
-        ok = load(&r->gy, T, M, NULL) && load(&r->y, &T2, &M2, &r->gy.a) && load(&r->v, &T2, &M2, &r->gy.a);
+        ok = load(&r->gy, T, M, NULL) && load_spikes(r, k, &T2, &M2) && load(&r->v, &T2, &M2, &r->gy.a);
     *first = dir == SF_FWD ? &r->x.a : &r->gy.a;
     if (!ok || !r->v_in.path)
         return ok;
@@ -133,16 +147,16 @@ static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64
 
 /* The boundary state of a segment kernel: v-in's values, or rest where none was given (as an
  * unsegmented layer starts). */
-static void *boundary_state(run_state *r, int64_t M, float rest, sf_status *s)
+static void *boundary_state(run_state *r, const sf_kernel *k, int64_t M, float rest, sf_status *s)
 {
     if (r->v_in.a.data)
-        return device_buffer(r, 4, r->v_in.a.data, M, s);
+        return device_buffer(r, k, SF_TENSOR_V_IN, 4, r->v_in.a.data, M, s);
     float *host = NULL;
     if (*s != SF_OK || (*s = sf_alloc(SF_BACKEND_CPU, (size_t)M * sizeof(float), (void **)&host)) != SF_OK)
         return NULL;
     for (int64_t i = 0; i < M; ++i)
         host[i] = rest;
-    void *dev = device_buffer(r, 4, host, M, s);
+    void *dev = device_buffer(r, k, SF_TENSOR_V_IN, 4, host, M, s);
     sf_free(SF_BACKEND_CPU, host);
     return dev;
 }
@@ -156,19 +170,20 @@ static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir
     memset(t, 0, sizeof *t);
     t->T = T, t->M = M;
     if (dir == SF_FWD) {
-        t->x = device_buffer(r, 0, r->x.a.data, TM, &s);
-        t->y = device_buffer(r, 1, NULL, TM, &s);
+        t->x = device_buffer(r, k, SF_TENSOR_X, 0, r->x.a.data, TM, &s);
+        t->y = device_buffer(r, k, SF_TENSOR_Y, 1, NULL, TM, &s);
         if (k->tensors_out & SF_TENSOR_V)
-            t->v = device_buffer(r, 2, NULL, TM, &s);
+            t->v = device_buffer(r, k, SF_TENSOR_V, 2, NULL, TM, &s);
         if (k->tensors_out & SF_TENSOR_V_OUT)
-            t->v_out = device_buffer(r, 3, NULL, M, &s);
+            t->v_out = device_buffer(r, k, SF_TENSOR_V_OUT, 3, NULL, M, &s);
         if (k->tensors_in & SF_TENSOR_V_IN)
-            t->v_in = boundary_state(r, M, rest, &s);
+            t->v_in = boundary_state(r, k, M, rest, &s);
     } else {
-        t->grad_y = device_buffer(r, 0, r->gy.a.data, TM, &s);
-        t->y = device_buffer(r, 1, r->y.a.data, TM, &s);
-        t->v = device_buffer(r, 2, r->v.a.data, TM, &s);
-        t->grad_x = device_buffer(r, 3, NULL, TM, &s);
+        t->grad_y = device_buffer(r, k, SF_TENSOR_GRAD_Y, 0, r->gy.a.data, TM, &s);
+        if (k->tensors_in & SF_TENSOR_Y)
+            t->y = device_buffer(r, k, SF_TENSOR_Y, 1, r->y.a.data, TM, &s);
+        t->v = device_buffer(r, k, SF_TENSOR_V, 2, r->v.a.data, TM, &s);
+        t->grad_x = device_buffer(r, k, SF_TENSOR_GRAD_X, 3, NULL, TM, &s);
     }
     if (s == SF_OK && sf_workspace_bytes(k, M) > 0 && (s = sf_alloc(r->be, sf_workspace_bytes(k, M), &r->dev[5])) == SF_OK)
         t->workspace = r->dev[5];
@@ -176,16 +191,18 @@ static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir
 }
 
 /* The outputs, with the shape of the first input (v_out without its time axis). 0 after a message. */
-static int write_outputs(run_state *r, const sf_tensors *t, sf_direction dir, const sf_npy *first, const char *out_dir)
+static int write_outputs(run_state *r, const sf_kernel *k, const sf_tensors *t, sf_direction dir, const sf_npy *first,
+                         const char *out_dir)
 {
     const int64_t TM = t->T * t->M;
     if (dir == SF_BWD)
-        return write_output(r, 0, t->grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
-    int ok = write_output(r, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
+        return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
+    int ok = write_output(r, k, SF_TENSOR_Y, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
     if (ok && t->v)
-        ok = write_output(r, 1, t->v, TM, out_dir, "v.npy", first->ndim, first->shape);
+        ok = write_output(r, k, SF_TENSOR_V, 1, t->v, TM, out_dir, "v.npy", first->ndim, first->shape);
     if (ok && t->v_out)
-        ok = write_output(r, 2, t->v_out, t->M, out_dir, "v_out.npy", first->ndim - 1, first->shape + 1);
+        ok = write_output(r, k, SF_TENSOR_V_OUT, 2, t->v_out, t->M, out_dir, "v_out.npy", first->ndim - 1,
+                          first->shape + 1);
     return ok;
 }
 
@@ -211,7 +228,7 @@ static int run_kernel(run_state *r, const sf_kernel *k, sf_direction dir, const 
         return fail(SF_EXIT_FAIL, "run: cannot create %s: %s", o->out_dir, strerror(errno));
     printf("ran %s on %s: T=%lld M=%lld block=%d grid=%lld surrogate=%s\n", k->name, sf_backend_name(r->be),
            (long long)T, (long long)M, planned.block, (long long)planned.grid, sf_surrogate_name(o->p.surrogate));
-    return write_outputs(r, &t, dir, first, o->out_dir) ? SF_EXIT_OK : SF_EXIT_FAIL;
+    return write_outputs(r, k, &t, dir, first, o->out_dir) ? SF_EXIT_OK : SF_EXIT_FAIL;
 }
 
 int cmd_run(int argc, char **argv)

@@ -256,6 +256,30 @@ int main(int argc, char **argv)
     CHECK(r.mismatches == 0 && r.compared > 0, "segment: %lld mismatches", (long long)r.mismatches);
     sf_npy_free(&ys), sf_npy_free(&vs), sf_npy_free(&so);
 
+    /* spikes stored a byte each, and the backward that recomputes them from v: the same arithmetic as the
+     * fp32 kernels, so the files must equal theirs bit for bit (out/ and outb/ are fused's, above) */
+    CHECK(sh("run --kernel fused_fwd_train_f32_yu8_v4_n1_u1 --input %s --out-dir %s", path_of("x.npy"),
+             path_of("u8")) == 0,
+          "yu8 forward: %s", slurp("stderr"));
+    CHECK(sh("run --kernel fused_bwd_grad_f32_yu8_v4_n1_u1 --surrogate sigmoid --grad-y %s --spikes %s --v %s --out-dir %s",
+             path_of("gy.npy"), path_of("u8/y.npy"), path_of("u8/v.npy"), path_of("u8b")) == 0,
+          "yu8 backward: %s", slurp("stderr"));
+    CHECK(sh("run --kernel fused_bwd_grad_h_f32_v4_n1_u1 --surrogate sigmoid --grad-y %s --v %s --out-dir %s",
+             path_of("gy.npy"), path_of("out/v.npy"), path_of("hb")) == 0,
+          "grad_h backward: %s", slurp("stderr"));
+    {
+        sf_npy y32 = load("out/y.npy"), y8 = load("u8/y.npy"), g32 = load("outb/gx.npy"), g8 = load("u8b/gx.npy"),
+               gh = load("hb/gx.npy");
+        const size_t bytes = (size_t)T * M * sizeof(float);
+        CHECK(y8.count == T * M && memcmp(y32.data, y8.data, bytes) == 0, "yu8 forward's spikes differ from fp32's");
+        CHECK(g8.count == T * M && memcmp(g32.data, g8.data, bytes) == 0, "yu8 backward's gradient differs from fp32's");
+        CHECK(gh.count == T * M && memcmp(g32.data, gh.data, bytes) == 0, "grad_h's gradient differs from grad's");
+        sf_npy_free(&y32), sf_npy_free(&y8), sf_npy_free(&g32), sf_npy_free(&g8), sf_npy_free(&gh);
+    }
+    refused("spikes given to grad_h", "recomputes the spikes from v",
+            "run --kernel fused_bwd_grad_h_f32_v4_n1_u1 --grad-y %s --spikes %s --v %s --out-dir %s", path_of("gy.npy"),
+            path_of("out/y.npy"), path_of("out/v.npy"), path_of("hb"));
+
     /* refusals */
     FILE *f = fopen(path_of("junk.npy"), "wb");
     fputs("this is not an array", f);
