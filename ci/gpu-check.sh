@@ -12,10 +12,13 @@
 #      with the machine's python3 (pip --no-index --no-deps --target); a failure here does not stop the check;
 #   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
-#      then the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
+#   4a. beyond the paper ($SF_GPU_STEPS "variants"): the beyond-paper preset, fused kernels that move
+#      fewer bytes (keep=h, spikes=u8) beside the paper's at its Fig. 5 size, state timeout
+#      $SF_GPU_VARIANTS_TIMEOUT (default 6 s; 30 states measured), into OUT_DIR/beyond-paper.json;
+#   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
 #      cache with no device (what it would have measured and found);
-#      then `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
+#   4c. `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
 #      else this GPU's committed results/<device>/tuning/tuning.json, else another GPU's; only the parts
 #      in $SF_GPU_REPRODUCE_PARTS when set, e.g. "bandwidth,multigpu"; figures are made later, where
 #      gnuplot is);
@@ -27,7 +30,7 @@
 #   5. leave the logs, results and the device fingerprint in OUT_DIR (packed: see $SF_GPU_PACK).
 # Before sending a tree without .git to the GPU machine, run ci/gpu-deps.sh here and carry .deps and
 # .peers/wheels.
-# $SF_GPU_STEPS picks steps (default "tests memcheck peers presets tune reproduce regress"; the build always
+# $SF_GPU_STEPS picks steps (default "tests memcheck peers presets variants tune reproduce regress"; the build always
 # runs).
 # A GPU CI runner runs just the regression check: SF_GPU_STEPS=regress ci/gpu-check.sh OUT_DIR
 # The device must be usable: a run where the GPU tests would only be skipped is a failure here.
@@ -75,7 +78,7 @@ grep -iE "warning" /tmp/sf-build.log || echo "build: no warnings"
 sf="$SF_ROOT/build-gpu/spikefuse"
 "$sf" verify --backend cuda --T 1 --M 1 >/dev/null || { echo "no usable CUDA device: $("$sf" verify --backend cuda --T 1 --M 1 2>&1 | tail -1)"; exit 1; }
 
-steps="${SF_GPU_STEPS:-tests memcheck peers presets tune reproduce regress}"
+steps="${SF_GPU_STEPS:-tests memcheck peers presets variants tune reproduce regress}"
 want() { case " $steps " in *" $1 "*) return 0 ;; *) echo "(step $1 not selected)"; return 1 ;; esac; }
 
 step "2. gpu tests"
@@ -111,6 +114,13 @@ want presets && for preset in ${SF_GPU_PRESETS:-paper-fig5 sj-fp32}; do
     --out "$out/$preset.json" --md "$out/$preset.md"
   sed -n '/Ratios/,$p' "$out/$preset.md"
 done
+
+step "4a. beyond the paper"
+if want variants; then
+  "$sf" sweep --preset beyond-paper --backend cuda --timeout "${SF_GPU_VARIANTS_TIMEOUT:-6}" \
+    --out "$out/beyond-paper.json" --md "$out/beyond-paper.md"
+  sed -n '/^| family/,/^$/p' "$out/beyond-paper.md"
+fi
 
 step "4b. tuner"
 if want tune; then

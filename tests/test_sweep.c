@@ -348,7 +348,7 @@ static void test_list_presets(void)
               !strstr(out, "The paper's Fig. 5") && strstr(out, "ci-short ") && strstr(out, "sj-fp32 "),
           "the listing:\n%s", out);
     unsetenv("SPIKEFUSE_PRESETS");
-    CHECK(sf_test_sh("sweep --help") == 0 && strstr(sf_test_slurp("stdout"), "ci-cpu, ci-short, fused-knobs, paper-fig5"),
+    CHECK(sf_test_sh("sweep --help") == 0 && strstr(sf_test_slurp("stdout"), "beyond-paper, ci-cpu, ci-short, fused-knobs, paper-fig5"),
           "--help lists the presets: %s", sf_test_slurp("stdout"));
     /* every shipped preset expands and runs, at a tiny size, once a state (--profile: untimed) */
     CHECK(sf_test_sh("sweep --list-presets") == 0, "--list-presets: %s", sf_test_slurp("stderr"));
