@@ -458,6 +458,67 @@ static cJSON *config_json(const cJSON *eval)
     return j;
 }
 
+/* The paper's choice, measured beside the search: the default kernel with the backend's block (in a
+ * replay, its recorded evaluation). */
+static sf_status measure_default(session *s, int threads, int64_t T, int64_t M, const cJSON **out)
+{
+    const sf_tune_config *c = s->c;
+    const sf_kernel *dk = sf_kernel_default(c->family, c->direction, s->form, c->backend);
+    *out = NULL;
+    if (s->replay) {
+        *out = find_eval(&s->k, s->key, dk->name, -1, 0, T, M);
+        return *out ? SF_OK
+                    : sf_fail(SF_ERR_INVALID, "replay: no default evaluation at T=%lld M=%lld in the cache", (long long)T,
+                              (long long)M);
+    }
+    sf_candidate d = {dk, 0, threads, 0, 0};
+    sf_launch planned, none = {0, 0, 0, NULL};
+    sf_status st = sf_plan(dk, c->backend, M, &none, &planned);
+    d.block = planned.block;
+    return st == SF_OK ? evaluate(s, &d, T, M, 1, out) : st;
+}
+
+/* The database entry of one size: the best, the configs within 3 % of it, and the default's time. */
+static cJSON *entry_json(const session *s, int64_t T, int64_t M, const cJSON *best, const cJSON *dflt,
+                         const cJSON **evals, int chosen, int n)
+{
+    const sf_tune_config *c = s->c;
+    char date[32];
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "device_key", s->key);
+    cJSON_AddStringToObject(e, "device", s->name);
+    cJSON_AddStringToObject(e, "arch", s->arch);
+    cJSON_AddStringToObject(e, "backend", sf_backend_name(c->backend));
+    cJSON_AddStringToObject(e, "family", c->family);
+    cJSON_AddStringToObject(e, "direction", sf_direction_name(c->direction));
+    cJSON_AddStringToObject(e, "form", s->form);
+    cJSON_AddStringToObject(e, "dtype", c->dtype);
+    cJSON_AddNumberToObject(e, "T", (double)T);
+    cJSON_AddNumberToObject(e, "M", (double)M);
+    cJSON_AddNumberToObject(e, "T_bucket", sf_log2_bucket(T));
+    cJSON_AddNumberToObject(e, "M_bucket", sf_log2_bucket(M));
+    cJSON_AddItemToObject(e, "best", config_json(best));
+    cJSON_AddNumberToObject(e, "time_s", num(best, "median_s"));
+    cJSON_AddNumberToObject(e, "rel_stdev", num(best, "rel_stdev"));
+    cJSON *near = cJSON_AddArrayToObject(e, "within_3pct");
+    for (int i = 0; i < chosen; ++i)
+        if (evals[i] != best && strcmp(str(evals[i], "status"), "ok") == 0 &&
+            num(evals[i], "median_s") <= 1.03 * num(best, "median_s"))
+            cJSON_AddItemToArray(near, config_json(evals[i]));
+    if (dflt && strcmp(str(dflt, "status"), "ok") == 0) {
+        cJSON_AddItemToObject(e, "default", config_json(dflt));
+        cJSON_AddNumberToObject(e, "speedup_over_default", num(dflt, "median_s") / num(best, "median_s"));
+    }
+    cJSON_AddStringToObject(e, "strategy", sf_tune_strategy_name(c->strategy));
+    cJSON_AddNumberToObject(e, "measured", chosen);
+    cJSON_AddNumberToObject(e, "space", n);
+    cJSON_AddStringToObject(e, "commit", SF_GIT_COMMIT);
+    cJSON_AddStringToObject(e, "date", sf_utc_now(date, sizeof date));
+    return e;
+}
+
+/* One size: the space, the strategy's candidates measured (the model's probes first, then slow kernels
+ * dropped), the default beside them, and the best of all into the database. */
 static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
 {
     const sf_tune_config *c = s->c;
@@ -474,25 +535,9 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
             drop_slow_kernels(space, n, probes, evals);
         st = evaluate(s, &space[i], T, M, 0, &evals[i]);
     }
-    /* the paper's choice, measured beside: the default kernel with the backend's block */
-    const cJSON *dflt = NULL;
-    if (st == SF_OK) {
-        const sf_kernel *dk = sf_kernel_default(c->family, c->direction, s->form, c->backend);
-        sf_candidate d = {dk, 0, space[0].threads, 0, 0};
-        if (s->replay) {
-            dflt = find_eval(&s->k, s->key, dk->name, -1, 0, T, M);
-            if (!dflt)
-                st = sf_fail(SF_ERR_INVALID, "replay: no default evaluation at T=%lld M=%lld in the cache", (long long)T,
-                             (long long)M);
-        } else {
-            sf_launch planned, none = {0, 0, 0, NULL};
-            st = sf_plan(dk, c->backend, M, &none, &planned);
-            d.block = planned.block;
-            if (st == SF_OK)
-                st = evaluate(s, &d, T, M, 1, &dflt);
-        }
-    }
-    const cJSON *best = NULL;
+    const cJSON *dflt = NULL, *best = NULL;
+    if (st == SF_OK)
+        st = measure_default(s, space[0].threads, T, M, &dflt);
     for (int i = 0; st == SF_OK && i < chosen; ++i)
         if (strcmp(str(evals[i], "status"), "ok") == 0 && (!best || num(evals[i], "median_s") < num(best, "median_s")))
             best = evals[i];
@@ -502,42 +547,11 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
     if (st == SF_OK && !best)
         st = sf_fail(SF_ERR_INVALID, "no candidate at T=%lld M=%lld passed verification", (long long)T, (long long)M);
     if (st == SF_OK) {
-        char date[32];
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "device_key", s->key);
-        cJSON_AddStringToObject(e, "device", s->name);
-        cJSON_AddStringToObject(e, "arch", s->arch);
-        cJSON_AddStringToObject(e, "backend", sf_backend_name(c->backend));
-        cJSON_AddStringToObject(e, "family", c->family);
-        cJSON_AddStringToObject(e, "direction", sf_direction_name(c->direction));
-        cJSON_AddStringToObject(e, "form", s->form);
-        cJSON_AddStringToObject(e, "dtype", c->dtype);
-        cJSON_AddNumberToObject(e, "T", (double)T);
-        cJSON_AddNumberToObject(e, "M", (double)M);
-        cJSON_AddNumberToObject(e, "T_bucket", sf_log2_bucket(T));
-        cJSON_AddNumberToObject(e, "M_bucket", sf_log2_bucket(M));
-        cJSON_AddItemToObject(e, "best", config_json(best));
-        cJSON_AddNumberToObject(e, "time_s", num(best, "median_s"));
-        cJSON_AddNumberToObject(e, "rel_stdev", num(best, "rel_stdev"));
-        cJSON *near = cJSON_AddArrayToObject(e, "within_3pct");
-        for (int i = 0; i < chosen; ++i)
-            if (evals[i] != best && strcmp(str(evals[i], "status"), "ok") == 0 &&
-                num(evals[i], "median_s") <= 1.03 * num(best, "median_s"))
-                cJSON_AddItemToArray(near, config_json(evals[i]));
-        if (dflt && strcmp(str(dflt, "status"), "ok") == 0) {
-            cJSON_AddItemToObject(e, "default", config_json(dflt));
-            cJSON_AddNumberToObject(e, "speedup_over_default", num(dflt, "median_s") / num(best, "median_s"));
-        }
-        cJSON_AddStringToObject(e, "strategy", sf_tune_strategy_name(c->strategy));
-        cJSON_AddNumberToObject(e, "measured", chosen);
-        cJSON_AddNumberToObject(e, "space", n);
-        cJSON_AddStringToObject(e, "commit", SF_GIT_COMMIT);
-        cJSON_AddStringToObject(e, "date", sf_utc_now(date, sizeof date));
         printf("T=%-5lld M=%-9lld best %-34s block %4.0f threads %2.0f %.4g ms; default %.4g ms (%.2fx); measured %d of %d\n",
                (long long)T, (long long)M, str(best, "kernel"), num(best, "block"), num(best, "threads"),
                1e3 * num(best, "median_s"), dflt ? 1e3 * num(dflt, "median_s") : NAN,
                dflt ? num(dflt, "median_s") / num(best, "median_s") : NAN, chosen, n);
-        st = sf_tuning_replace(db, e);
+        st = sf_tuning_replace(db, entry_json(s, T, M, best, dflt, evals, chosen, n));
     }
     free(evals);
     free(space);
