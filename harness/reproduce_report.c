@@ -330,12 +330,76 @@ static void bandwidth_section(sf_text *t, const sf_results *bw)
     sf_text_put(t, "\n");
 }
 
+/* A fused state of the beyond-paper part with these storage knobs at (direction, T); NULL if none. */
+static const sf_result_state *variant_of(const sf_results *r, const char *direction, double T, const char *keep,
+                                         const char *spikes)
+{
+    const sf_problem p = {direction, T, NAN, NAN, NAN};
+    for (int i = 0; i < r->n_states; ++i) {
+        const sf_result_state *s = &r->states[i];
+        const sf_problem q = sf_problem_of(s);
+        if (s->status == SF_STATE_OK && strcmp(s->family, "fused") == 0 && !strcmp(s->keep, keep) &&
+            !strcmp(s->spikes, spikes) && sf_problem_matches(&p, &q, SF_MATCH_DIRECTION_T))
+            return s;
+    }
+    return NULL;
+}
+
+/* Each storage variant against the paper's design (keep=vtrace, spikes=f32) measured in the same run:
+ * bytes per neuron-step from the byte model, then per T its time, % of copy bandwidth and speedup. */
+static void beyond_section(sf_text *t, const sf_results *r)
+{
+    static const char *const directions[] = {"fwd", "fwd+bwd"};
+    static const char *const variants[][2] = {{"vtrace", "f32"}, {"vtrace", "u8"}, {"h", "f32"}, {"h", "u8"}};
+    double T[16];
+    const int nT = sf_results_values(r, SF_AXIS_T, 1, T, 16);
+    sf_text_put(t, "## Beyond the paper's kernel\n\nFused kernels that move fewer bytes, each exact in fp32 and "
+                   "verified like every kernel (no spike differs from fp32 storage's): `keep=h` reads v alone in "
+                   "backward and recomputes the spikes, `spikes=u8` stores them a byte each. Per T: median, %% of copy "
+                   "bandwidth by the variant's own byte model, and the paper's design (keep=vtrace, spikes=f32) "
+                   "over it, in this run.\n\n");
+    for (int d = 0; d < 2; ++d) {
+        const int both = d == 1;
+        sf_text_put(t, "%s:\n\n| keep | spikes | bytes / neuron-step |", both ? "Forward+backward" : "Forward");
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, " T = %.0f |", T[i]);
+        sf_text_put(t, "\n|---|---|---:|");
+        for (int i = 0; i < nT; ++i)
+            sf_text_put(t, "---:|");
+        sf_text_put(t, "\n");
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; ++v) {
+            const char *keep = both ? variants[v][0] : "", *spikes = variants[v][1];
+            if (!both && strcmp(variants[v][0], "vtrace") != 0)
+                continue; /* keep changes the backward only */
+            const sf_result_state *any = NULL;
+            for (int i = 0; i < nT && !any; ++i)
+                any = variant_of(r, directions[d], T[i], keep, spikes);
+            if (!any)
+                continue;
+            sf_text_put(t, "| %s | %s | %.3g |", both ? keep : "-", spikes, any->metrics.bytes / (any->T * any->M));
+            for (int i = 0; i < nT; ++i) {
+                const sf_result_state *s = variant_of(r, directions[d], T[i], keep, spikes);
+                const sf_result_state *paper = variant_of(r, directions[d], T[i], both ? "vtrace" : "", "f32");
+                if (!s)
+                    sf_text_put(t, " - |");
+                else if (!paper)
+                    sf_text_put(t, " %.4g ms, %.0f %% |", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw);
+                else
+                    sf_text_put(t, " %.4g ms, %.0f %%, %.2fx |", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw,
+                                paper->cold.median_s / s->cold.median_s);
+            }
+            sf_text_put(t, "\n");
+        }
+        sf_text_put(t, "\n");
+    }
+}
+
 /* The report's optional parts, read from the folder (peers also from ../peers, where the GPU check's
  * peers step leaves them). */
 typedef struct report_parts {
     cJSON *multi;
-    sf_results *bw, *xover, *peers, *peers_fused; /* NULL, or the file read into the one beside */
-    sf_results bw_file, xover_file, peers_file, peers_fused_file;
+    sf_results *bw, *xover, *peers, *peers_fused, *beyond; /* NULL, or the file read into the one beside */
+    sf_results bw_file, xover_file, peers_file, peers_fused_file, beyond_file;
     const char *peers_dir; /* NULL, dir, or beside */
     char beside[4200];
 } report_parts;
@@ -345,6 +409,7 @@ static void read_parts(const char *dir, report_parts *p)
     p->multi = read_optional(dir, "multigpu.json");
     p->bw = read_optional_results(dir, "bandwidth.json", &p->bw_file);
     p->xover = read_optional_results(dir, "crossover.json", &p->xover_file);
+    p->beyond = read_optional_results(dir, "beyond-paper.json", &p->beyond_file);
     snprintf(p->beside, sizeof p->beside, "%s/../peers", dir);
     p->peers_dir = access_in(dir, "peers.json") ? dir : access_in(p->beside, "peers.json") ? p->beside : NULL;
     p->peers = p->peers_dir ? read_optional_results(p->peers_dir, "peers.json", &p->peers_file) : NULL;
@@ -354,13 +419,13 @@ static void read_parts(const char *dir, report_parts *p)
 /* Where the raw data is, and which parts are not measured yet. */
 static void footer(sf_text *t, const char *dir, const report_parts *p)
 {
-    sf_text_put(t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s%s.\n", dir,
+    sf_text_put(t, "Figures: `figures/` (plots/plot.sh %s). Raw data: `paper-fig5.json`%s%s%s%s%s.\n", dir,
                 p->xover ? ", `crossover.json`" : "", p->bw ? ", `bandwidth.json`" : "",
-                p->multi ? ", `multigpu.json`" : "",
+                p->multi ? ", `multigpu.json`" : "", p->beyond ? ", `beyond-paper.json`" : "",
                 p->peers_dir == dir ? ", `peers.json`, `peers-fused.json`"
                 : p->peers_dir      ? ", `../peers/peers.json`, `../peers/peers-fused.json`"
                                     : "");
-    const char *missing[4];
+    const char *missing[5];
     int n_missing = 0;
     if (!p->xover)
         missing[n_missing++] = "crossover";
@@ -368,6 +433,8 @@ static void footer(sf_text *t, const char *dir, const report_parts *p)
         missing[n_missing++] = "bandwidth";
     if (!p->multi)
         missing[n_missing++] = "multigpu";
+    if (!p->beyond)
+        missing[n_missing++] = "beyond-paper";
     if (!p->peers_dir)
         missing[n_missing++] = "peers";
     if (n_missing) {
@@ -380,8 +447,8 @@ static void footer(sf_text *t, const char *dir, const report_parts *p)
 
 static void free_parts(report_parts *p)
 {
-    sf_results *files[] = {p->bw, p->xover, p->peers, p->peers_fused};
-    for (int i = 0; i < 4; ++i)
+    sf_results *files[] = {p->bw, p->xover, p->peers, p->peers_fused, p->beyond};
+    for (int i = 0; i < 5; ++i)
         if (files[i])
             sf_results_free(files[i]);
     cJSON_Delete(p->multi);
@@ -415,6 +482,8 @@ sf_status sf_reproduce_write_md(const char *dir, const char *preset_path, const 
         multigpu_section(&t, model, preset);
     if (p.bw)
         bandwidth_section(&t, p.bw);
+    if (p.beyond)
+        beyond_section(&t, p.beyond);
     footer(&t, dir, &p);
     sf_results_free(&fig5), cJSON_Delete(preset), free_parts(&p);
     return sf_text_finish(&t, out_md);

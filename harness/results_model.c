@@ -164,6 +164,11 @@ static void read_state(field_reader *fr, const cJSON *st, sf_result_state *s)
     s->status = status_of(fr, str(fr, st, "status", NULL));
     s->family = str(fr, st, "family", NULL), s->direction = str(fr, st, "direction", NULL);
     s->form = str(fr, st, "form", NULL), s->reason = str(fr, st, "reason", NULL);
+    s->keep = str(fr, st, "keep", NULL), s->spikes = str(fr, st, "spikes", NULL);
+    if (!*s->keep && strcmp(s->direction, "fwd+bwd") == 0)
+        s->keep = "vtrace";
+    if (!*s->spikes)
+        s->spikes = "f32";
     s->kernels = strings(fr, st, "kernels", &s->n_kernels);
     s->T = num(fr, st, "T", NULL), s->N = num(fr, st, "N", NULL), s->B = num(fr, st, "B", NULL);
     s->M = num(fr, st, "M", NULL), s->block_requested = num(fr, st, "block_requested", NULL);

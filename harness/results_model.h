@@ -45,6 +45,9 @@ typedef struct sf_result_metrics {
 
 typedef struct sf_result_state {
     const char *id, *family, *direction, *form, *reason;
+    /* fused's storage knobs (harness/SCHEMA.md): a file without them measured the paper's, keep "vtrace"
+     * (fwd+bwd; "" forward) and spikes "f32" */
+    const char *keep, *spikes;
     sf_state_status status;
     const char **kernels; /* forward, then backward where there is one */
     int n_kernels;

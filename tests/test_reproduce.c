@@ -94,6 +94,10 @@ static void test_report(const char *data, const char *src, const char *dir)
     CHECK(strstr(text, "147.60") && strstr(text, "108.99") && strstr(text, "12.55"), "the paper's A100 values beside ours");
     CHECK(strstr(text, "Multi-GPU model") && strstr(text, "4.27 (paper 4.27)"), "the model section and the Fig. 4 check");
     CHECK(!strstr(text, "not measured yet"), "every part is there, none may be called missing");
+    /* beyond the paper: a row per storage variant with its byte model, and the paper's design over it */
+    CHECK(strstr(text, "## Beyond the paper's kernel") && strstr(text, "| - | u8 | 9 |") &&
+              strstr(text, "| vtrace | f32 | 28 |") && strstr(text, "| h | u8 | 21 |") && strstr(text, ", 1.00x |"),
+          "the beyond-the-paper table");
     /* the peers part, read from DIR/../peers (where the GPU check leaves it): a row per peer, fused over
      * it in parentheses, the paper's ratio beside the paper's libraries, and why a peer has no time */
     CHECK(strstr(text, "## Against the real peers") && strstr(text, "| torch-eager | torch |") &&
@@ -220,7 +224,7 @@ static void test_parts(const char *data, const char *dir, const char *bin)
           sf_test_slurp("stderr"));
     snprintf(path, sizeof path, "%s/reproduce.md", out);
     char *md = slurp(path);
-    CHECK(md && strstr(md, "## Where fusion starts to pay") && strstr(md, "Parts not measured yet: `bandwidth`, `peers`") &&
+    CHECK(md && strstr(md, "## Where fusion starts to pay") && strstr(md, "Parts not measured yet: `bandwidth`, `beyond-paper`, `peers`") &&
               !strstr(md, "`multigpu` ("),
           "the report of paper-fig5, crossover and multigpu: %s", md ? md : "(none)");
     free(md);
