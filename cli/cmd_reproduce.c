@@ -16,6 +16,7 @@ static const char help[] =
     "  crossover   where fusion starts to pay: eager, step and fused, fwd and fwd+bwd, T = 1..16, 1M neurons\n"
     "  bandwidth   % of copy bandwidth against N (T = 64, fused and step)\n"
     "  multigpu    the multi-GPU model's T_s (T = 1024, 2048, 4096) and hand-off cost T_c\n"
+    "  beyond-paper  fused kernels that move fewer bytes (keep x spikes) beside the paper's, T = 8..128\n"
     "  peers       the real peers (SpikingJelly, snnTorch, a PyTorch loop: peers/run.py) verified, then timed\n"
     "              at paper-fig5's states beside fused with the same (sigmoid) surrogate; python3 with torch,\n"
     "              or $SF_PEERS_PYTHON, or .peers/venv (peers/install.sh venv)\n"
