@@ -110,7 +110,10 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 {
     const int both = strcmp(s->direction, "fwd+bwd") == 0;
     int64_t tm;
-    if (!both && strcmp(s->keep, "vtrace") != 0)
+    if (strcmp(s->family, SF_TUNED_FAMILY) == 0 && strcmp(s->spikes, "f32") != 0)
+        snprintf(s->skip, sizeof s->skip, "the tuning database does not key spike storage yet: %s answers f32 only",
+                 SF_TUNED_FAMILY);
+    else if (!both && strcmp(s->keep, "vtrace") != 0)
         snprintf(s->skip, sizeof s->skip, "keep=%s changes only the backward pass: this fwd state is keep=vtrace's",
                  s->keep);
     else if (!s->fwd || (both && !s->bwd))

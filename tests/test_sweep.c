@@ -461,6 +461,15 @@ static void test_spikes(void)
           skipped);
     cJSON_Delete(root);
     refused(2, "unknown spikes 'bits'", "sweep -a spikes=bits --out x.json");
+    /* fused-tuned answers from a database that keys no spike storage: its u8 state says so, not f32's time */
+    CHECK(sf_test_sh("sweep -a family=fused-tuned -a spikes=u8 -a T=2 -a N=64 " QUICK " --out %s",
+                     path_of("spikes-tuned.json")) != 0,
+          "a sweep of nothing but skipped states must fail");
+    root = load("spikes-tuned.json");
+    const cJSON *only = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), 0);
+    CHECK(!strcmp(str(only, "status"), "skipped") && strstr(str(only, "reason"), "does not key spike storage"),
+          "fused-tuned with spikes=u8: %s %s", str(only, "status"), str(only, "reason"));
+    cJSON_Delete(root);
 }
 
 /* argv[3] "terminal": only the terminal summary, reported skipped (77) where `script` is missing */
@@ -481,7 +490,7 @@ int main(int argc, char **argv)
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
                            "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json",
-                           "tty.json", "keep.json", "spikes.json"};
+                           "tty.json", "keep.json", "spikes.json", "spikes-tuned.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
