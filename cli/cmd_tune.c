@@ -13,7 +13,9 @@ static const char help[] =
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
     "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]]   (only kernels with these knobs)\n"
+    "                      [-a spikes=f32,u8]   (spike storages: one entry each, the lookup chooses)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"
+    "                      [--storage f32|f32_yu8|f32,f32_yu8]\n"
     "                      [--device-key KEY --arch ARCH]\n"
     "       spikefuse tune --merge OUT.json IN.json...\n"
     "       spikefuse tune --emit-header tuned.h --db tuning.json\n"
@@ -67,16 +69,20 @@ static int take_axis(void *dest, const char *value)
                      : strcmp(a->name, "vec") == 0     ? &c->vec
                      : strcmp(a->name, "npt") == 0     ? &c->npt
                      : strcmp(a->name, "unroll") == 0  ? &c->unroll
+                     : strcmp(a->name, "spikes") == 0  ? &c->spikes
                                                        : NULL;
     if (!slot)
-        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll)", a->name), 0;
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, spikes)", a->name), 0;
+    for (int i = 0; slot == &c->spikes && i < a->count; ++i)
+        if (strcmp(a->strings[i], "f32") != 0 && strcmp(a->strings[i], "u8") != 0)
+            return fail(0, "tune: unknown spikes '%s' (f32, u8)", a->strings[i]), 0;
     *slot = a;
     return 1;
 }
 
 /* What the options ask for besides the search's config. */
 typedef struct tune_request {
-    const char *backend, *direction, *strategy, *header, *key, *arch;
+    const char *backend, *direction, *strategy, *header, *key, *arch, *storage;
     int lookup, merge_at;
     int64_t T, M, seed;
 } tune_request;
@@ -101,6 +107,7 @@ static int configure_tune(sf_tune_config *c, tune_request *q, tune_axes *axes, i
         OPT_I64_ROW("--M", &q->M, 1, INT64_MAX, "M", "--lookup: neurons"),
         OPT_STRING_ROW("--device-key", &q->key, "KEY", "--lookup: the device's key (spikefuse device --key)"),
         OPT_STRING_ROW("--arch", &q->arch, "ARCH", "--lookup: the device's architecture"),
+        OPT_STRING_ROW("--storage", &q->storage, "LIST", "--lookup: storages accepted: f32, f32_yu8, or both comma-separated"),
         OPT_STOP_ROW("--merge", &q->merge_at, "OUT IN...", "merge databases IN into OUT; the rest are files"),
         OPT_STRING_ROW("--emit-header", &q->header, "FILE.h", "the database as the compiled-in header"),
         OPT_STOP_RULE_ROWS(&c->measure.rule),
@@ -133,7 +140,7 @@ static int do_lookup(const sf_tune_config *c, const tune_request *q)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error());
     sf_tuned t;
     const sf_status s =
-        sf_tuning_lookup(db, c->backend, q->key, q->arch, c->family, c->direction, c->form, "f32", q->T, q->M, &t);
+        sf_tuning_lookup(db, c->backend, q->key, q->arch, c->family, c->direction, c->form, q->storage, q->T, q->M, &t);
     sf_tuning_free(db);
     /* the database answers for every registered family: a failure names a bad one (or a combination
      * with no kernel, SF_ERR_INVALID, which sweeps skip rather than refuse: a usage error here too) */
@@ -178,7 +185,7 @@ int cmd_tune(int argc, char **argv)
 {
     sf_tune_config c;
     sf_tune_config_init(&c);
-    tune_request q = {"cpu", "fwd", "exhaustive", NULL, NULL, NULL, 0, 0, 0, 0, 1};
+    tune_request q = {"cpu", "fwd", "exhaustive", NULL, NULL, NULL, "f32", 0, 0, 0, 0, 1};
     tune_axes axes;
     memset(&axes, 0, sizeof axes);
     axes.c = &c;

@@ -92,13 +92,15 @@ static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, swee
 {
     sf_tuned f, b;
     int64_t M;
+    char storage[32]; /* as the kernels' names spell it: f32, f32_yu8 */
+    snprintf(storage, sizeof storage, "f32%s%s", strcmp(s->spikes, "f32") ? "_y" : "", strcmp(s->spikes, "f32") ? s->spikes : "");
     if (!sf_mul_ok(s->N, s->B, &M) ||
-        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, "f32", s->T, M, &f) != SF_OK)
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, storage, s->T, M, &f) != SF_OK)
         return;
     s->fwd = f.kernel, s->block = f.launch.block;
     snprintf(s->tuned, sizeof s->tuned, "fwd %s", sf_lookup_level_name(f.level));
     if (strcmp(s->direction, "fwd+bwd") == 0 &&
-        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_BWD, backward_form(s), "f32", s->T, M, &b) == SF_OK) {
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_BWD, backward_form(s), storage, s->T, M, &b) == SF_OK) {
         s->bwd = b.kernel, s->block_bwd = b.launch.block;
         snprintf(s->tuned + strlen(s->tuned), sizeof s->tuned - strlen(s->tuned), ", bwd %s",
                  sf_lookup_level_name(b.level));
@@ -110,10 +112,7 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 {
     const int both = strcmp(s->direction, "fwd+bwd") == 0;
     int64_t tm;
-    if (strcmp(s->family, SF_TUNED_FAMILY) == 0 && strcmp(s->spikes, "f32") != 0)
-        snprintf(s->skip, sizeof s->skip, "the tuning database does not key spike storage yet: %s answers f32 only",
-                 SF_TUNED_FAMILY);
-    else if (!both && strcmp(s->keep, "vtrace") != 0)
+    if (!both && strcmp(s->keep, "vtrace") != 0)
         snprintf(s->skip, sizeof s->skip, "keep=%s changes only the backward pass: this fwd state is keep=vtrace's",
                  s->keep);
     else if (!s->fwd || (both && !s->bwd))

@@ -149,6 +149,10 @@ sf_status sf_direction_parse(const char *name, sf_direction *out);
 /* Bytes read and written per neuron-step, from the registry's byte model: the tensors' elements at their
  * storage types (a spike at spike_bits, the rest at elem_bytes). */
 void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written);
+/* The registered kernel that is k but stores its spikes as `spikes` ("f32", "u8"): the same family,
+ * direction, form, dtype and knobs. k itself where it already does or touches no spikes; NULL if the
+ * registry has no such variant. */
+const sf_kernel *sf_kernel_with_spikes(const sf_kernel *k, const char *spikes);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
 /* Bytes of one [T, M] or [M] tensor (one of SF_TENSOR_*) at the kernel's storage type for it. */

@@ -124,8 +124,17 @@ sf_status sf_tuning_save(const sf_tuning_db *db, const char *path)
     return s;
 }
 
+/* An entry's spike storage: entries written before spikes were keyed measured f32. */
+static const char *entry_spikes(const cJSON *e)
+{
+    const char *sp = str(e, "spikes");
+    return *sp ? sp : "f32";
+}
+
 static int same_key(const cJSON *a, const cJSON *b)
 {
+    if (strcmp(entry_spikes(a), entry_spikes(b)) != 0)
+        return 0;
     static const char *keys[] = {"device_key", "backend", "family", "direction", "form", "dtype"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i)
         if (strcmp(str(a, keys[i]), str(b, keys[i])) != 0)
@@ -207,8 +216,8 @@ const char *sf_lookup_level_name(sf_lookup_level l)
 /* The best entry of db for the query: `same_device` 1 = this device key, 0 = same arch, other device.
  * Returns the entry and its distance (0 = the same bucket). */
 static const cJSON *search(const sf_tuning_db *db, sf_backend b, const char *key, const char *arch, int same_device,
-                           const char *family, const char *direction, const char *form, const char *dtype, int64_t T,
-                           int64_t M, double *distance)
+                           const char *family, const char *direction, const char *form, const char *dtype,
+                           const char *spikes, int64_t T, int64_t M, double *distance)
 {
     const cJSON *best = NULL, *e;
     double best_d = INFINITY;
@@ -218,7 +227,7 @@ static const cJSON *search(const sf_tuning_db *db, sf_backend b, const char *key
         const char *ek = str(e, "device_key");
         if (strcmp(str(e, "backend"), sf_backend_name(b)) != 0 || strcmp(str(e, "family"), family) != 0 ||
             strcmp(str(e, "direction"), direction) != 0 || strcmp(str(e, "form"), form) != 0 ||
-            strcmp(str(e, "dtype"), dtype) != 0)
+            strcmp(str(e, "dtype"), dtype) != 0 || strcmp(entry_spikes(e), spikes) != 0)
             continue;
         if (same_device ? strcmp(ek, key) != 0 : (strcmp(ek, key) == 0 || strcmp(str(e, "arch"), arch) != 0))
             continue;
@@ -249,22 +258,67 @@ static void answer(sf_tuned *out, const cJSON *e, sf_lookup_level level)
 }
 
 /* exact, nearest (same device), arch: the database levels; returns 1 if one answered. */
+/* A storage a caller accepts: "f32" (spikes stored as f32 too) or "f32_yu8" (spikes a byte each), as
+ * the kernels' names spell it. */
+typedef struct storage {
+    char dtype[16], spikes[16];
+} storage;
+
+/* The comma-separated storages of `list` (NULL: "f32"); 0 after a message for a malformed one. */
+static int parse_storages(const char *list, storage *out, int max, int *n)
+{
+    *n = 0;
+    for (const char *p = list ? list : "f32"; *p && *n < max;) {
+        const size_t len = strcspn(p, ",");
+        char one[40];
+        snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one ? len : sizeof one - 1), p);
+        const char *y = strstr(one, "_y");
+        storage *s = &out[(*n)++];
+        snprintf(s->dtype, sizeof s->dtype, "%.*s", (int)(y ? (size_t)(y - one) : strlen(one)), one);
+        snprintf(s->spikes, sizeof s->spikes, "%s", y ? y + 2 : "f32");
+        if (!s->dtype[0] || !s->spikes[0] || len >= sizeof one)
+            return sf_fail(SF_ERR_INVALID, "lookup: storage '%.*s' is not DTYPE or DTYPE_ySPIKES (f32, f32_yu8)",
+                           (int)len, p), 0;
+        p += len + (p[len] == ',');
+    }
+    return *n > 0;
+}
+
+/* exact, nearest (same device), arch: the database levels for one storage; returns 1 if one answered. */
 static int search_levels(const sf_tuning_db *db, sf_backend b, const char *key, const char *arch, const char *family,
-                         const char *direction, const char *form, const char *dtype, int64_t T, int64_t M,
+                         const char *direction, const char *form, const storage *st, int64_t T, int64_t M,
                          int is_override, sf_tuned *out)
 {
     double d;
-    const cJSON *e = search(db, b, key, arch, 1, family, direction, form, dtype, T, M, &d);
+    const cJSON *e = search(db, b, key, arch, 1, family, direction, form, st->dtype, st->spikes, T, M, &d);
     if (e) {
         answer(out, e, is_override ? SF_LOOKUP_OVERRIDE : d == 0.0 ? SF_LOOKUP_EXACT : SF_LOOKUP_NEAREST);
         return 1;
     }
-    e = search(db, b, key, arch, 0, family, direction, form, dtype, T, M, &d);
+    e = search(db, b, key, arch, 0, family, direction, form, st->dtype, st->spikes, T, M, &d);
     if (e) {
         answer(out, e, is_override ? SF_LOOKUP_OVERRIDE : SF_LOOKUP_ARCH);
         return 1;
     }
     return 0;
+}
+
+/* Over every accepted storage: the answer of the best level, and of those the fastest measured. */
+static int search_storages(const sf_tuning_db *db, sf_backend b, const char *key, const char *arch,
+                           const char *family, const char *direction, const char *form, const storage *st, int n,
+                           int64_t T, int64_t M, int is_override, sf_tuned *out)
+{
+    int found = 0;
+    for (int i = 0; i < n; ++i) {
+        sf_tuned t;
+        memset(&t, 0, sizeof t);
+        if (!search_levels(db, b, key, arch, family, direction, form, &st[i], T, M, is_override, &t))
+            continue;
+        if (!found || t.level < out->level || (t.level == out->level && t.time_s < out->time_s))
+            *out = t;
+        found = 1;
+    }
+    return found;
 }
 
 sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *device_key, const char *arch,
@@ -274,12 +328,20 @@ sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *dev
     memset(out, 0, sizeof *out);
     if (!form)
         form = d == SF_FWD ? "train" : "grad";
-    if (!dtype)
-        dtype = "f32";
-    const sf_kernel *dflt = family ? sf_kernel_default(family, d, form, b) : NULL;
+    storage st[8];
+    int n_st;
+    if (!parse_storages(dtype, st, 8, &n_st))
+        return SF_ERR_INVALID;
+    /* the fallback: the family's default kernel at the first accepted storage that has it */
+    const sf_kernel *dflt = family ? sf_kernel_default(family, d, form, b) : NULL, *fallback = NULL;
     if (!dflt)
         return sf_fail(SF_ERR_INVALID, "no kernel of family '%s', %s, form %s", family ? family : "", sf_direction_name(d),
                        form);
+    for (int i = 0; i < n_st && !fallback; ++i)
+        if (strcmp(dflt->dtype, st[i].dtype) == 0)
+            fallback = sf_kernel_with_spikes(dflt, st[i].spikes);
+    if (!fallback)
+        return sf_fail(SF_ERR_INVALID, "lookup: no %s kernel of family '%s' stores %s", form, family, dtype);
     if (T < 1 || M < 1)
         return sf_fail(SF_ERR_INVALID, "lookup: T and M must be >= 1");
     char live_key[17] = "", live_arch[128] = "";
@@ -294,16 +356,16 @@ sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *dev
         sf_status s = sf_tuning_load(override, &o);
         if (s != SF_OK)
             return sf_fail(s, "SPIKEFUSE_TUNING_OVERRIDE: %s", sf_last_error());
-        const int found = search_levels(o, b, key, ar, family, dir, form, dtype, T, M, 1, out);
+        const int found = search_storages(o, b, key, ar, family, dir, form, st, n_st, T, M, 1, out);
         sf_tuning_free(o);
         if (found)
             return SF_OK;
     }
-    if (db && search_levels(db, b, key, ar, family, dir, form, dtype, T, M, 0, out))
+    if (db && search_storages(db, b, key, ar, family, dir, form, st, n_st, T, M, 0, out))
         return SF_OK;
-    out->kernel = dflt;
-    out->launch.block = dflt->default_block;
-    out->level = dflt->default_block ? SF_LOOKUP_FAMILY_DEFAULT : SF_LOOKUP_HEURISTIC;
+    out->kernel = fallback;
+    out->launch.block = fallback->default_block;
+    out->level = fallback->default_block ? SF_LOOKUP_FAMILY_DEFAULT : SF_LOOKUP_HEURISTIC;
     return SF_OK;
 }
 
@@ -339,9 +401,12 @@ sf_status sf_tuning_emit_header(const sf_tuning_db *db, const char *path)
     cJSON_ArrayForEach(e, sf_tuning_entries(db))
     {
         const cJSON *best = cJSON_GetObjectItemCaseSensitive(e, "best");
+        char stored[48];
+        snprintf(stored, sizeof stored, "%s%s%s", str(e, "dtype"), strcmp(entry_spikes(e), "f32") ? "_y" : "",
+                 strcmp(entry_spikes(e), "f32") ? entry_spikes(e) : "");
         PUT("    {\"%s\", \"%s\", \"%s\", \"%s\", \"%s\", \"%s\", \"%s\", %.0f, %.0f, \"%s\", %.0f, %.0f, %.9g},\n",
             str(e, "device_key"), str(e, "arch"), str(e, "backend"), str(e, "family"), str(e, "direction"),
-            str(e, "form"), str(e, "dtype"), num(e, "T"), num(e, "M"), str(best, "kernel"), num(best, "block"),
+            str(e, "form"), stored, num(e, "T"), num(e, "M"), str(best, "kernel"), num(best, "block"),
             num(best, "threads"), num(e, "time_s"));
         ++count;
     }

@@ -52,8 +52,11 @@ sf_status sf_tuning_save(const sf_tuning_db *db, const char *path);
 sf_status sf_tuning_device(sf_backend b, char key[17], char arch[128]);
 
 /* Looks a configuration up. db may be NULL (only the override and the fallbacks answer); device_key
- * and arch NULL mean the live device of backend b. Never fails for a registered family: the last
- * levels always answer. */
+ * and arch NULL mean the live device of backend b. dtype names the storage the caller accepts, as the
+ * kernels' names spell it: "f32" (or NULL), "f32_yu8" (spikes stored a byte each), or several,
+ * comma-separated ("f32,f32_yu8"): then the best level's fastest entry among them answers. Never fails
+ * for a registered family and storage: the last levels (the default kernel at the first accepted
+ * storage that has it) always answer. */
 sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *device_key, const char *arch,
                            const char *family, sf_direction d, const char *form, const char *dtype, int64_t T,
                            int64_t M, sf_tuned *out);

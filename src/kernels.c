@@ -33,6 +33,20 @@ const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const cha
     return NULL;
 }
 
+const sf_kernel *sf_kernel_with_spikes(const sf_kernel *k, const char *spikes)
+{
+    if (!k || !spikes || !((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) || strcmp(k->spikes, spikes) == 0)
+        return k;
+    for (int i = 0; i < sf_registry_count; ++i) {
+        const sf_kernel *v = &sf_registry[i].info;
+        if (strcmp(v->family, k->family) == 0 && v->direction == k->direction && strcmp(v->form, k->form) == 0 &&
+            strcmp(v->dtype, k->dtype) == 0 && strcmp(v->spikes, spikes) == 0 && v->vec == k->vec &&
+            v->npt == k->npt && v->unroll == k->unroll && v->default_block == k->default_block)
+            return v;
+    }
+    return NULL;
+}
+
 /* The entry a public sf_kernel* belongs to, or NULL if it is not one of the registry's. */
 static const sf_kernel_entry *entry_of(const sf_kernel *k)
 {

@@ -342,6 +342,63 @@ static void test_lookup_levels(void)
     sf_tuning_free(again), sf_tuning_free(m), sf_tuning_free(o), sf_tuning_free(db);
 }
 
+/* Spike storage is part of an entry's key; a caller names the storages it accepts and gets the fastest
+ * of the best level among them, or the default kernel at the first accepted storage that has it. */
+static void test_storages(void)
+{
+    const char *key = "aaaaaaaaaaaaaaaa";
+    sf_tuning_db *db = sf_tuning_new();
+    CHECK_OK(sf_tuning_put(db, entry(key, "cpu-x", 128, 1 << 20, "fused_fwd_train_f32_v4_n1_u1", 64, 1e-3)));
+    cJSON *u8 = entry(key, "cpu-x", 128, 1 << 20, "fused_fwd_train_f32_yu8_v4_n1_u1", 32, 8e-4);
+    cJSON_AddStringToObject(u8, "spikes", "u8");
+    CHECK_OK(sf_tuning_put(db, u8));
+    CHECK(sf_tuning_count(db) == 2, "an f32 and a u8 entry of one size are two keys: %d", sf_tuning_count(db));
+    sf_tuned t;
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, "f32", 128, 1 << 20, &t));
+    CHECK(t.launch.block == 64 && !strstr(t.kernel->name, "_yu8"), "f32 asked, %s answered", t.kernel->name);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, "f32_yu8", 128, 1 << 20, &t));
+    CHECK(t.launch.block == 32 && strstr(t.kernel->name, "_yu8"), "f32_yu8 asked, %s answered", t.kernel->name);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, "f32,f32_yu8", 128, 1 << 20, &t));
+    CHECK(t.time_s == 8e-4, "either accepted: the faster (u8) must answer, %s did", t.kernel->name);
+    CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "cccccccccccccccc", "cpu-z", "fused", SF_FWD, NULL, "f32_yu8", 8, 8, &t));
+    CHECK(t.level == SF_LOOKUP_FAMILY_DEFAULT &&
+              t.kernel == sf_kernel_with_spikes(sf_kernel_default("fused", SF_FWD, NULL, SF_BACKEND_CPU), "u8") &&
+              strstr(t.kernel->name, "_yu8"),
+          "no entry: the default's u8 variant, not %s", t.kernel->name);
+    CHECK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, "f32_yu4", 8, 8, &t) ==
+                  SF_ERR_INVALID &&
+              strstr(sf_last_error(), "stores"),
+          "a storage no kernel has: %s", sf_last_error());
+    CHECK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, ",", 8, 8, &t) == SF_ERR_INVALID,
+          "an empty storage list");
+    CHECK_OK(sf_tuning_emit_header(db, path_of("tuned-storage.h")));
+    CHECK(strstr(sf_test_slurp("tuned-storage.h"), "\"f32_yu8\""), "the header names the u8 entry's storage");
+    sf_tuning_free(db);
+
+    /* the tuner: one entry per storage it is given, measured on this CPU; the lookup compares them */
+    CHECK(sf_test_sh("tune --family fused -a T=4 -a N=4096 -a vec=[4] -a npt=[1] -a unroll=[1] -a block=[16,256] "
+                     "-a spikes=[f32,u8] --min-time 0.01 --db %s",
+                     path_of("storage.json")) == 0,
+          "tune -a spikes: %s", sf_test_slurp("stderr"));
+    sf_tuning_db *tuned = NULL;
+    CHECK_OK(sf_tuning_load(path_of("storage.json"), &tuned));
+    int f32 = 0, yu8 = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, sf_tuning_entries(tuned))
+    {
+        const char *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "best"), "kernel")->valuestring;
+        const char *sp = cJSON_GetObjectItemCaseSensitive(e, "spikes")->valuestring;
+        f32 += !strcmp(sp, "f32") && !strstr(k, "_yu8");
+        yu8 += !strcmp(sp, "u8") && strstr(k, "_yu8") != NULL;
+    }
+    CHECK(f32 == 1 && yu8 == 1, "tuned entries: %d f32, %d u8", f32, yu8);
+    sf_tuning_free(tuned);
+    CHECK(sf_test_sh("tune --lookup --family fused --T 4 --M 4096 --storage f32_yu8 --db %s", path_of("storage.json")) == 0 &&
+              strstr(sf_test_slurp("stdout"), "_yu8_") && strstr(sf_test_slurp("stdout"), "level exact"),
+          "lookup of the u8 entry: %s%s", sf_test_slurp("stdout"), sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("tune --family fused -a spikes=u4 --db %s", path_of("never.json")) == 2, "tune -a spikes=u4");
+}
+
 static void refused_db(const char *name, const char *text, const char *expect)
 {
     FILE *f = fopen(path_of(name), "w");
@@ -417,13 +474,14 @@ int main(int argc, char **argv)
     char cache[4096];
     snprintf(cache, sizeof cache, "%s/tune-cpu.jsonl", data);
     const char *outputs[] = {"ex.json",  "rnd.json", "model.json", "miss.json",  "cut.json",
-                             "bad.json", "db.json"};
+                             "bad.json", "db.json",  "storage.json"};
     for (size_t i = 0; i < sizeof outputs / sizeof *outputs; ++i)
         remove(path_of(outputs[i]));
     test_replay(cache);
     test_model_on_recorded_caches();
     test_damaged_cache(cache);
     test_lookup_levels();
+    test_storages();
     test_bad_databases();
     test_heatmap_overflow();
     /* the example program, as another program would link and use the library */

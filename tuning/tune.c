@@ -197,6 +197,7 @@ static const cJSON *find_eval(const cache *k, const char *key, const char *kerne
 typedef struct session {
     const sf_tune_config *c;
     const char *form;
+    const char *spikes; /* the spike storage searched now (one entry per storage) */
     cache k;
     int replay;
     sf_device_info dev;      /* live only */
@@ -352,8 +353,8 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, c->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
-            !knob_allowed(c->unroll, k->unroll) || strcmp(k->spikes, "f32") != 0)
-            continue; /* spikes stored as f32 only: the database does not key spike storage yet */
+            !knob_allowed(c->unroll, k->unroll) || sf_kernel_with_spikes(k, s->spikes) != k)
+            continue;
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
                 sf_candidate cand = {k, (int)blocks[b], (int)threads[t], 0, 0};
@@ -375,8 +376,9 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
             }
     }
     if (*n == 0)
-        return sf_fail(SF_ERR_INVALID, "no %s %s kernel of family '%s' (form %s, dtype %s) satisfies the constraints",
-                       sf_backend_name(c->backend), sf_direction_name(c->direction), c->family, s->form, c->dtype);
+        return sf_fail(SF_ERR_INVALID, "no %s %s kernel of family '%s' (form %s, dtype %s, spikes %s) satisfies the constraints",
+                       sf_backend_name(c->backend), sf_direction_name(c->direction), c->family, s->form, c->dtype,
+                       s->spikes);
     return SF_OK;
 }
 
@@ -463,8 +465,11 @@ static cJSON *config_json(const cJSON *eval)
 static sf_status measure_default(session *s, int threads, int64_t T, int64_t M, const cJSON **out)
 {
     const sf_tune_config *c = s->c;
-    const sf_kernel *dk = sf_kernel_default(c->family, c->direction, s->form, c->backend);
+    const sf_kernel *dk = sf_kernel_with_spikes(sf_kernel_default(c->family, c->direction, s->form, c->backend),
+                                                s->spikes);
     *out = NULL;
+    if (!dk)
+        return sf_fail(SF_ERR_INVALID, "no variant of the default %s kernel stores spikes as %s", s->form, s->spikes);
     if (s->replay) {
         *out = find_eval(&s->k, s->key, dk->name, -1, 0, T, M);
         return *out ? SF_OK
@@ -493,6 +498,7 @@ static cJSON *entry_json(const session *s, int64_t T, int64_t M, const cJSON *be
     cJSON_AddStringToObject(e, "direction", sf_direction_name(c->direction));
     cJSON_AddStringToObject(e, "form", s->form);
     cJSON_AddStringToObject(e, "dtype", c->dtype);
+    cJSON_AddStringToObject(e, "spikes", s->spikes);
     cJSON_AddNumberToObject(e, "T", (double)T);
     cJSON_AddNumberToObject(e, "M", (double)M);
     cJSON_AddNumberToObject(e, "T_bucket", sf_log2_bucket(T));
@@ -639,13 +645,17 @@ sf_status sf_tune_run(const sf_tune_config *c)
     static const int64_t default_T[] = {32, 128}, default_N[] = {1 << 20}, one[] = {1};
     const int64_t *Ts = c->T ? c->T->ints : default_T, *Ns = c->N ? c->N->ints : default_N, *Bs = c->B ? c->B->ints : one;
     const int nT = c->T ? c->T->count : 2, nN = c->N ? c->N->count : 1, nB = c->B ? c->B->count : 1;
-    for (int a = 0; st == SF_OK && a < nT; ++a)
-        for (int b = 0; st == SF_OK && b < nN; ++b)
-            for (int d = 0; st == SF_OK && d < nB; ++d) {
-                st = tune_size(&s, db, Ts[a], Ns[b] * Bs[d]);
-                if (st == SF_OK) /* after every size: an interruption keeps what is done */
-                    st = sf_tuning_save(db, c->db_path);
-            }
+    const int nS = c->spikes ? c->spikes->count : 1;
+    for (int sp = 0; st == SF_OK && sp < nS; ++sp) { /* one entry per spike storage: the lookup chooses */
+        s.spikes = c->spikes ? c->spikes->strings[sp] : "f32";
+        for (int a = 0; st == SF_OK && a < nT; ++a)
+            for (int b = 0; st == SF_OK && b < nN; ++b)
+                for (int d = 0; st == SF_OK && d < nB; ++d) {
+                    st = tune_size(&s, db, Ts[a], Ns[b] * Bs[d]);
+                    if (st == SF_OK) /* after every size: an interruption keeps what is done */
+                        st = sf_tuning_save(db, c->db_path);
+                }
+    }
     if (!c->quiet)
         fprintf(stderr, "tune: %d measured, %d answered from %s\n", s.evaluated, s.reused,
                 s.replay ? c->replay_path : c->cache_path ? c->cache_path : "(no cache)");
