@@ -63,7 +63,10 @@ int64_t sf_trial_launches(const sf_trial *tr)
     return (tr->fwd ? sf_kernel_launches(tr->fwd, tr->T) : 0) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
 }
 
-/* A backward-only trial needs the tensors a forward pass saves: the reference's, rounded to float. */
+/* A backward-only trial needs the tensors a forward pass saves: the reference's v rounded to float, and
+ * the spikes a float forward fires on that v (a kernel stores the float it fired on; the double's spike
+ * can differ where rounding crosses V_th, a pair no forward kernel leaves, which keep=h would rightly
+ * disagree with). */
 static sf_status saved_forward(sf_trial *tr)
 {
     const int64_t TM = tr->T * tr->M;
@@ -75,8 +78,10 @@ static sf_status saved_forward(sf_trial *tr)
         s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_v);
     if (s == SF_OK) {
         sf_reference_forward(tr->host_x, NULL, tr->T, tr->M, &tr->p, y, v, NULL);
-        for (int64_t i = 0; i < TM; ++i)
-            tr->host_y[i] = (float)y[i], tr->host_v[i] = (float)v[i];
+        for (int64_t i = 0; i < TM; ++i) {
+            tr->host_v[i] = (float)v[i];
+            tr->host_y[i] = sf_lif_spike(tr->host_v[i], &tr->p);
+        }
     }
     free(y), free(v);
     return s;

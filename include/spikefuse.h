@@ -66,6 +66,9 @@ typedef struct sf_lif_param_set {
 const sf_lif_param_set *sf_lif_param_sets(int *count);
 /* Rejects non-finite values, V_rest >= V_th (a neuron that fires forever), width or alpha <= 0. */
 sf_status sf_lif_check(const sf_lif_params *p);
+/* The spike a float forward fires on a membrane value v it stores: 1 if v - V_th >= 0 in fp32, else 0
+ * (the reference's own statement of Eq. 2 in fp32, written apart from the kernels). */
+float sf_lif_spike(float v, const sf_lif_params *p);
 const char *sf_surrogate_name(sf_surrogate s);
 sf_status sf_surrogate_parse(const char *name, sf_surrogate *out);
 

@@ -24,6 +24,12 @@ const sf_lif_param_set *sf_lif_param_sets(int *count)
     return param_sets;
 }
 
+float sf_lif_spike(float v, const sf_lif_params *p)
+{
+    const float u = v - p->threshold; /* in fp32, as a kernel computes it */
+    return u >= 0.0f ? 1.0f : 0.0f;
+}
+
 sf_status sf_lif_check(const sf_lif_params *p)
 {
     if (!p)

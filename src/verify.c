@@ -75,7 +75,8 @@ sf_status sf_verify_check_size(int64_t T, int64_t M)
 }
 
 /* The inputs, on the host and uploaded: x (and v_in) for a forward kernel; for a backward one, the saved
- * tensors as a forward pass would leave them (the reference's, rounded to float) and grad_y. */
+ * tensors as a forward pass would leave them (the reference's v rounded to float, the spikes fired on
+ * it) and grad_y. */
 static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
                              buffer *buf)
 {
@@ -96,9 +97,9 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
         } else {
             sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
             sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
-            for (int64_t i = 0; i < TM; ++i) {
-                buf[Y].host[i] = (float)yd[i];
+            for (int64_t i = 0; i < TM; ++i) { /* the spike a float forward fires on the v it stores */
                 buf[V].host[i] = (float)vd[i];
+                buf[Y].host[i] = sf_lif_spike(buf[V].host[i], p);
             }
             sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
         }

@@ -325,6 +325,44 @@ static void test_refusals(void)
     tbuf_drop(&a), tbuf_drop(&b), tbuf_drop(&c);
 }
 
+/* keep=h: a backward that recomputes the spikes fires on the float v it is given exactly as a forward
+ * kernel does (sf_lif_spike, the verification's statement of it): on v at, just under and just over V_th
+ * its gradient equals, bit for bit, the gradient of the backward that reads those spikes. */
+static void test_recomputed_spikes(void)
+{
+    enum { T = 3, M = 3 };
+    const sf_lif_params p = sf_lif_defaults();
+    const float edge[M] = {nextafterf(p.threshold, 0.0f), p.threshold, nextafterf(p.threshold, 1.0f)};
+    float v[T * M], y[T * M], gy[T * M], got_h[T * M], got[T * M];
+    sf_fill_uniform(gy, T * M, 11, -1.0f, 1.0f);
+    for (int i = 0; i < T * M; ++i)
+        v[i] = edge[i % M], y[i] = sf_lif_spike(v[i], &p);
+    CHECK(y[0] == 0.0f && y[1] == 1.0f && y[2] == 1.0f, "sf_lif_spike at V_th: %g %g %g", y[0], y[1], y[2]);
+    const sf_kernel *h = sf_kernel_default("fused", SF_BWD, "grad_h", be), *g = sf_kernel_default("fused", SF_BWD, "grad", be);
+    const size_t bytes = sizeof v;
+    void *dv = NULL, *dy = NULL, *dgy = NULL, *dgx = NULL;
+    CHECK_OK(sf_alloc(be, bytes, &dv));
+    CHECK_OK(sf_alloc(be, bytes, &dy));
+    CHECK_OK(sf_alloc(be, bytes, &dgy));
+    CHECK_OK(sf_alloc(be, bytes, &dgx));
+    CHECK_OK(sf_upload(be, dv, v, bytes));
+    CHECK_OK(sf_upload(be, dy, y, bytes));
+    CHECK_OK(sf_upload(be, dgy, gy, bytes));
+    sf_tensors t = {T, M, NULL, NULL, dv, NULL, NULL, dgy, dgx, NULL};
+    sf_launch l = {0, 0, 0, NULL};
+    CHECK_OK(sf_run(h, be, &t, &p, &l));
+    CHECK_OK(sf_synchronize(be));
+    CHECK_OK(sf_download(be, got_h, dgx, bytes));
+    t.y = dy;
+    CHECK_OK(sf_run(g, be, &t, &p, &l));
+    CHECK_OK(sf_synchronize(be));
+    CHECK_OK(sf_download(be, got, dgx, bytes));
+    CHECK(memcmp(got_h, got, bytes) == 0, "%s and %s differ at V_th", h->name, g->name);
+    const sf_check_report r = sf_check_backward(gy, y, v, T, M, &p, got_h, sf_tolerance_default());
+    CHECK(r.mismatches == 0 && r.compared > 0, "%s at V_th: %lld mismatches", h->name, (long long)r.mismatches);
+    sf_free(be, dv), sf_free(be, dy), sf_free(be, dgy), sf_free(be, dgx);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 || sf_backend_parse(argv[1], &be) != SF_OK) {
@@ -336,6 +374,7 @@ int main(int argc, char **argv)
         return SF_TEST_SKIP;
     }
     test_refusals();
+    test_recomputed_spikes();
     if (be == SF_BACKEND_CPU)
         test_cpu_schedules();
     test_segments();

@@ -377,7 +377,7 @@ static void test_storages(void)
 
     /* the tuner: one entry per storage it is given, measured on this CPU; the lookup compares them */
     CHECK(sf_test_sh("tune --family fused -a T=4 -a N=4096 -a vec=[4] -a npt=[1] -a unroll=[1] -a block=[16,256] "
-                     "-a spikes=[f32,u8] --min-time 0.01 --db %s",
+                     "-a spikes=[f32,u8] --min-time 0.01 --timeout 0.5 --db %s",
                      path_of("storage.json")) == 0,
           "tune -a spikes: %s", sf_test_slurp("stderr"));
     sf_tuning_db *tuned = NULL;
