@@ -15,9 +15,9 @@ static const char help[] =
     "                     fwd: --input x.npy [--v-in v0.npy]   bwd: --grad-y gy.npy --spikes y.npy --v v.npy\n"
     "Inputs are float32 C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N].\n"
     "Writes, with the input's shape: fwd y.npy and v.npy (the membrane trace, before reset) and, for\n"
-    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx). Spikes are float32 0 or 1 in the\n"
-    "files whatever the kernel stores (_yu8 kernels: a byte each). A grad_h backward takes no --spikes:\n"
-    "it recomputes them from v.\n";
+    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx). A kernel that stores spikes a byte\n"
+    "each (_yu8) writes y.npy as uint8 ('|u1', 0 or 1; --float-spikes: float32); --spikes takes either.\n"
+    "A grad_h backward takes no --spikes: it recomputes them from v.\n";
 
 /* A loaded input: the file's array, checked to be [T, M...]. */
 typedef struct input {
@@ -30,7 +30,7 @@ static int load(input *in, int64_t *T, int64_t *M, const sf_npy *like)
 {
     if (!in->path)
         return fail(SF_EXIT_USAGE, "run: %s is required", in->option), 0;
-    return read_layer_npy(in->path, like, "the first input", &in->a, T, M);
+    return read_layer_npy(in->path, like, "the first input", strcmp(in->option, "--spikes") == 0, &in->a, T, M);
 }
 
 /* Everything a run holds, released in one place. */
@@ -81,11 +81,29 @@ static int write_output(run_state *r, const sf_kernel *k, unsigned tensor, int s
     return 1;
 }
 
+/* Spikes a byte each, as the kernel stored them: y.npy as uint8 ('|u1'), no conversion. */
+static int write_spikes_u1(run_state *r, int slot, const void *dev, int64_t count, const char *dir, int ndim,
+                           const int64_t *shape)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/y.npy", dir);
+    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)count, (void **)&r->out[slot]);
+    if (s == SF_OK)
+        s = sf_download(r->be, r->out[slot], dev, (size_t)count);
+    if (s == SF_OK)
+        s = sf_npy_write_u1(path, (const uint8_t *)r->out[slot], ndim, shape);
+    if (s != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    printf("wrote %s (uint8 spikes)\n", path);
+    return 1;
+}
+
 /* What the options ask for. */
 typedef struct run_options {
     const char *family, *kernel, *form, *dir_s, *backend_s, *out_dir;
     sf_lif_params p;
     sf_launch launch;
+    int float_spikes; /* y.npy as float32 even where the kernel stores a byte a spike */
 } run_options;
 
 /* The kernel the options name: --kernel, or the default of --family for the direction and form. Returns
@@ -192,12 +210,14 @@ static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir
 
 /* The outputs, with the shape of the first input (v_out without its time axis). 0 after a message. */
 static int write_outputs(run_state *r, const sf_kernel *k, const sf_tensors *t, sf_direction dir, const sf_npy *first,
-                         const char *out_dir)
+                         const char *out_dir, int float_spikes)
 {
     const int64_t TM = t->T * t->M;
     if (dir == SF_BWD)
         return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
-    int ok = write_output(r, k, SF_TENSOR_Y, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
+    int ok = strcmp(k->spikes, "u8") == 0 && !float_spikes
+                 ? write_spikes_u1(r, 0, t->y, TM, out_dir, first->ndim, first->shape)
+                 : write_output(r, k, SF_TENSOR_Y, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
     if (ok && t->v)
         ok = write_output(r, k, SF_TENSOR_V, 1, t->v, TM, out_dir, "v.npy", first->ndim, first->shape);
     if (ok && t->v_out)
@@ -228,12 +248,12 @@ static int run_kernel(run_state *r, const sf_kernel *k, sf_direction dir, const 
         return fail(SF_EXIT_FAIL, "run: cannot create %s: %s", o->out_dir, strerror(errno));
     printf("ran %s on %s: T=%lld M=%lld block=%d grid=%lld surrogate=%s\n", k->name, sf_backend_name(r->be),
            (long long)T, (long long)M, planned.block, (long long)planned.grid, sf_surrogate_name(o->p.surrogate));
-    return write_outputs(r, k, &t, dir, first, o->out_dir) ? SF_EXIT_OK : SF_EXIT_FAIL;
+    return write_outputs(r, k, &t, dir, first, o->out_dir, o->float_spikes) ? SF_EXIT_OK : SF_EXIT_FAIL;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    run_options o = {NULL, NULL, NULL, "fwd", "cpu", NULL, sf_lif_defaults(), {0, 0, 0, NULL}};
+    run_options o = {NULL, NULL, NULL, "fwd", "cpu", NULL, sf_lif_defaults(), {0, 0, 0, NULL}, 0};
     run_state r;
     memset(&r, 0, sizeof r);
     r.x.option = "--input", r.gy.option = "--grad-y", r.y.option = "--spikes", r.v.option = "--v";
@@ -250,6 +270,7 @@ int cmd_run(int argc, char **argv)
         OPT_STRING_ROW("--grad-y", &r.gy.path, "gy.npy", "bwd: dL/dy"),
         OPT_STRING_ROW("--spikes", &r.y.path, "y.npy", "bwd: the forward pass's spikes"),
         OPT_STRING_ROW("--v", &r.v.path, "v.npy", "bwd: the forward pass's membrane trace"),
+        OPT_FLAG_ROW("--float-spikes", &o.float_spikes, 1, "fwd: y.npy as float32 where the kernel stores uint8"),
         OPT_LIF_ROWS(&o.p, NULL),
         OPT_LAUNCH_ROWS(&o.launch),
         OPT_END_ROW,

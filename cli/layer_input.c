@@ -5,9 +5,10 @@
 
 #include "options.h"
 
-int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, sf_npy *a, int64_t *T, int64_t *M)
+int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, int spikes, sf_npy *a, int64_t *T,
+                   int64_t *M)
 {
-    if (sf_npy_read(path, a) != SF_OK)
+    if ((spikes ? sf_npy_read_spikes(path, a) : sf_npy_read(path, a)) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
     if (a->ndim != 2 && a->ndim != 3)
         return fail(SF_EXIT_FAIL, "%s: shape must be [T, M] or [T, B, N], not %d-dimensional", path, a->ndim), 0;

@@ -32,15 +32,17 @@ static const char *dict_value(const char *header, const char *key)
     return at;
 }
 
-static sf_status parse_header(const char *path, const char *h, sf_npy *out)
+/* The header's dtype: 4 (float32) or, where spikes are read, 1 (uint8, 0 or 1 a spike). */
+static sf_status parse_header(const char *path, const char *h, int spikes, sf_npy *out, int *elem)
 {
     const char *descr = dict_value(h, "descr");
     if (!descr)
         return sf_fail(SF_ERR_IO, "%s: .npy header has no 'descr'", path);
-    if (strncmp(descr, "'<f4'", 5) != 0) {
+    *elem = strncmp(descr, "'<f4'", 5) == 0 ? 4 : spikes && strncmp(descr, "'|u1'", 5) == 0 ? 1 : 0;
+    if (!*elem) {
         const char *end = strchr(descr + 1, '\'');
-        return sf_fail(SF_ERR_IO, "%s: dtype %.*s is not float32 ('<f4'); convert with .astype(np.float32)", path,
-                       end ? (int)(end - descr + 1) : 8, descr);
+        return sf_fail(SF_ERR_IO, "%s: dtype %.*s is not float32 ('<f4')%s; convert with .astype(np.float32)", path,
+                       end ? (int)(end - descr + 1) : 8, descr, spikes ? " or, for spikes, uint8 ('|u1')" : "");
     }
     const char *fortran = dict_value(h, "fortran_order");
     if (!fortran || strncmp(fortran, "False", 5) != 0)
@@ -79,8 +81,9 @@ static sf_status parse_header(const char *path, const char *h, sf_npy *out)
     return SF_OK;
 }
 
-sf_status sf_npy_read(const char *path, sf_npy *out)
+static sf_status read_array(const char *path, int spikes, sf_npy *out)
 {
+    int elem = 0;
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -116,7 +119,7 @@ sf_status sf_npy_read(const char *path, sf_npy *out)
         goto done;
     }
     header[hlen] = '\0';
-    if ((s = parse_header(path, header, out)) != SF_OK)
+    if ((s = parse_header(path, header, spikes, out, &elem)) != SF_OK)
         goto done;
     /* the payload must be exactly count floats: compare with the file's size before allocating */
     const long data_at = ftell(f);
@@ -126,20 +129,25 @@ sf_status sf_npy_read(const char *path, sf_npy *out)
     }
     const long size = ftell(f);
     int64_t want;
-    if (!sf_mul_ok(out->count, 4, &want) || size - data_at != want) {
-        s = sf_fail(SF_ERR_IO, "%s: payload is %ld bytes, shape says %lld floats", path, size - data_at,
-                    (long long)out->count);
+    if (!sf_mul_ok(out->count, elem, &want) || size - data_at != want) {
+        s = sf_fail(SF_ERR_IO, "%s: payload is %ld bytes, shape says %lld elements of %d bytes", path, size - data_at,
+                    (long long)out->count, elem);
         goto done;
     }
     fseek(f, data_at, SEEK_SET);
     void *buf = NULL;
-    if ((s = sf_alloc(SF_BACKEND_CPU, (size_t)want, &buf)) != SF_OK)
+    if ((s = sf_alloc(SF_BACKEND_CPU, (size_t)out->count * sizeof(float), &buf)) != SF_OK)
         goto done;
     out->data = buf;
-    if (fread(out->data, 4, (size_t)out->count, f) != (size_t)out->count) {
+    out->spikes_u1 = elem == 1;
+    /* uint8 spikes land in the upper quarter of the float buffer, then widen from the front */
+    unsigned char *raw = elem == 1 ? (unsigned char *)buf + 3 * (size_t)out->count : buf;
+    if (fread(raw, (size_t)elem, (size_t)out->count, f) != (size_t)out->count) {
         s = sf_fail(SF_ERR_IO, "%s: read failed", path);
         goto done;
     }
+    for (int64_t i = 0; elem == 1 && i < out->count; ++i)
+        out->data[i] = (float)raw[i];
 done:
     free(header);
     fclose(f);
@@ -148,7 +156,8 @@ done:
     return s;
 }
 
-sf_status sf_npy_write(const char *path, const float *data, int ndim, const int64_t *shape)
+static sf_status write_array(const char *path, const char *descr, const void *data, size_t elem, int ndim,
+                             const int64_t *shape)
 {
     char dims[256] = "";
     int64_t count = 1;
@@ -161,7 +170,7 @@ sf_status sf_npy_write(const char *path, const float *data, int ndim, const int6
     if (ndim == 1)
         dims[strlen(dims) - 1] = '\0'; /* "(n,)" */
     char header[400];
-    int len = snprintf(header, sizeof header, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", dims);
+    int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, dims);
     /* pad with spaces so that the data starts on a 64-byte boundary; the header ends in '\n' */
     const int total = (10 + len + 1 + 63) / 64 * 64;
     while (10 + len + 1 < total)
@@ -171,8 +180,28 @@ sf_status sf_npy_write(const char *path, const float *data, int ndim, const int6
     const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xff),
                                    (unsigned char)(len >> 8)};
     const void *parts[] = {pre, header, data};
-    const size_t sizes[] = {sizeof pre, (size_t)len, (size_t)count * 4};
+    const size_t sizes[] = {sizeof pre, (size_t)len, (size_t)count * elem};
     return sf_write_file_atomic(path, parts, sizes, 3);
+}
+
+sf_status sf_npy_write(const char *path, const float *data, int ndim, const int64_t *shape)
+{
+    return write_array(path, "<f4", data, 4, ndim, shape);
+}
+
+sf_status sf_npy_write_u1(const char *path, const uint8_t *data, int ndim, const int64_t *shape)
+{
+    return write_array(path, "|u1", data, 1, ndim, shape);
+}
+
+sf_status sf_npy_read(const char *path, sf_npy *out)
+{
+    return read_array(path, 0, out);
+}
+
+sf_status sf_npy_read_spikes(const char *path, sf_npy *out)
+{
+    return read_array(path, 1, out);
 }
 
 void sf_npy_free(sf_npy *a)

@@ -267,11 +267,28 @@ int main(int argc, char **argv)
     CHECK(sh("run --kernel fused_bwd_grad_h_f32_v4_n1_u1 --surrogate sigmoid --grad-y %s --v %s --out-dir %s",
              path_of("gy.npy"), path_of("out/v.npy"), path_of("hb")) == 0,
           "grad_h backward: %s", slurp("stderr"));
+    CHECK(sh("run --kernel fused_fwd_train_f32_yu8_v4_n1_u1 --float-spikes --input %s --out-dir %s", path_of("x.npy"),
+             path_of("u8f")) == 0,
+          "yu8 forward, --float-spikes: %s", slurp("stderr"));
     {
-        sf_npy y32 = load("out/y.npy"), y8 = load("u8/y.npy"), g32 = load("outb/gx.npy"), g8 = load("u8b/gx.npy"),
-               gh = load("hb/gx.npy");
+        sf_npy y32 = load("out/y.npy"), y8f = load("u8f/y.npy"), g32 = load("outb/gx.npy"), g8 = load("u8b/gx.npy"),
+               gh = load("hb/gx.npy"), y8;
         const size_t bytes = (size_t)T * M * sizeof(float);
-        CHECK(y8.count == T * M && memcmp(y32.data, y8.data, bytes) == 0, "yu8 forward's spikes differ from fp32's");
+        /* a byte a spike in the file too ('|u1'), or float32 on request */
+        CHECK_OK(sf_npy_read_spikes(path_of("u8/y.npy"), &y8));
+        CHECK(y8.spikes_u1 && y8.count == T * M && memcmp(y32.data, y8.data, bytes) == 0,
+              "yu8 forward's uint8 spikes differ from fp32's");
+        CHECK(y8f.count == T * M && memcmp(y32.data, y8f.data, bytes) == 0, "--float-spikes differ from fp32's");
+        sf_npy_free(&y8f);
+        sf_npy plain;
+        CHECK(sf_npy_read(path_of("u8/y.npy"), &plain) == SF_ERR_IO && strstr(sf_last_error(), "'|u1'"),
+              "a uint8 file where only float32 is taken: %s", sf_last_error());
+        /* verify --outputs takes the uint8 spikes as they are */
+        char cp[8192];
+        snprintf(cp, sizeof cp, "cp '%s' '%s/'", path_of("x.npy"), path_of("u8"));
+        CHECK(system(cp) == 0, "%s", cp);
+        CHECK(sh("verify --outputs %s", path_of("u8")) == 0 && strstr(slurp("stdout"), "passed"),
+              "verify --outputs of uint8 spikes: %s%s", slurp("stdout"), slurp("stderr"));
         CHECK(g8.count == T * M && memcmp(g32.data, g8.data, bytes) == 0, "yu8 backward's gradient differs from fp32's");
         CHECK(gh.count == T * M && memcmp(g32.data, gh.data, bytes) == 0, "grad_h's gradient differs from grad's");
         sf_npy_free(&y32), sf_npy_free(&y8), sf_npy_free(&g32), sf_npy_free(&g8), sf_npy_free(&gh);
