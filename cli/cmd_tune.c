@@ -74,7 +74,7 @@ static int take_axis(void *dest, const char *value)
     if (!slot)
         return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, spikes)", a->name), 0;
     for (int i = 0; slot == &c->spikes && i < a->count; ++i)
-        if (strcmp(a->strings[i], "f32") != 0 && strcmp(a->strings[i], "u8") != 0)
+        if (!sf_spikes_known(a->strings[i]))
             return fail(0, "tune: unknown spikes '%s' (f32, u8)", a->strings[i]), 0;
     *slot = a;
     return 1;

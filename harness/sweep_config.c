@@ -193,7 +193,7 @@ sf_status sweep_validate(const sf_sweep_config *c)
             return sf_fail(SF_ERR_UNKNOWN, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
     const sf_axis *spikes = sweep_axis(c, "spikes");
     for (int i = 0; spikes && i < spikes->count; ++i)
-        if (strcmp(spikes->strings[i], "f32") && strcmp(spikes->strings[i], "u8"))
+        if (!sf_spikes_known(spikes->strings[i]))
             return sf_fail(SF_ERR_UNKNOWN, "unknown spikes '%s' (f32, u8)", spikes->strings[i]);
     if (!sf_kernel_default(c->reference_family, SF_FWD, NULL, c->backend))
         return sf_fail(SF_ERR_UNKNOWN, "unknown reference family '%s'", c->reference_family);

@@ -43,12 +43,6 @@ static values values_of(const sf_sweep_config *c, const char *name, int64_t dflt
 static int64_t ival(const values *v, int i) { return v->ints ? v->ints[i] : v->dflt_int; }
 static const char *sval(const values *v, int i) { return v->strings ? v->strings[i] : v->dflt_string; }
 
-/* Whether a kernel stores its spikes as `spikes`, or does not touch them. */
-static int spikes_match(const sf_kernel *k, const char *spikes)
-{
-    return !((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) || strcmp(k->spikes, spikes) == 0;
-}
-
 /* The registered kernel of (family, direction, form) storing spikes as `spikes`, with the given knobs
  * (0 = any). With no knob given: the backend's default kernel, or the variant with its knobs that
  * stores spikes so. */
@@ -56,15 +50,12 @@ static const sf_kernel *find_kernel(sf_backend b, const char *family, sf_directi
                                     const char *spikes, int vec, int npt, int unroll)
 {
     const sf_kernel *dflt = sf_kernel_default(family, d, form, b);
-    if (!vec && !npt && !unroll && dflt) {
-        if (spikes_match(dflt, spikes))
-            return dflt;
-        vec = dflt->vec, npt = dflt->npt, unroll = dflt->unroll;
-    }
+    if (!vec && !npt && !unroll && dflt)
+        return sf_kernel_with_spikes(dflt, spikes);
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
-            spikes_match(k, spikes) && (!vec || k->vec == vec) && (!npt || k->npt == npt) &&
+            sf_kernel_stores_spikes(k, spikes) && (!vec || k->vec == vec) && (!npt || k->npt == npt) &&
             (!unroll || k->unroll == unroll))
             return k;
     }
@@ -92,8 +83,8 @@ static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, swee
 {
     sf_tuned f, b;
     int64_t M;
-    char storage[32]; /* as the kernels' names spell it: f32, f32_yu8 */
-    snprintf(storage, sizeof storage, "f32%s%s", strcmp(s->spikes, "f32") ? "_y" : "", strcmp(s->spikes, "f32") ? s->spikes : "");
+    char storage[32];
+    sf_tuning_storage_name("f32", s->spikes, storage, sizeof storage);
     if (!sf_mul_ok(s->N, s->B, &M) ||
         sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, storage, s->T, M, &f) != SF_OK)
         return;

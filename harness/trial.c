@@ -32,7 +32,7 @@ static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, i
 {
     const sf_kernel *any = fwd ? fwd : bwd;
     const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
-    const double y = (double)T * (double)M * any->spike_bits / 8;
+    const double y = (double)sf_tensor_bytes(any, SF_TENSOR_Y, T * M);
     double b = (1 + needs_trace(fwd, bwd)) * tm + y + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);

@@ -152,6 +152,10 @@ sf_status sf_direction_parse(const char *name, sf_direction *out);
 /* Bytes read and written per neuron-step, from the registry's byte model: the tensors' elements at their
  * storage types (a spike at spike_bits, the rest at elem_bytes). */
 void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written);
+/* Whether k stores its spikes as `spikes`, or touches none (then any storage will do). */
+int sf_kernel_stores_spikes(const sf_kernel *k, const char *spikes);
+/* Whether some registered kernel stores spikes as `spikes`: the spike storages there are. */
+int sf_spikes_known(const char *spikes);
 /* The registered kernel that is k but stores its spikes as `spikes` ("f32", "u8"): the same family,
  * direction, form, dtype and knobs. k itself where it already does or touches no spikes; NULL if the
  * registry has no such variant. */

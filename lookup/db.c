@@ -258,6 +258,13 @@ static void answer(sf_tuned *out, const cJSON *e, sf_lookup_level level)
 }
 
 /* exact, nearest (same device), arch: the database levels; returns 1 if one answered. */
+const char *sf_tuning_storage_name(const char *dtype, const char *spikes, char *buf, size_t n)
+{
+    const int plain = strcmp(spikes, "f32") == 0;
+    snprintf(buf, n, "%s%s%s", dtype, plain ? "" : "_y", plain ? "" : spikes);
+    return buf;
+}
+
 /* A storage a caller accepts: "f32" (spikes stored as f32 too) or "f32_yu8" (spikes a byte each), as
  * the kernels' names spell it. */
 typedef struct storage {
@@ -402,8 +409,7 @@ sf_status sf_tuning_emit_header(const sf_tuning_db *db, const char *path)
     {
         const cJSON *best = cJSON_GetObjectItemCaseSensitive(e, "best");
         char stored[48];
-        snprintf(stored, sizeof stored, "%s%s%s", str(e, "dtype"), strcmp(entry_spikes(e), "f32") ? "_y" : "",
-                 strcmp(entry_spikes(e), "f32") ? entry_spikes(e) : "");
+        sf_tuning_storage_name(str(e, "dtype"), entry_spikes(e), stored, sizeof stored);
         PUT("    {\"%s\", \"%s\", \"%s\", \"%s\", \"%s\", \"%s\", \"%s\", %.0f, %.0f, \"%s\", %.0f, %.0f, %.9g},\n",
             str(e, "device_key"), str(e, "arch"), str(e, "backend"), str(e, "family"), str(e, "direction"),
             str(e, "form"), stored, num(e, "T"), num(e, "M"), str(best, "kernel"), num(best, "block"),

@@ -61,6 +61,9 @@ sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *dev
                            const char *family, sf_direction d, const char *form, const char *dtype, int64_t T,
                            int64_t M, sf_tuned *out);
 const char *sf_lookup_level_name(sf_lookup_level l);
+/* A storage as the kernels' names and the lookup spell it: the dtype, then "_y" and the spike storage
+ * where that is not f32 ("f32", "f32_yu8"); returns buf. */
+const char *sf_tuning_storage_name(const char *dtype, const char *spikes, char *buf, size_t n);
 
 /* Writes a C header with the database's entries compiled in as a table, and a lookup function over it
  * (exact bucket, then nearest on the same device), for code that cannot read JSON at run time. */

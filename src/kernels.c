@@ -33,9 +33,22 @@ const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const cha
     return NULL;
 }
 
+int sf_kernel_stores_spikes(const sf_kernel *k, const char *spikes)
+{
+    return !((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) || strcmp(k->spikes, spikes) == 0;
+}
+
+int sf_spikes_known(const char *spikes)
+{
+    for (int i = 0; spikes && i < sf_registry_count; ++i)
+        if (strcmp(sf_registry[i].info.spikes, spikes) == 0)
+            return 1;
+    return 0;
+}
+
 const sf_kernel *sf_kernel_with_spikes(const sf_kernel *k, const char *spikes)
 {
-    if (!k || !spikes || !((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) || strcmp(k->spikes, spikes) == 0)
+    if (!k || !spikes || sf_kernel_stores_spikes(k, spikes))
         return k;
     for (int i = 0; i < sf_registry_count; ++i) {
         const sf_kernel *v = &sf_registry[i].info;

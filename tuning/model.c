@@ -27,8 +27,9 @@ static double gpu_time(const sf_model_device *d, const sf_kernel *k, double grid
     const double waves = ceil(grid / resident_blocks);
     /* per neuron: the bytes it moves over the bytes its thread has loading at once (one step's loads,
      * two steps' in a fused kernel unrolled at least twice), i.e. the round trips it waits */
-    const double loads_in_flight = (double)k->reads_per_step * k->elem_bytes *
-                                   (k->launches_per_step == 0 ? fmin(k->unroll, 2) : 1);
+    double read, written;
+    sf_kernel_step_bytes(k, &read, &written);
+    const double loads_in_flight = read * (k->launches_per_step == 0 ? fmin(k->unroll, 2) : 1);
     const double round_trips = sf_kernel_bytes(k, T, 1) / loads_in_flight;
     return bytes / d->copy_bw + waves * round_trips * d->latency_s + launches * d->launch_s;
 }

@@ -353,7 +353,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, c->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
-            !knob_allowed(c->unroll, k->unroll) || sf_kernel_with_spikes(k, s->spikes) != k)
+            !knob_allowed(c->unroll, k->unroll) || !sf_kernel_stores_spikes(k, s->spikes))
             continue;
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
