@@ -13,9 +13,10 @@ static const char help[] =
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
     "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]]   (only kernels with these knobs)\n"
-    "                      [-a spikes=f32,u8]   (spike storages: one entry each, the lookup chooses)\n"
+    "                      [-a dtype=f32,bf16,f16] [-a spikes=f32,u8]   (storages: one entry each, the\n"
+    "                      lookup chooses among those its caller accepts; spikes default: the dtype's)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"
-    "                      [--storage f32|f32_yu8|f32,f32_yu8]\n"
+    "                      [--storage f32|f32_yu8|bf16_yu8|f32,bf16_yu8]\n"
     "                      [--device-key KEY --arch ARCH]\n"
     "       spikefuse tune --merge OUT.json IN.json...\n"
     "       spikefuse tune --emit-header tuned.h --db tuning.json\n"
@@ -70,9 +71,15 @@ static int take_axis(void *dest, const char *value)
                      : strcmp(a->name, "npt") == 0     ? &c->npt
                      : strcmp(a->name, "unroll") == 0  ? &c->unroll
                      : strcmp(a->name, "spikes") == 0  ? &c->spikes
+                     : strcmp(a->name, "dtype") == 0   ? &c->dtype
                                                        : NULL;
     if (!slot)
-        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, spikes)", a->name), 0;
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, dtype, spikes)",
+                    a->name), 0;
+    sf_storage storage;
+    for (int i = 0; slot == &c->dtype && i < a->count; ++i)
+        if (sf_storage_parse(a->strings[i], &storage) != SF_OK)
+            return fail(0, "tune: %s", sf_last_error()), 0;
     for (int i = 0; slot == &c->spikes && i < a->count; ++i)
         if (!sf_spikes_known(a->strings[i]))
             return fail(0, "tune: unknown spikes '%s' (f32, u8)", a->strings[i]), 0;

@@ -12,5 +12,6 @@ int cmd_reproduce(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_device(int argc, char **argv);
+int cmd_storage_cost(int argc, char **argv);
 
 #endif

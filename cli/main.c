@@ -19,6 +19,7 @@ static const struct {
     {"reproduce", cmd_reproduce, "the paper's Fig. 5 table, the multi-GPU model and figures on this device"},
     {"compare", cmd_compare, "SAME / FASTER / SLOWER / UNSURE per state between two results files"},
     {"check", cmd_check, "ratio and bandwidth gates on a results file (CI)"},
+    {"storage-cost", cmd_storage_cost, "spike flips and dL/dx error of bf16 and f16 storage against fp32, per T"},
     {"tune", cmd_tune, "search launch configs per device into a tuning database; look up, merge"},
 };
 

@@ -31,6 +31,7 @@ static const axis_def axis_table[] = {
     {"form", SF_AXIS_STRING, 0, 0},
     {"keep", SF_AXIS_STRING, 0, 0},
     {"spikes", SF_AXIS_STRING, 0, 0},
+    {"dtype", SF_AXIS_STRING, 0, 0},
 };
 
 #define AXIS_COUNT ((int)(sizeof axis_table / sizeof axis_table[0]))

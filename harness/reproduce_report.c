@@ -330,66 +330,105 @@ static void bandwidth_section(sf_text *t, const sf_results *bw)
     sf_text_put(t, "\n");
 }
 
+/* A fused variant of the beyond-paper part: what forward keeps and how the tensors and spikes are
+ * stored ("" keep: a forward state). */
+typedef struct variant {
+    const char *keep, *dtype, *spikes;
+} variant;
+
 /* A fused state of the beyond-paper part with these storage knobs at (direction, T); NULL if none. */
-static const sf_result_state *variant_of(const sf_results *r, const char *direction, double T, const char *keep,
-                                         const char *spikes)
+static const sf_result_state *variant_of(const sf_results *r, const char *direction, double T, variant v)
 {
     const sf_problem p = {direction, T, NAN, NAN, NAN};
     for (int i = 0; i < r->n_states; ++i) {
         const sf_result_state *s = &r->states[i];
         const sf_problem q = sf_problem_of(s);
-        if (s->status == SF_STATE_OK && strcmp(s->family, "fused") == 0 && !strcmp(s->keep, keep) &&
-            !strcmp(s->spikes, spikes) && sf_problem_matches(&p, &q, SF_MATCH_DIRECTION_T))
+        if (s->status == SF_STATE_OK && strcmp(s->family, "fused") == 0 && !strcmp(s->keep, v.keep) &&
+            !strcmp(s->dtype, v.dtype) && !strcmp(s->spikes, v.spikes) && sf_problem_matches(&p, &q, SF_MATCH_DIRECTION_T))
             return s;
     }
     return NULL;
 }
 
-/* Each storage variant against the paper's design (keep=vtrace, spikes=f32) measured in the same run:
- * bytes per neuron-step from the byte model, then per T its time, % of copy bandwidth and speedup. */
+/* The variants measured in a direction, the paper's design (vtrace, f32, f32) first, then in the
+ * file's order; returns how many (at most max). */
+static int variants_in(const sf_results *r, const char *direction, variant *out, int max)
+{
+    const int both = strcmp(direction, "fwd+bwd") == 0;
+    int n = 0;
+    out[n++] = (variant){both ? "vtrace" : "", "f32", "f32"};
+    for (int i = 0; i < r->n_states && n < max; ++i) {
+        const sf_result_state *s = &r->states[i];
+        if (s->status != SF_STATE_OK || strcmp(s->family, "fused") != 0 || strcmp(s->direction, direction) != 0)
+            continue;
+        int seen = 0;
+        for (int k = 0; k < n && !seen; ++k)
+            seen = !strcmp(out[k].keep, s->keep) && !strcmp(out[k].dtype, s->dtype) && !strcmp(out[k].spikes, s->spikes);
+        if (!seen)
+            out[n++] = (variant){s->keep, s->dtype, s->spikes};
+    }
+    return n;
+}
+
+/* One variant's row: bytes per neuron-step, then per T its time, % of copy bandwidth, speedup over the
+ * paper's design in this run, and the spike flip rate against fp32 storage. */
+static void variant_row(sf_text *t, const sf_results *r, const char *direction, variant v, const double *T, int nT)
+{
+    const int both = strcmp(direction, "fwd+bwd") == 0;
+    const variant paper = {both ? "vtrace" : "", "f32", "f32"};
+    const sf_result_state *any = NULL;
+    for (int i = 0; i < nT && !any; ++i)
+        any = variant_of(r, direction, T[i], v);
+    if (!any)
+        return;
+    sf_text_put(t, "| %s | %s | %s | %.3g |", both ? v.keep : "-", v.dtype, v.spikes, any->metrics.bytes / (any->T * any->M));
+    for (int i = 0; i < nT; ++i) {
+        const sf_result_state *s = variant_of(r, direction, T[i], v), *p = variant_of(r, direction, T[i], paper);
+        if (!s) {
+            sf_text_put(t, " - |");
+            continue;
+        }
+        sf_text_put(t, " %.4g ms, %.0f %%", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw);
+        if (p)
+            sf_text_put(t, ", %.2fx", p->cold.median_s / s->cold.median_s);
+        /* fp32 storage flips nothing by construction; a narrower one says what it measured */
+        if (strcmp(s->dtype, "f32") == 0)
+            sf_text_put(t, ", exact |");
+        else if (!isnan(s->storage_cost.spike_flip_rate))
+            sf_text_put(t, ", flips %.2g |", s->storage_cost.spike_flip_rate);
+        else
+            sf_text_put(t, " |");
+    }
+    sf_text_put(t, "\n");
+}
+
+/* Each storage variant against the paper's design (keep=vtrace, dtype=f32, spikes=f32) measured in the
+ * same run: bytes per neuron-step from the byte model, then per T its time, % of copy bandwidth, speedup
+ * and spike flip rate. */
 static void beyond_section(sf_text *t, const sf_results *r)
 {
     static const char *const directions[] = {"fwd", "fwd+bwd"};
-    static const char *const variants[][2] = {{"vtrace", "f32"}, {"vtrace", "u8"}, {"h", "f32"}, {"h", "u8"}};
     double T[16];
     const int nT = sf_results_values(r, SF_AXIS_T, 1, T, 16);
-    sf_text_put(t, "## Beyond the paper's kernel\n\nFused kernels that move fewer bytes, each exact in fp32 and "
-                   "verified like every kernel (no spike differs from fp32 storage's): `keep=h` reads v alone in "
-                   "backward and recomputes the spikes, `spikes=u8` stores them a byte each. Per T: median, %% of copy "
-                   "bandwidth by the variant's own byte model, and the paper's design (keep=vtrace, spikes=f32) "
-                   "over it, in this run.\n\n");
+    sf_text_put(t, "## Beyond the paper's kernel\n\nFused kernels that move fewer bytes, each verified like every "
+                   "kernel: `keep=h` reads v alone in backward and recomputes the spikes, `spikes=u8` stores them a "
+                   "byte each (both exact in fp32), `dtype=bf16|f16` stores x, v, dL/dy and dL/dx at 16 bits with "
+                   "fp32 arithmetic. Per T: median, %% of copy bandwidth by the variant's own byte model, the "
+                   "paper's design (keep=vtrace, dtype=f32, spikes=f32) over it in this run, and the fraction of "
+                   "spikes that flip against fp32 storage (the float64 reference's storage model on the same "
+                   "inputs; `spikefuse storage-cost` tabulates it with dL/dx's error).\n\n");
     for (int d = 0; d < 2; ++d) {
-        const int both = d == 1;
-        sf_text_put(t, "%s:\n\n| keep | spikes | bytes / neuron-step |", both ? "Forward+backward" : "Forward");
+        variant vs[32];
+        const int nv = variants_in(r, directions[d], vs, 32);
+        sf_text_put(t, "%s:\n\n| keep | dtype | spikes | bytes / neuron-step |", d ? "Forward+backward" : "Forward");
         for (int i = 0; i < nT; ++i)
             sf_text_put(t, " T = %.0f |", T[i]);
-        sf_text_put(t, "\n|---|---|---:|");
+        sf_text_put(t, "\n|---|---|---|---:|");
         for (int i = 0; i < nT; ++i)
             sf_text_put(t, "---:|");
         sf_text_put(t, "\n");
-        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; ++v) {
-            const char *keep = both ? variants[v][0] : "", *spikes = variants[v][1];
-            if (!both && strcmp(variants[v][0], "vtrace") != 0)
-                continue; /* keep changes the backward only */
-            const sf_result_state *any = NULL;
-            for (int i = 0; i < nT && !any; ++i)
-                any = variant_of(r, directions[d], T[i], keep, spikes);
-            if (!any)
-                continue;
-            sf_text_put(t, "| %s | %s | %.3g |", both ? keep : "-", spikes, any->metrics.bytes / (any->T * any->M));
-            for (int i = 0; i < nT; ++i) {
-                const sf_result_state *s = variant_of(r, directions[d], T[i], keep, spikes);
-                const sf_result_state *paper = variant_of(r, directions[d], T[i], both ? "vtrace" : "", "f32");
-                if (!s)
-                    sf_text_put(t, " - |");
-                else if (!paper)
-                    sf_text_put(t, " %.4g ms, %.0f %% |", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw);
-                else
-                    sf_text_put(t, " %.4g ms, %.0f %%, %.2fx |", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw,
-                                paper->cold.median_s / s->cold.median_s);
-            }
-            sf_text_put(t, "\n");
-        }
+        for (int v = 0; v < nv; ++v)
+            variant_row(t, r, directions[d], vs[v], T, nT);
         sf_text_put(t, "\n");
     }
 }

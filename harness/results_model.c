@@ -169,6 +169,9 @@ static void read_state(field_reader *fr, const cJSON *st, sf_result_state *s)
         s->keep = "vtrace";
     if (!*s->spikes)
         s->spikes = "f32";
+    s->dtype = str(fr, st, "dtype", NULL);
+    if (!*s->dtype)
+        s->dtype = "f32";
     s->kernels = strings(fr, st, "kernels", &s->n_kernels);
     s->T = num(fr, st, "T", NULL), s->N = num(fr, st, "N", NULL), s->B = num(fr, st, "B", NULL);
     s->M = num(fr, st, "M", NULL), s->block_requested = num(fr, st, "block_requested", NULL);
@@ -182,6 +185,10 @@ static void read_state(field_reader *fr, const cJSON *st, sf_result_state *s)
     m->hot_pct_copy_bw = num(fr, st, "metrics", "hot_pct_copy_bw");
     m->speedup = num(fr, st, "metrics", "speedup");
     m->bytes_per_neuron_step = num(fr, st, "metrics", "bytes_per_neuron_step");
+    sf_result_storage_cost *c = &s->storage_cost;
+    c->spike_flip_rate = num(fr, st, "storage_cost", "spike_flip_rate");
+    c->grad_x_rel_err = num(fr, st, "storage_cost", "grad_x_rel_err");
+    c->grad_x_max_err = num(fr, st, "storage_cost", "grad_x_max_err");
     s->peer_implementation = item(fr, st, "peer", NULL) ? str(fr, st, "peer", "implementation") : NULL;
 }
 

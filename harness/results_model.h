@@ -43,11 +43,16 @@ typedef struct sf_result_metrics {
     double bytes_per_neuron_step; /* peers' states (peers/run.py) */
 } sf_result_metrics;
 
+/* "storage_cost" (states of a narrower storage than fp32; NAN where absent): sf_storage_cost_of. */
+typedef struct sf_result_storage_cost {
+    double spike_flip_rate, grad_x_rel_err, grad_x_max_err;
+} sf_result_storage_cost;
+
 typedef struct sf_result_state {
     const char *id, *family, *direction, *form, *reason;
     /* fused's storage knobs (harness/SCHEMA.md): a file without them measured the paper's, keep "vtrace"
-     * (fwd+bwd; "" forward) and spikes "f32" */
-    const char *keep, *spikes;
+     * (fwd+bwd; "" forward), spikes "f32" and dtype "f32" */
+    const char *keep, *spikes, *dtype;
     sf_state_status status;
     const char **kernels; /* forward, then backward where there is one */
     int n_kernels;
@@ -55,6 +60,7 @@ typedef struct sf_result_state {
     sf_result_timing cold, graph;
     double hot_per_trial_s;
     sf_result_metrics metrics;
+    sf_result_storage_cost storage_cost;
     const char *peer_implementation; /* peers' states: "peer"."implementation"; NULL without a "peer" */
 } sf_result_state;
 

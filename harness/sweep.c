@@ -218,6 +218,7 @@ static sf_status run_state(const sf_sweep_config *c, const sf_device_info *dev, 
         cJSON_AddNumberToObject(h, "trials", (double)m.hot_trials);
     }
     sweep_add_metrics(j, st, &m, copy_bw);
+    sweep_add_storage_cost(j, st, &c->params);
     sf_measurement_free(&m);
     *out = STATE_MEASURED;
     return SF_OK;

@@ -191,6 +191,11 @@ sf_status sweep_validate(const sf_sweep_config *c)
     for (int i = 0; keep && i < keep->count; ++i)
         if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h"))
             return sf_fail(SF_ERR_UNKNOWN, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
+    const sf_axis *dtype = sweep_axis(c, "dtype");
+    sf_storage storage;
+    for (int i = 0; dtype && i < dtype->count; ++i)
+        if (sf_storage_parse(dtype->strings[i], &storage) != SF_OK)
+            return SF_ERR_UNKNOWN;
     const sf_axis *spikes = sweep_axis(c, "spikes");
     for (int i = 0; spikes && i < spikes->count; ++i)
         if (!sf_spikes_known(spikes->strings[i]))

@@ -76,6 +76,7 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddStringToObject(j, "form", s->form);
     if (strcmp(s->direction, "fwd+bwd") == 0)
         cJSON_AddStringToObject(j, "keep", s->keep);
+    cJSON_AddStringToObject(j, "dtype", s->dtype);
     cJSON_AddStringToObject(j, "spikes", s->spikes);
     cJSON *kernels = cJSON_AddArrayToObject(j, "kernels");
     if (s->fwd)
@@ -241,3 +242,18 @@ sf_status sweep_write_all(cJSON *root, const sf_sweep_config *c)
     return s;
 }
 
+
+void sweep_add_storage_cost(cJSON *j, const sweep_state *s, const sf_lif_params *p)
+{
+    if (!s->fwd || s->fwd->storage == SF_STORAGE_F32)
+        return;
+    const int64_t budget = (int64_t)1 << 21, M = s->M < budget / s->T ? s->M : (budget / s->T > 0 ? budget / s->T : 1);
+    sf_storage_cost cost;
+    if (sf_storage_cost_of(s->fwd->storage, s->T, M, p, 1, &cost) != SF_OK)
+        return; /* a cost that cannot be evaluated here is left out, not guessed */
+    cJSON *c = cJSON_AddObjectToObject(j, "storage_cost");
+    cJSON_AddNumberToObject(c, "neurons", (double)M);
+    cJSON_AddNumberToObject(c, "spike_flip_rate", cost.spike_flip_rate);
+    cJSON_AddNumberToObject(c, "grad_x_rel_err", cost.grad_x_rel_err);
+    cJSON_AddNumberToObject(c, "grad_x_max_err", cost.grad_x_max_err);
+}

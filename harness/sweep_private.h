@@ -15,6 +15,7 @@ typedef struct sweep_state {
     char id[320];
     char family[64], direction[16], form[32];
     char keep[16];  /* what forward keeps for backward: vtrace (y and v) or h (v; backward recomputes y) */
+    char dtype[8];   /* storage type of the other tensors: f32, bf16 or f16 */
     char spikes[16]; /* storage type of the spikes y: f32 or u8 */
     const sf_kernel *fwd, *bwd;
     int64_t T, N, B, M;
@@ -34,6 +35,9 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
 cJSON *sweep_state_json(const sweep_state *s);
 cJSON *sweep_summary_json(const sf_mode *m, int with_samples);
 void sweep_add_metrics(cJSON *j, const sweep_state *s, const sf_measurement *m, double copy_bw);
+/* A state whose kernels store a narrower type than fp32: what that costs (sf_storage_cost_of at its T,
+ * on at most 2^21 neuron-steps), as "storage_cost"; nothing for fp32 storage, which costs nothing. */
+void sweep_add_storage_cost(cJSON *j, const sweep_state *s, const sf_lif_params *p);
 cJSON *sweep_new_root(const sf_sweep_config *c, const sf_device_info *dev, double copy_bw);
 /* The JSON (atomically), CSV and Markdown outputs, speedups recomputed. */
 sf_status sweep_write_all(cJSON *root, const sf_sweep_config *c);

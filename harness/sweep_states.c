@@ -43,20 +43,19 @@ static values values_of(const sf_sweep_config *c, const char *name, int64_t dflt
 static int64_t ival(const values *v, int i) { return v->ints ? v->ints[i] : v->dflt_int; }
 static const char *sval(const values *v, int i) { return v->strings ? v->strings[i] : v->dflt_string; }
 
-/* The registered kernel of (family, direction, form) storing spikes as `spikes`, with the given knobs
- * (0 = any). With no knob given: the backend's default kernel, or the variant with its knobs that
- * stores spikes so. */
-static const sf_kernel *find_kernel(sf_backend b, const char *family, sf_direction d, const char *form,
-                                    const char *spikes, int vec, int npt, int unroll)
+/* The registered kernel of (family, direction, form) storing its tensors as the state's dtype and its
+ * spikes as its spikes, with the state's knobs (0 = any). With no knob given: the backend's default
+ * kernel, or the variant with its knobs that stores so. */
+static const sf_kernel *find_kernel(sf_backend b, const sweep_state *s, sf_direction d, const char *form)
 {
-    const sf_kernel *dflt = sf_kernel_default(family, d, form, b);
-    if (!vec && !npt && !unroll && dflt)
-        return sf_kernel_with_spikes(dflt, spikes);
+    const sf_kernel *dflt = sf_kernel_default(s->family, d, form, b);
+    if (!s->vec && !s->npt && !s->unroll && dflt)
+        return sf_kernel_with_storage(dflt, s->dtype, s->spikes);
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
-        if (strcmp(k->family, family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
-            sf_kernel_stores_spikes(k, spikes) && (!vec || k->vec == vec) && (!npt || k->npt == npt) &&
-            (!unroll || k->unroll == unroll))
+        if (strcmp(k->family, s->family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
+            strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes) && (!s->vec || k->vec == s->vec) &&
+            (!s->npt || k->npt == s->npt) && (!s->unroll || k->unroll == s->unroll))
             return k;
     }
     return NULL;
@@ -68,14 +67,15 @@ static const char *backward_form(const sweep_state *s)
     return strcmp(s->keep, "h") == 0 ? "grad_h" : "grad";
 }
 
-/* The id names the problem and the forward kernel; keep and spikes only where they are not the paper's
- * (vtrace, f32), so that the ids of results made before they existed still resume. */
+/* The id names the problem and the forward kernel; keep, spikes and dtype only where they are not the
+ * paper's (vtrace, f32, f32), so that the ids of results made before they existed still resume. */
 static void describe(sweep_state *s)
 {
-    snprintf(s->id, sizeof s->id, "%s|%s|%s|T=%lld|N=%lld|B=%lld|block=%d%s%s%s%s", s->family, s->direction,
+    snprintf(s->id, sizeof s->id, "%s|%s|%s|T=%lld|N=%lld|B=%lld|block=%d%s%s%s%s%s%s", s->family, s->direction,
              s->fwd ? s->fwd->name : "-", (long long)s->T, (long long)s->N, (long long)s->B, s->block,
              strcmp(s->keep, "vtrace") ? "|keep=" : "", strcmp(s->keep, "vtrace") ? s->keep : "",
-             strcmp(s->spikes, "f32") ? "|spikes=" : "", strcmp(s->spikes, "f32") ? s->spikes : "");
+             strcmp(s->spikes, "f32") ? "|spikes=" : "", strcmp(s->spikes, "f32") ? s->spikes : "",
+             strcmp(s->dtype, "f32") ? "|dtype=" : "", strcmp(s->dtype, "f32") ? s->dtype : "");
 }
 
 /* fused-tuned: the fused kernels and blocks the tuning database gives for this device and problem. */
@@ -84,7 +84,7 @@ static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, swee
     sf_tuned f, b;
     int64_t M;
     char storage[32];
-    sf_tuning_storage_name("f32", s->spikes, storage, sizeof storage);
+    sf_tuning_storage_name(s->dtype, s->spikes, storage, sizeof storage);
     if (!sf_mul_ok(s->N, s->B, &M) ||
         sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, storage, s->T, M, &f) != SF_OK)
         return;
@@ -108,9 +108,10 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
                  s->keep);
     else if (!s->fwd || (both && !s->bwd))
         snprintf(s->skip, sizeof s->skip,
-                 "no registered %s kernel of family '%s', form %s, spikes %s with vec=%d npt=%d unroll=%d (0 = default)",
-                 !s->fwd ? "forward" : "backward", s->family, !s->fwd ? s->form : backward_form(s), s->spikes, s->vec,
-                 s->npt, s->unroll);
+                 "no registered %s kernel of family '%s', form %s, dtype %s, spikes %s with vec=%d npt=%d unroll=%d "
+                 "(0 = default)",
+                 !s->fwd ? "forward" : "backward", s->family, !s->fwd ? s->form : backward_form(s), s->dtype, s->spikes,
+                 s->vec, s->npt, s->unroll);
     else if (both && !(s->fwd->tensors_out & SF_TENSOR_V))
         snprintf(s->skip, sizeof s->skip, "form %s keeps no v trace for a backward pass", s->form);
     else if (!sf_mul_ok(s->N, s->B, &s->M) || !sf_mul_ok(s->T, s->M, &tm))
@@ -124,14 +125,15 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 
 /* The cartesian product of the axes, the last axis (T) fastest, so that a family's T series is
  * contiguous: an odometer over the axes' value indices. */
-enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
+enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_DTYPE, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
 
 sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_t *count, double mem_limit)
 {
     static const int64_t paper_T[] = {8, 16, 32, 64, 128};
     values v[AX_COUNT] = {
         values_of(c, "direction", 0, "fwd"), values_of(c, "family", 0, "fused"), values_of(c, "form", 0, "train"),
-        values_of(c, "keep", 0, "vtrace"),   values_of(c, "spikes", 0, "f32"),   values_of(c, "vec", 0, NULL),
+        values_of(c, "keep", 0, "vtrace"),   values_of(c, "dtype", 0, "f32"),    values_of(c, "spikes", 0, NULL),
+        values_of(c, "vec", 0, NULL),
         values_of(c, "npt", 0, NULL),        values_of(c, "unroll", 0, NULL),    values_of(c, "block", 0, NULL),
         values_of(c, "B", 1, NULL),          values_of(c, "N", 1000000, NULL),   values_of(c, "T", 0, NULL),
     };
@@ -148,7 +150,12 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         snprintf(s->family, sizeof s->family, "%s", sval(&v[AX_FAMILY], at[AX_FAMILY]));
         snprintf(s->form, sizeof s->form, "%s", sval(&v[AX_FORM], at[AX_FORM]));
         snprintf(s->keep, sizeof s->keep, "%s", sval(&v[AX_KEEP], at[AX_KEEP]));
-        snprintf(s->spikes, sizeof s->spikes, "%s", sval(&v[AX_SPIKES], at[AX_SPIKES]));
+        snprintf(s->dtype, sizeof s->dtype, "%s", sval(&v[AX_DTYPE], at[AX_DTYPE]));
+        /* no spikes axis: the storage that goes with the dtype (f32's f32, the 16-bit types' u8) */
+        const char *spikes = sval(&v[AX_SPIKES], at[AX_SPIKES]);
+        if (!spikes)
+            spikes = sf_spikes_default(s->dtype);
+        snprintf(s->spikes, sizeof s->spikes, "%s", spikes ? spikes : "f32");
         s->vec = (int)ival(&v[AX_VEC], at[AX_VEC]);
         s->npt = (int)ival(&v[AX_NPT], at[AX_NPT]);
         s->unroll = (int)ival(&v[AX_UNROLL], at[AX_UNROLL]);
@@ -160,9 +167,9 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         if (strcmp(s->family, SF_TUNED_FAMILY) == 0) {
             look_up_tuned(c, db, s);
         } else {
-            s->fwd = find_kernel(c->backend, s->family, SF_FWD, s->form, s->spikes, s->vec, s->npt, s->unroll);
+            s->fwd = find_kernel(c->backend, s, SF_FWD, s->form);
             if (strcmp(s->direction, "fwd+bwd") == 0)
-                s->bwd = find_kernel(c->backend, s->family, SF_BWD, backward_form(s), s->spikes, s->vec, s->npt, s->unroll);
+                s->bwd = find_kernel(c->backend, s, SF_BWD, backward_form(s));
         }
         describe(s);
         check_state(c, s, mem_limit);

@@ -82,6 +82,7 @@ static sf_status saved_forward(sf_trial *tr)
             tr->host_v[i] = (float)v[i];
             tr->host_y[i] = sf_lif_spike(tr->host_v[i], &tr->p);
         }
+        sf_storage_quantize(tr->bwd->storage, tr->host_v, TM); /* then stored, as a forward stores it */
     }
     free(y), free(v);
     return s;
@@ -91,6 +92,41 @@ static sf_status alloc_in(sf_trial *tr, int set, int slot, size_t bytes, void **
 {
     const sf_status s = sf_alloc(tr->be, bytes, &tr->mem[set][slot]);
     *out = tr->mem[set][slot];
+    return s;
+}
+
+/* Set k's tensors on the backend, at the kernels' storage types (the host copies are float), with the
+ * inputs uploaded: x, v_in (rest), grad_y, and for a backward-only trial the saved y and v. */
+static sf_status make_set(sf_trial *tr, int k, const float *rest)
+{
+    const sf_kernel *fwd = tr->fwd, *bwd = tr->bwd, *any = fwd ? fwd : bwd;
+    const int64_t T = tr->T, M = tr->M;
+    const size_t tm = sf_tensor_bytes(any, SF_TENSOR_X, T * M), m = sf_tensor_bytes(any, SF_TENSOR_V_IN, M);
+    sf_tensors *t = &tr->t[k];
+    void *x = NULL, *v_in = NULL, *gy = NULL;
+    t->T = T, t->M = M;
+    sf_status s = alloc_in(tr, k, 0, tm, &x);
+    if (s == SF_OK)
+        s = alloc_in(tr, k, 1, sf_tensor_bytes(any, SF_TENSOR_Y, T * M), &t->y);
+    if (s == SF_OK && needs_trace(fwd, bwd))
+        s = alloc_in(tr, k, 2, tm, &t->v);
+    if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
+        s = alloc_in(tr, k, 3, m, &t->v_out);
+    if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
+        s = sf_upload_tensor(tr->be, fwd, SF_TENSOR_V_IN, v_in, rest, M);
+    if (s == SF_OK && !fwd && (s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T * M)) == SF_OK)
+        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_V, t->v, tr->host_v, T * M);
+    const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
+    const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
+    if (s == SF_OK && ws)
+        s = alloc_in(tr, k, 5, ws, &t->workspace);
+    if (s == SF_OK && bwd && (s = alloc_in(tr, k, 6, tm, &gy)) == SF_OK)
+        s = alloc_in(tr, k, 7, tm, &t->grad_x);
+    if (s == SF_OK)
+        s = sf_upload_tensor(tr->be, any, SF_TENSOR_X, x, tr->host_x, T * M);
+    if (s == SF_OK && bwd)
+        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_GRAD_Y, gy, tr->host_gy, T * M);
+    t->x = x, t->v_in = v_in, t->grad_y = gy;
     return s;
 }
 
@@ -105,12 +141,16 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     if (s == SF_OK && fwd && bwd && (bwd->tensors_in & SF_TENSOR_Y) && strcmp(fwd->spikes, bwd->spikes) != 0)
         s = sf_fail(SF_ERR_INVALID, "%s stores spikes as %s, but %s reads them as %s", fwd->name, fwd->spikes,
                     bwd->name, bwd->spikes);
+    if (s == SF_OK && fwd && bwd && fwd->storage != bwd->storage)
+        s = sf_fail(SF_ERR_INVALID, "%s stores its tensors as %s, but %s reads them as %s", fwd->name, fwd->dtype,
+                    bwd->name, bwd->dtype);
     if (s == SF_OK && fwd)
         s = sf_plan(fwd, be, M, &want_f, &tr->fwd_launch);
     if (s == SF_OK && bwd)
         s = sf_plan(bwd, be, M, &want_b, &tr->bwd_launch);
     if (s == SF_OK && !fwd)
         tr->fwd_launch = tr->bwd_launch; /* carries cpu_threads for the measurement */
+    const sf_kernel *any = fwd ? fwd : bwd;
     const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&tr->host_x);
@@ -125,8 +165,11 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
         return s;
     }
     sf_fill_uniform(tr->host_x, T * M, seed, -0.4f, 0.8f);
-    if (bwd)
+    sf_storage_quantize(any->storage, tr->host_x, T * M); /* the reference reads what the kernels read */
+    if (bwd) {
         sf_fill_uniform(tr->host_gy, T * M, seed ^ 0x6badull, -1.0f, 1.0f);
+        sf_storage_quantize(bwd->storage, tr->host_gy, T * M);
+    }
     if (!fwd && (s = saved_forward(tr)) != SF_OK) {
         sf_free(SF_BACKEND_CPU, rest);
         sf_trial_destroy(tr);
@@ -134,33 +177,8 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     }
     for (int64_t i = 0; i < M; ++i)
         rest[i] = p->rest;
-    for (int k = 0; k < tr->sets && s == SF_OK; ++k) {
-        sf_tensors *t = &tr->t[k];
-        void *x = NULL, *v_in = NULL, *gy = NULL;
-        t->T = T, t->M = M;
-        s = alloc_in(tr, k, 0, tm, &x);
-        if (s == SF_OK)
-            s = alloc_in(tr, k, 1, sf_tensor_bytes(fwd ? fwd : bwd, SF_TENSOR_Y, T * M), &t->y);
-        if (s == SF_OK && needs_trace(fwd, bwd))
-            s = alloc_in(tr, k, 2, tm, &t->v);
-        if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
-            s = alloc_in(tr, k, 3, m, &t->v_out);
-        if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
-            s = sf_upload(be, v_in, rest, m);
-        if (s == SF_OK && !fwd && (s = sf_upload_tensor(be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T * M)) == SF_OK)
-            s = sf_upload(be, t->v, tr->host_v, tm);
-        const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
-        const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
-        if (s == SF_OK && ws)
-            s = alloc_in(tr, k, 5, ws, &t->workspace);
-        if (s == SF_OK && bwd && (s = alloc_in(tr, k, 6, tm, &gy)) == SF_OK)
-            s = alloc_in(tr, k, 7, tm, &t->grad_x);
-        if (s == SF_OK)
-            s = sf_upload(be, x, tr->host_x, tm);
-        if (s == SF_OK && bwd)
-            s = sf_upload(be, gy, tr->host_gy, tm);
-        t->x = x, t->v_in = v_in, t->grad_y = gy;
-    }
+    for (int k = 0; k < tr->sets && s == SF_OK; ++k)
+        s = make_set(tr, k, rest);
     sf_free(SF_BACKEND_CPU, rest);
     if (s != SF_OK)
         sf_trial_destroy(tr);
@@ -182,6 +200,8 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
 {
     const int64_t T = tr->T, M = tr->M;
     const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
+    const sf_kernel *any = tr->fwd ? tr->fwd : tr->bwd;
+    tol.storage = any->storage; /* the kernels' storage model */
     float *y = NULL, *v = NULL, *out = NULL, *gx = NULL;
     sf_status s = sf_trial_run(tr, 0, NULL);
     if (s == SF_OK)
@@ -189,7 +209,7 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK && !tr->fwd) { /* backward only: against the saved tensors it was given */
         memset(fwd, 0, sizeof *fwd);
         if ((s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
-            (s = sf_download(tr->be, gx, tr->t[0].grad_x, tm)) == SF_OK)
+            (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T * M)) == SF_OK)
             *bwd = sf_check_backward(tr->host_gy, tr->host_y, tr->host_v, T, M, &tr->p, gx, tol);
         sf_free(SF_BACKEND_CPU, gx);
         return s;
@@ -201,20 +221,20 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK)
         s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_Y, y, tr->t[0].y, T * M);
     if (s == SF_OK && v)
-        s = sf_download(tr->be, v, tr->t[0].v, tm);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V, v, tr->t[0].v, T * M);
     if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)
-        s = sf_download(tr->be, out, tr->t[0].v_out, m);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_OUT, out, tr->t[0].v_out, M);
     if (s == SF_OK) {
         const int trace = (tr->fwd->tensors_out & SF_TENSOR_V) != 0;
         float *v_in = NULL;
         if (tr->t[0].v_in && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&v_in)) == SF_OK)
-            s = sf_download(tr->be, v_in, tr->t[0].v_in, m);
+            s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_IN, v_in, tr->t[0].v_in, M);
         if (s == SF_OK)
             *fwd = sf_check_forward(tr->host_x, v_in, T, M, &tr->p, y, trace ? v : NULL, out, tol);
         sf_free(SF_BACKEND_CPU, v_in);
     }
     if (s == SF_OK && tr->bwd && (s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
-        (s = sf_download(tr->be, gx, tr->t[0].grad_x, tm)) == SF_OK)
+        (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T * M)) == SF_OK)
         *bwd = sf_check_backward(tr->host_gy, y, v, T, M, &tr->p, gx, tol);
     sf_free(SF_BACKEND_CPU, y), sf_free(SF_BACKEND_CPU, v), sf_free(SF_BACKEND_CPU, out), sf_free(SF_BACKEND_CPU, gx);
     return s;

@@ -116,13 +116,27 @@ enum {
     SF_TENSOR_GRAD_X = 1 << 6, /* [T,M] dL/dx */
 };
 
+/* Storage types of a kernel's [T,M] and [M] tensors other than the spikes (variants.csv's dtype). The
+ * arithmetic is fp32 whatever the storage; a value rounds, to nearest even, where it is stored. */
+typedef enum sf_storage { SF_STORAGE_F32 = 0, SF_STORAGE_BF16 = 1, SF_STORAGE_F16 = 2 } sf_storage;
+/* "f32", "bf16", "f16"; SF_ERR_UNKNOWN with a message for any other name. */
+sf_status sf_storage_parse(const char *name, sf_storage *out);
+const char *sf_storage_name(sf_storage s);
+/* The float64 reference's storage model: x rounded to the nearest value of s, ties to even, with s's
+ * subnormals and its overflow to infinity (f32: x unchanged, the reference's own precision). Written
+ * apart from the kernels' conversions (frexp and nearbyint, not bit tricks), so that it checks them. */
+double sf_storage_round(sf_storage s, double x);
+/* values[0..n) rounded in place to s: what a kernel reads of a tensor it was given as float. */
+void sf_storage_quantize(sf_storage s, float *values, int64_t n);
+
 typedef struct sf_kernel {
     const char *name;      /* e.g. "fused_fwd_train_f32_v4_n1_u1" */
     const char *family;    /* "eager", "step" or "fused" */
     sf_direction direction;
     const char *form;      /* fwd: "train" (y and v trace), "infer" (y and final v), "segment"
                               (v_in -> y, v trace, v_out); bwd: "grad" */
-    const char *dtype;     /* storage type of [T,M] tensors: "f32" */
+    const char *dtype;     /* storage type of the tensors other than y: "f32", "bf16" or "f16" */
+    sf_storage storage;    /* the same, as a value */
     int elem_bytes;
     const char *spikes;    /* storage type of the spikes y: "f32", or "u8" (one byte a spike, 0 or 1) */
     int spike_bits;        /* bits a stored spike takes: 32 or 8 */
@@ -156,17 +170,22 @@ void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written);
 int sf_kernel_stores_spikes(const sf_kernel *k, const char *spikes);
 /* Whether some registered kernel stores spikes as `spikes`: the spike storages there are. */
 int sf_spikes_known(const char *spikes);
-/* The registered kernel that is k but stores its spikes as `spikes` ("f32", "u8"): the same family,
- * direction, form, dtype and knobs. k itself where it already does or touches no spikes; NULL if the
+/* The spike storage that goes with tensors stored as dtype when none is asked for: the widest that a
+ * registered kernel of that dtype has (f32 for f32, the paper's; u8 for bf16 and f16, whose kernels
+ * store no float spikes); NULL for a dtype no kernel has. */
+const char *sf_spikes_default(const char *dtype);
+/* The registered kernel that is k but stores its tensors as `dtype` ("f32", "bf16", "f16") and its
+ * spikes as `spikes` ("f32", "u8"): the same family, direction, form and knobs. NULL dtype or spikes:
+ * k's own. k itself where it already does (a kernel that touches no spikes stores any); NULL if the
  * registry has no such variant. */
-const sf_kernel *sf_kernel_with_spikes(const sf_kernel *k, const char *spikes);
+const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, const char *spikes);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
 /* Bytes of one [T, M] or [M] tensor (one of SF_TENSOR_*) at the kernel's storage type for it. */
 size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t count);
 /* A kernel's tensor (one of SF_TENSOR_*) from float host values to its storage type on the backend, and
  * back: sf_tensor_bytes(k, tensor, count) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero
- * float is a spike). */
+ * float is a spike); bf16 and f16 round to nearest even, as the kernels store. */
 sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, void *dst, const float *host,
                            int64_t count);
 sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, float *host, const void *src,
@@ -218,8 +237,11 @@ sf_status sf_run(const sf_kernel *k, sf_backend b, const sf_tensors *t, const sf
  * (|v - V_th| within a few ulps of width), that neuron's gradients at and before that step are not
  * compared (they depend on it). */
 typedef struct sf_tolerance {
-    double band;       /* forward: |v_ref - V_th| within which either spike is right */
-    double atol, rtol; /* membrane and gradient tolerance */
+    double band;        /* forward: |v_ref - V_th| within which either spike is right */
+    double atol, rtol;  /* membrane and gradient tolerance of the fp32 arithmetic */
+    sf_storage storage; /* the stored membranes and gradients are rounded to this: a value passes when it
+                           is what storing some float within atol + rtol |ref| of the reference gives,
+                           i.e. it lies in [round(ref - tol), round(ref + tol)] */
 } sf_tolerance;
 
 typedef struct sf_check_report {
@@ -232,6 +254,8 @@ typedef struct sf_check_report {
 } sf_check_report;
 
 sf_tolerance sf_tolerance_default(void);
+/* The default tolerance for checking kernel k: its storage model. */
+sf_tolerance sf_tolerance_for(const sf_kernel *k);
 /* Whether a check passed: something was compared, nothing mismatched, and at most 1 % of the compared
  * values were ambiguous (else the check would be checking little). */
 int sf_check_passed(const sf_check_report *r);
@@ -281,6 +305,22 @@ sf_status sf_verify_check_size(int64_t T, int64_t M);
 
 /* Seeded uniform floats in [lo, hi) (splitmix64), as sf_verify's inputs are made. */
 void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi);
+
+/* What storing a layer's tensors as s costs against fp32 storage, on sf_verify's inputs (x uniform in
+ * [-0.4, 0.8), dL/dy in [-1, 1)), by the float64 reference and its storage model: one forward and
+ * backward with fp32 storage, one with x, the v trace, dL/dy and dL/dx rounded to s where a kernel of
+ * that storage stores them (the arithmetic and the membrane state unrounded, as in a kernel's
+ * registers). Every kernel of storage s matches the second up to rounding (sf_verify checks it), so
+ * these are what its numerics cost, on any device. */
+typedef struct sf_storage_cost {
+    int64_t neuron_steps;   /* T x M compared */
+    double spike_flip_rate; /* fraction of neuron-steps whose spike differs from fp32 storage's */
+    double grad_x_rel_err;  /* || dL/dx - dL/dx_fp32 ||_2 / || dL/dx_fp32 ||_2 over the layer */
+    double grad_x_max_err;  /* max | dL/dx - dL/dx_fp32 |, in units of max | dL/dx_fp32 | */
+} sf_storage_cost;
+
+sf_status sf_storage_cost_of(sf_storage s, int64_t T, int64_t M, const sf_lif_params *p, uint64_t seed,
+                             sf_storage_cost *out);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "float16_cpu.h"
+
 typedef struct dim3 { unsigned x, y, z; } dim3;
 
 /* Per OpenMP thread, as each CUDA thread sees its own. Defined in cpu_shim.c. */
@@ -39,6 +41,8 @@ extern _Thread_local int sf_cpu_streaming;
 #define SF_UNROLL(n) SF_PRAGMA(GCC unroll n)
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cpu)
 #define SF_BACKEND_ID SF_BACKEND_CPU
+
+#include "storage_types.h"
 
 /* Threads per block when neither the launch nor the table gives one: a block of 256 x vec x npt
  * neurons touches, per time step, a stretch of each row long enough for the prefetchers (8 KiB at
@@ -126,6 +130,82 @@ static inline void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
 #endif
     for (int j = 0; j < vec; ++j)
         dst[j] = (uint8_t)src[j];
+}
+
+/* The vector path of a 16-bit float storage type: the alignment a GPU's access needs, then each element
+ * converted (bf16 in SSE2 registers, 8 at a time: widening is a shift into the top half, narrowing
+ * rounds as sf_narrow_bf16 does), the stores streamed when the launch streams. */
+static inline void sf_cpu_check_aligned(const void *p, int vec, const char *what)
+{
+    if ((uintptr_t)p % ((uintptr_t)vec * 2u) != 0)
+        sf_cpu_fault(what, p);
+}
+
+static inline void sf_vector_load_bf16(float *dst, const uint16_t *src, int vec)
+{
+    sf_cpu_check_aligned(src, vec, "vector load not aligned to its width");
+#if defined(__SSE2__)
+    if (vec % 8 == 0) {
+        const __m128i zero = _mm_setzero_si128();
+        for (int j = 0; j < vec; j += 8) {
+            const __m128i h = _mm_load_si128((const __m128i *)(const void *)(src + j));
+            _mm_storeu_ps(dst + j, _mm_castsi128_ps(_mm_unpacklo_epi16(zero, h)));
+            _mm_storeu_ps(dst + j + 4, _mm_castsi128_ps(_mm_unpackhi_epi16(zero, h)));
+        }
+        return;
+    }
+#endif
+    for (int j = 0; j < vec; ++j)
+        dst[j] = sf_widen_bf16(src[j]);
+}
+
+#if defined(__SSE2__)
+/* Four floats rounded to bf16 (sf_narrow_bf16's rule), as 32-bit lanes holding the bits sign-extended,
+ * so that _mm_packs_epi32 packs them exactly. */
+static inline __m128i sf_sse_narrow_bf16(const float *src)
+{
+    const __m128i u = _mm_castps_si128(_mm_loadu_ps(src));
+    const __m128i lsb = _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1));
+    const __m128i rounded = _mm_add_epi32(u, _mm_add_epi32(_mm_set1_epi32(0x7fff), lsb));
+    const __m128i nan = _mm_cmpgt_epi32(_mm_and_si128(u, _mm_set1_epi32(0x7fffffff)), _mm_set1_epi32(0x7f800000));
+    const __m128i quiet = _mm_or_si128(u, _mm_set1_epi32(0x00400000));
+    const __m128i r = _mm_or_si128(_mm_and_si128(nan, quiet), _mm_andnot_si128(nan, rounded));
+    return _mm_srai_epi32(r, 16);
+}
+#endif
+
+static inline void sf_vector_store_bf16(uint16_t *dst, const float *src, int vec)
+{
+    sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
+#if defined(__SSE2__)
+    if (vec % 8 == 0) {
+        for (int j = 0; j < vec; j += 8) {
+            const __m128i h = _mm_packs_epi32(sf_sse_narrow_bf16(src + j), sf_sse_narrow_bf16(src + j + 4));
+            if (sf_cpu_streaming)
+                _mm_stream_si128((__m128i *)(void *)(dst + j), h);
+            else
+                _mm_store_si128((__m128i *)(void *)(dst + j), h);
+        }
+        return;
+    }
+#endif
+    for (int j = 0; j < vec; ++j)
+        dst[j] = sf_narrow_bf16(src[j]);
+}
+
+/* f16 converts one element at a time (the compiler's _Float16; F16C's vcvtps2ph is not baseline x86-64). */
+static inline void sf_vector_load_f16(float *dst, const uint16_t *src, int vec)
+{
+    sf_cpu_check_aligned(src, vec, "vector load not aligned to its width");
+    for (int j = 0; j < vec; ++j)
+        dst[j] = sf_widen_f16(src[j]);
+}
+
+static inline void sf_vector_store_f16(uint16_t *dst, const float *src, int vec)
+{
+    sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
+    for (int j = 0; j < vec; ++j)
+        dst[j] = sf_narrow_f16(src[j]);
 }
 
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */

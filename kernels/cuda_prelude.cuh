@@ -2,6 +2,8 @@
 #ifndef SF_CUDA_PRELUDE_CUH
 #define SF_CUDA_PRELUDE_CUH
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +16,8 @@
 #define SF_UNROLL(n) SF_PRAGMA(unroll n)
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cuda)
 #define SF_BACKEND_ID SF_BACKEND_CUDA
+
+#include "storage_types.h"
 
 /* Records "what: cudaGetErrorString(e)" as the last error and returns SF_ERR_CUDA (src/device_cuda.c). */
 extern "C" sf_status sf_cuda_fail(int err, const char *what);
@@ -51,43 +55,68 @@ SF_DEVICE void sf_vector_store_f32(float *dst, const float *src, int vec)
         dst[0] = src[0];
 }
 
-/* vec one-byte spikes by one aligned access of vec bytes (little-endian: byte j is neuron j), as floats. */
-SF_DEVICE void sf_vector_load_u8(float *dst, const uint8_t *src, int vec)
+/* `bytes` bytes (1 to 64, a power of two) by aligned accesses of up to 16 bytes, as little-endian
+ * 32-bit words w[0 .. bytes/4): the vector path of the narrow storage types. */
+SF_DEVICE void sf_load_words(unsigned *w, const void *src, int bytes)
 {
-    unsigned w[4] = {0, 0, 0, 0};
-    if (vec == 16) {
-        const uint4 q = *(const uint4 *)src;
-        w[0] = q.x, w[1] = q.y, w[2] = q.z, w[3] = q.w;
-    } else if (vec == 8) {
+    if (bytes >= 16) {
+        for (int i = 0; i < bytes / 16; ++i) {
+            const uint4 q = ((const uint4 *)src)[i];
+            w[4 * i] = q.x, w[4 * i + 1] = q.y, w[4 * i + 2] = q.z, w[4 * i + 3] = q.w;
+        }
+    } else if (bytes == 8) {
         const uint2 q = *(const uint2 *)src;
         w[0] = q.x, w[1] = q.y;
-    } else if (vec == 4) {
+    } else if (bytes == 4) {
         w[0] = *(const unsigned *)src;
-    } else if (vec == 2) {
+    } else if (bytes == 2) {
         w[0] = *(const unsigned short *)src;
     } else {
-        w[0] = src[0];
+        w[0] = *(const unsigned char *)src;
     }
-    for (int j = 0; j < vec; ++j)
-        dst[j] = (float)((w[j / 4] >> (8 * (j % 4))) & 0xffu);
 }
 
-SF_DEVICE void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
+SF_DEVICE void sf_store_words(void *dst, const unsigned *w, int bytes)
 {
-    unsigned w[4] = {0, 0, 0, 0};
-    for (int j = 0; j < vec; ++j)
-        w[j / 4] |= (unsigned)src[j] << (8 * (j % 4));
-    if (vec == 16)
-        *(uint4 *)dst = make_uint4(w[0], w[1], w[2], w[3]);
-    else if (vec == 8)
+    if (bytes >= 16)
+        for (int i = 0; i < bytes / 16; ++i)
+            ((uint4 *)dst)[i] = make_uint4(w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
+    else if (bytes == 8)
         *(uint2 *)dst = make_uint2(w[0], w[1]);
-    else if (vec == 4)
+    else if (bytes == 4)
         *(unsigned *)dst = w[0];
-    else if (vec == 2)
+    else if (bytes == 2)
         *(unsigned short *)dst = (unsigned short)w[0];
     else
-        dst[0] = (uint8_t)w[0];
+        *(unsigned char *)dst = (unsigned char)w[0];
 }
+
+/* The narrow storage types, element j of a vector at bits [j*width, (j+1)*width) of the words. */
+SF_DEVICE float sf_widen_bf16(uint16_t b) { return __bfloat162float(__ushort_as_bfloat16(b)); }
+SF_DEVICE uint16_t sf_narrow_bf16(float f) { return __bfloat16_as_ushort(__float2bfloat16_rn(f)); }
+SF_DEVICE float sf_widen_f16(uint16_t b) { return __half2float(__ushort_as_half(b)); }
+SF_DEVICE uint16_t sf_narrow_f16(float f) { return __half_as_ushort(__float2half_rn(f)); }
+
+#define SF_DEFINE_NARROW_VECTOR(type, width)                                                       \
+    SF_DEVICE void sf_vector_load_##type(float *dst, const sf_##type##_t *src, int vec)            \
+    {                                                                                              \
+        unsigned w[16];                                                                            \
+        sf_load_words(w, src, vec * (width) / 8);                                                  \
+        for (int j = 0; j < vec; ++j)                                                              \
+            dst[j] = sf_widen_##type((sf_##type##_t)(w[j * (width) / 32] >> ((j * (width)) % 32))); \
+    }                                                                                              \
+    SF_DEVICE void sf_vector_store_##type(sf_##type##_t *dst, const float *src, int vec)           \
+    {                                                                                              \
+        unsigned w[16] = {0};                                                                      \
+        for (int j = 0; j < vec; ++j)                                                              \
+            w[j * (width) / 32] |= (unsigned)sf_narrow_##type(src[j]) << ((j * (width)) % 32);     \
+        sf_store_words(dst, w, vec * (width) / 8);                                                 \
+    }
+
+SF_DEFINE_NARROW_VECTOR(u8, 8)
+SF_DEFINE_NARROW_VECTOR(bf16, 16)
+SF_DEFINE_NARROW_VECTOR(f16, 16)
+#undef SF_DEFINE_NARROW_VECTOR
 
 /* The paper's launch rule: the block size cudaOccupancyMaxPotentialBlockSize picks for the kernel. */
 #define SF_OCCUPANCY_BLOCK(kernel, out) sf_cuda_occupancy_block((const void *)(kernel), (out))

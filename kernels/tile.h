@@ -7,10 +7,6 @@
 #ifndef SF_TILE_H
 #define SF_TILE_H
 
-/* Storage types, named as the dtype and spikes columns of variants.csv spell them. */
-typedef float sf_f32_t;
-typedef uint8_t sf_u8_t; /* a spike as one byte, 0 or 1 */
-
 SF_DEVICE int64_t sf_group_first(int k, int vec, int npt)
 {
     return (((int64_t)blockIdx.x * npt + k) * blockDim.x + threadIdx.x) * vec;
@@ -23,48 +19,34 @@ SF_DEVICE int sf_group_size(int64_t i0, int64_t M, int vec)
     return left <= 0 ? 0 : (left < vec ? (int)left : vec);
 }
 
-/* dst[0..vec) = src[0..n), zero past n. */
-SF_DEVICE void sf_load_f32(float *dst, const float *src, int vec, int n, int vec_ok)
-{
-    if (vec > 1 && vec_ok && n == vec) {
-        sf_vector_load_f32(dst, src, vec);
-        return;
+/* sf_load_<type>: registers dst[0..vec) = src[0..n) widened to float, zero past n; sf_store_<type>:
+ * src[0..n) narrowed to the storage type. One vector access (the backend's sf_vector_load_<type>) where
+ * the group is complete and the rows aligned, else one element at a time. */
+#define SF_DEFINE_ACCESS(type)                                                                     \
+    SF_DEVICE void sf_load_##type(float *dst, const sf_##type##_t *src, int vec, int n, int vec_ok) \
+    {                                                                                              \
+        if (vec > 1 && vec_ok && n == vec) {                                                       \
+            sf_vector_load_##type(dst, src, vec);                                                  \
+            return;                                                                                \
+        }                                                                                          \
+        for (int j = 0; j < vec; ++j)                                                              \
+            dst[j] = j < n ? sf_widen_##type(src[j]) : 0.0f;                                       \
+    }                                                                                              \
+    SF_DEVICE void sf_store_##type(sf_##type##_t *dst, const float *src, int vec, int n, int vec_ok) \
+    {                                                                                              \
+        if (vec > 1 && vec_ok && n == vec) {                                                       \
+            sf_vector_store_##type(dst, src, vec);                                                 \
+            return;                                                                                \
+        }                                                                                          \
+        for (int j = 0; j < vec && j < n; ++j)                                                     \
+            dst[j] = sf_narrow_##type(src[j]);                                                     \
     }
-    for (int j = 0; j < vec; ++j)
-        dst[j] = j < n ? src[j] : 0.0f;
-}
 
-SF_DEVICE void sf_store_f32(float *dst, const float *src, int vec, int n, int vec_ok)
-{
-    if (vec > 1 && vec_ok && n == vec) {
-        sf_vector_store_f32(dst, src, vec);
-        return;
-    }
-    for (int j = 0; j < vec && j < n; ++j)
-        dst[j] = src[j];
-}
-
-/* Spikes stored as bytes: dst[0..vec) = src[0..n) as 0.0f or 1.0f, zero past n. */
-SF_DEVICE void sf_load_u8(float *dst, const uint8_t *src, int vec, int n, int vec_ok)
-{
-    if (vec > 1 && vec_ok && n == vec) {
-        sf_vector_load_u8(dst, src, vec);
-        return;
-    }
-    for (int j = 0; j < vec; ++j)
-        dst[j] = j < n ? (float)src[j] : 0.0f;
-}
-
-/* src holds spikes, 0.0f or 1.0f: stored as the bytes 0 or 1. */
-SF_DEVICE void sf_store_u8(uint8_t *dst, const float *src, int vec, int n, int vec_ok)
-{
-    if (vec > 1 && vec_ok && n == vec) {
-        sf_vector_store_u8(dst, src, vec);
-        return;
-    }
-    for (int j = 0; j < vec && j < n; ++j)
-        dst[j] = (uint8_t)src[j];
-}
+SF_DEFINE_ACCESS(f32)
+SF_DEFINE_ACCESS(bf16)
+SF_DEFINE_ACCESS(f16)
+SF_DEFINE_ACCESS(u8)
+#undef SF_DEFINE_ACCESS
 
 /* A [vec] register group set to one value. */
 SF_DEVICE void sf_fill_f32(float *dst, float value, int vec)

@@ -345,8 +345,7 @@ sf_status sf_tuning_lookup(const sf_tuning_db *db, sf_backend b, const char *dev
         return sf_fail(SF_ERR_INVALID, "no kernel of family '%s', %s, form %s", family ? family : "", sf_direction_name(d),
                        form);
     for (int i = 0; i < n_st && !fallback; ++i)
-        if (strcmp(dflt->dtype, st[i].dtype) == 0)
-            fallback = sf_kernel_with_spikes(dflt, st[i].spikes);
+        fallback = sf_kernel_with_storage(dflt, st[i].dtype, st[i].spikes);
     if (!fallback)
         return sf_fail(SF_ERR_INVALID, "lookup: no %s kernel of family '%s' stores %s", form, family, dtype);
     if (T < 1 || M < 1)

@@ -33,6 +33,23 @@ const sf_kernel *sf_kernel_default(const char *family, sf_direction d, const cha
     return NULL;
 }
 
+static const char *const storage_names[] = {"f32", "bf16", "f16"};
+
+sf_status sf_storage_parse(const char *name, sf_storage *out)
+{
+    for (int i = 0; name && i < (int)(sizeof storage_names / sizeof storage_names[0]); ++i)
+        if (strcmp(name, storage_names[i]) == 0) {
+            *out = (sf_storage)i;
+            return SF_OK;
+        }
+    return sf_fail(SF_ERR_UNKNOWN, "unknown storage type '%s' (f32, bf16, f16)", name ? name : "");
+}
+
+const char *sf_storage_name(sf_storage s)
+{
+    return (unsigned)s < sizeof storage_names / sizeof storage_names[0] ? storage_names[s] : "?";
+}
+
 int sf_kernel_stores_spikes(const sf_kernel *k, const char *spikes)
 {
     return !((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) || strcmp(k->spikes, spikes) == 0;
@@ -46,14 +63,32 @@ int sf_spikes_known(const char *spikes)
     return 0;
 }
 
-const sf_kernel *sf_kernel_with_spikes(const sf_kernel *k, const char *spikes)
+const char *sf_spikes_default(const char *dtype)
 {
-    if (!k || !spikes || sf_kernel_stores_spikes(k, spikes))
+    const char *widest = NULL;
+    int bits = 0;
+    for (int i = 0; dtype && i < sf_registry_count; ++i) {
+        const sf_kernel *k = &sf_registry[i].info;
+        if (strcmp(k->dtype, dtype) == 0 && ((k->tensors_in | k->tensors_out) & SF_TENSOR_Y) && k->spike_bits > bits)
+            widest = k->spikes, bits = k->spike_bits;
+    }
+    return widest;
+}
+
+const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, const char *spikes)
+{
+    if (!k)
+        return NULL;
+    if (!dtype)
+        dtype = k->dtype;
+    if (!spikes)
+        spikes = k->spikes;
+    if (strcmp(k->dtype, dtype) == 0 && sf_kernel_stores_spikes(k, spikes))
         return k;
     for (int i = 0; i < sf_registry_count; ++i) {
         const sf_kernel *v = &sf_registry[i].info;
         if (strcmp(v->family, k->family) == 0 && v->direction == k->direction && strcmp(v->form, k->form) == 0 &&
-            strcmp(v->dtype, k->dtype) == 0 && strcmp(v->spikes, spikes) == 0 && v->vec == k->vec &&
+            strcmp(v->dtype, dtype) == 0 && sf_kernel_stores_spikes(v, spikes) && v->vec == k->vec &&
             v->npt == k->npt && v->unroll == k->unroll && v->default_block == k->default_block)
             return v;
     }

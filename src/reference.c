@@ -64,8 +64,53 @@ static void backward_neuron(const neuron *n, const float *grad_y, const float *y
 
 sf_tolerance sf_tolerance_default(void)
 {
-    sf_tolerance t = {1e-5, 1e-5, 1e-5};
+    sf_tolerance t = {1e-5, 1e-5, 1e-5, SF_STORAGE_F32};
     return t;
+}
+
+sf_tolerance sf_tolerance_for(const sf_kernel *k)
+{
+    sf_tolerance t = sf_tolerance_default();
+    t.storage = k ? k->storage : SF_STORAGE_F32;
+    return t;
+}
+
+/* ---- the storage model ----------------------------------------------------------------------- */
+
+/* x to `digits` significant bits, ties to even; below 2^emin the quantum stays 2^(emin - digits + 1)
+ * (subnormals); beyond the largest finite value, infinity (what round to nearest gives there, since
+ * `largest` is rounded from x itself). */
+static double round_to_format(double x, int digits, int emin, double largest)
+{
+    if (x == 0.0 || !isfinite(x))
+        return x;
+    int e;
+    (void)frexp(x, &e); /* |x| in [2^(e-1), 2^e) */
+    const int lead = e - 1 < emin ? emin : e - 1;
+    const double quantum = ldexp(1.0, lead - digits + 1);
+    const double r = nearbyint(x / quantum) * quantum; /* x / quantum is exact: a power of two */
+    return fabs(r) > largest ? copysign(INFINITY, x) : r;
+}
+
+double sf_storage_round(sf_storage s, double x)
+{
+    switch (s) {
+    case SF_STORAGE_BF16:
+        return round_to_format(x, 8, -126, ldexp(255.0, 120)); /* (2 - 2^-7) 2^127 */
+    case SF_STORAGE_F16:
+        return round_to_format(x, 11, -14, 65504.0);
+    default:
+        return x;
+    }
+}
+
+void sf_storage_quantize(sf_storage s, float *values, int64_t n)
+{
+    if (s == SF_STORAGE_F32)
+        return;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i)
+        values[i] = (float)sf_storage_round(s, values[i]);
 }
 
 int sf_check_passed(const sf_check_report *r)
@@ -103,9 +148,14 @@ void sf_reference_backward(const float *grad_y, const float *y, const float *v, 
 
 /* ---- checks ---------------------------------------------------------------------------------- */
 
+/* A stored membrane or gradient against the reference: within the fp32 tolerance, then rounded as the
+ * kernel stored it (rounding is monotone, so every float within the tolerance stores into that range). */
 static int close_enough(double got, double want, sf_tolerance tol)
 {
-    return fabs(got - want) <= tol.atol + tol.rtol * fabs(want); /* false for NaN */
+    const double e = tol.atol + tol.rtol * fabs(want);
+    if (tol.storage == SF_STORAGE_F32)
+        return fabs(got - want) <= e; /* false for NaN */
+    return got >= sf_storage_round(tol.storage, want - e) && got <= sf_storage_round(tol.storage, want + e);
 }
 
 /* Folds one neuron's findings into the report (called inside a critical section). */

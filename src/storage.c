@@ -1,20 +1,57 @@
 /* Tensors at a kernel's storage types: the host side holds float, the kernel's buffer the type the
- * registry names for that tensor (today the spikes y may be one byte each). */
+ * registry names for that tensor: the spikes y as f32 or one byte each, the others as f32, bf16 or f16
+ * (converted as the CPU kernels convert, kernels/float16_cpu.h). */
 #include <stdlib.h>
 
 #include "internal.h"
+#include "float16_cpu.h"
+
+/* How a tensor of k is stored. */
+typedef enum stored { STORED_F32, STORED_BF16, STORED_F16, STORED_U8 } stored;
+
+static stored stored_as(const sf_kernel *k, unsigned tensor)
+{
+    if (tensor == SF_TENSOR_Y)
+        return k->spike_bits == 8 ? STORED_U8 : STORED_F32;
+    return k->storage == SF_STORAGE_BF16 ? STORED_BF16 : k->storage == SF_STORAGE_F16 ? STORED_F16 : STORED_F32;
+}
+
+static void narrow(stored as, void *dst, const float *src, int64_t n)
+{
+    uint8_t *b = dst;
+    uint16_t *h = dst;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+        if (as == STORED_U8)
+            b[i] = src[i] != 0.0f; /* a spike is 0 or 1 */
+        else if (as == STORED_BF16)
+            h[i] = sf_narrow_bf16(src[i]);
+        else
+            h[i] = sf_narrow_f16(src[i]);
+    }
+}
+
+/* Any byte but 0 or 1 is a wrong kernel: the check sees it as it is. */
+static void widen(stored as, float *dst, const void *src, int64_t n)
+{
+    const uint8_t *b = src;
+    const uint16_t *h = src;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i)
+        dst[i] = as == STORED_U8 ? (float)b[i] : as == STORED_BF16 ? sf_widen_bf16(h[i]) : sf_widen_f16(h[i]);
+}
 
 sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, void *dst, const float *host,
                            int64_t count)
 {
     const size_t bytes = sf_tensor_bytes(k, tensor, count);
-    if (bytes == (size_t)count * sizeof(float))
+    const stored as = stored_as(k, tensor);
+    if (as == STORED_F32)
         return sf_upload(b, dst, host, bytes);
-    uint8_t *packed = malloc(bytes ? bytes : 1);
+    void *packed = malloc(bytes ? bytes : 1);
     if (!packed)
-        return sf_fail(SF_ERR_NOMEM, "no host memory for %lld spikes", (long long)count);
-    for (int64_t i = 0; i < count; ++i)
-        packed[i] = host[i] != 0.0f; /* a spike is 0 or 1 */
+        return sf_fail(SF_ERR_NOMEM, "no host memory to convert %lld values for upload", (long long)count);
+    narrow(as, packed, host, count);
     const sf_status s = sf_upload(b, dst, packed, bytes);
     free(packed);
     return s;
@@ -24,14 +61,15 @@ sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, 
                              int64_t count)
 {
     const size_t bytes = sf_tensor_bytes(k, tensor, count);
-    if (bytes == (size_t)count * sizeof(float))
+    const stored as = stored_as(k, tensor);
+    if (as == STORED_F32)
         return sf_download(b, host, src, bytes);
-    uint8_t *packed = malloc(bytes ? bytes : 1);
+    void *packed = malloc(bytes ? bytes : 1);
     if (!packed)
-        return sf_fail(SF_ERR_NOMEM, "no host memory for %lld spikes", (long long)count);
-    sf_status s = sf_download(b, packed, src, bytes);
-    for (int64_t i = 0; s == SF_OK && i < count; ++i)
-        host[i] = packed[i]; /* any byte but 0 or 1 is a wrong kernel: the check sees it as it is */
+        return sf_fail(SF_ERR_NOMEM, "no host memory to convert %lld downloaded values", (long long)count);
+    const sf_status s = sf_download(b, packed, src, bytes);
+    if (s == SF_OK)
+        widen(as, host, packed, count);
     free(packed);
     return s;
 }

@@ -76,7 +76,8 @@ sf_status sf_verify_check_size(int64_t T, int64_t M)
 
 /* The inputs, on the host and uploaded: x (and v_in) for a forward kernel; for a backward one, the saved
  * tensors as a forward pass would leave them (the reference's v rounded to float, the spikes fired on
- * it) and grad_y. */
+ * it, then v rounded to the kernel's storage) and grad_y. Every input is rounded to the kernel's storage
+ * on the host, so that the reference sees exactly what the kernel reads. */
 static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
                              buffer *buf)
 {
@@ -84,9 +85,11 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
     sf_status s = SF_OK;
     if (k->direction == SF_FWD) {
         sf_fill_uniform(buf[X].host, TM, c->seed, -0.4f, 0.8f);
+        sf_storage_quantize(k->storage, buf[X].host, TM); /* the reference reads what the kernel reads */
         s = upload(k, &buf[X], be);
         if (s == SF_OK && buf[V_IN].host) {
             sf_fill_uniform(buf[V_IN].host, M, c->seed ^ 0x5eedull, p->rest - 0.5f, p->threshold + 0.5f);
+            sf_storage_quantize(k->storage, buf[V_IN].host, M);
             s = upload(k, &buf[V_IN], be);
         }
     } else {
@@ -102,6 +105,10 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
                 buf[Y].host[i] = sf_lif_spike(buf[V].host[i], p);
             }
             sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
+            /* stored as a forward of this storage stores them: the spike fired on the fp32 register,
+             * then v rounded */
+            sf_storage_quantize(k->storage, buf[V].host, TM);
+            sf_storage_quantize(k->storage, buf[GY].host, TM);
         }
         free(yd), free(vd), free(x);
         if (s == SF_OK)
@@ -119,6 +126,8 @@ static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verif
                                buffer *buf, sf_check_report *out)
 {
     const int64_t T = c->T, M = c->M;
+    sf_tolerance tol = c->tol;
+    tol.storage = k->storage; /* the storage model is the kernel's, not a choice of the caller */
     sf_status s = SF_OK;
     if (k->direction == SF_FWD) {
         for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
@@ -126,11 +135,11 @@ static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verif
                 s = download(k, &buf[i], be);
         if (s == SF_OK)
             *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
-                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, c->tol);
+                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, tol);
     } else {
         s = download(k, &buf[GX], be);
         if (s == SF_OK)
-            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, c->tol);
+            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, tol);
     }
     return s;
 }

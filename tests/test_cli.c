@@ -67,6 +67,7 @@ static void test_parsing_alike(void)
         {"compare", "--alpha", "compare a.json b.json --alpha=1", "--alpha must be in (0, 1)"},
         {"check", "--gates", "check --gates=/nonexistent-gates.json r.json", "/nonexistent-gates.json"},
         {"tune", "--budget", "tune --family fused --budget=0", "--budget: '0' is not an integer in 1..1048576"},
+        {"storage-cost", "--dtype", "storage-cost --dtype=bf16 --T=4 --M=256", "| bf16 | 4 | 1024 |"},
     };
     char args[256], expect[256];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
@@ -122,6 +123,22 @@ static void test_unknown_names(void)
                 "sweep --reference-family lava --out /tmp/never.json");
     CHECK(sh("tune --family fused") == 1 && strstr(slurp("stderr"), "no database"), "tune without --db: %s",
           slurp("stderr"));
+    usage_error("storage-cost, unknown dtype", "unknown storage type 'fp8'", "storage-cost --dtype fp8");
+}
+
+/* storage-cost: a row per dtype and T, and the same rows as JSON, written atomically */
+static void test_storage_cost(void)
+{
+    CHECK(sh("storage-cost --dtype bf16,f16 --T 2,8 --M 512 --json %s", path_of("cost.json")) == 0 &&
+              strstr(slurp("stdout"), "| bf16 | 8 | 4096 |") && strstr(slurp("stdout"), "| f16 | 2 | 1024 |"),
+          "storage-cost: %s%s", slurp("stdout"), slurp("stderr"));
+    cJSON *j = NULL;
+    CHECK_OK(sf_json_read_file(path_of("cost.json"), &j));
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    CHECK(cJSON_GetArraySize(rows) == 4 &&
+              cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rows, 3), "grad_x_rel_err")),
+          "storage-cost JSON: %d rows", cJSON_GetArraySize(rows));
+    cJSON_Delete(j);
 }
 
 static sf_npy load(const char *name)
@@ -332,6 +349,7 @@ int main(int argc, char **argv)
     refused("unknown command", "unknown command", "frobnicate");
     test_parsing_alike();
     test_unknown_names();
+    test_storage_cost();
     if (sf_backend_available(SF_BACKEND_CUDA) != SF_OK)
         refused("no device", "backend cuda", "run --family fused --backend cuda --input %s --out-dir %s",
                 path_of("x.npy"), dir);

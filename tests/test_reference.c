@@ -141,10 +141,93 @@ static void test_checks_fail_when_they_should(void)
           (long long)r.ambiguous, (long long)r.compared);
 }
 
+/* The storage model: round to nearest even at the format's precision, its subnormals and its overflow,
+ * checked against values worked out by hand; and a check under it passes what storing a value within
+ * the fp32 tolerance gives, and nothing a wrong rounding (truncation) gives. */
+static void test_storage_model(void)
+{
+    static const struct {
+        sf_storage s;
+        double x, want;
+    } cases[] = {
+        {SF_STORAGE_BF16, 1.0, 1.0},
+        {SF_STORAGE_BF16, 1.0 + 0x1p-8, 1.0},                      /* a tie: to the even 1.0 */
+        {SF_STORAGE_BF16, 1.0 + 3 * 0x1p-8, 1.0 + 0x1p-6},         /* a tie: to the even 1 + 2^-6 */
+        {SF_STORAGE_BF16, 1.0 + 0x1p-8 + 0x1p-20, 1.0 + 0x1p-7}, /* above the tie */
+        {SF_STORAGE_BF16, -3.14159, -3.140625},
+        {SF_STORAGE_BF16, 0x1p-133 * 1.5, 0x1p-132},               /* subnormal quantum 2^-133 */
+        {SF_STORAGE_BF16, 0x1p128, INFINITY},
+        {SF_STORAGE_F16, 1.0 + 0x1p-11, 1.0},                      /* a tie: to the even 1.0 */
+        {SF_STORAGE_F16, 1.0 + 3 * 0x1p-11, 1.0 + 0x1p-9},
+        {SF_STORAGE_F16, 65504.0, 65504.0},
+        {SF_STORAGE_F16, 65520.0, INFINITY},                       /* the overflow tie rounds up */
+        {SF_STORAGE_F16, 65519.0, 65504.0},
+        {SF_STORAGE_F16, 0x1p-25, 0.0},                            /* half the smallest subnormal: even */
+        {SF_STORAGE_F16, 0x1p-24 * 1.5, 0x1p-23},
+        {SF_STORAGE_F32, 1.0 + 0x1p-40, 1.0 + 0x1p-40},            /* f32: the reference's own value */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const double got = sf_storage_round(cases[i].s, cases[i].x);
+        CHECK(got == cases[i].want, "%s(%.17g) = %.17g, want %.17g", sf_storage_name(cases[i].s), cases[i].x, got,
+              cases[i].want);
+    }
+    sf_storage st;
+    CHECK(sf_storage_parse("bf16", &st) == SF_OK && st == SF_STORAGE_BF16, "bf16 parses");
+    CHECK(sf_storage_parse("fp8", &st) == SF_ERR_UNKNOWN && strstr(sf_last_error(), "fp8"), "fp8 is unknown");
+
+    /* a forward stored as bf16: the reference's v rounded passes; truncated, about half the values fail */
+    enum { T = 40, M = 300 };
+    static float x[T * M], y[T * M], v[T * M], cut[T * M];
+    static double yd[T * M], vd[T * M];
+    const sf_lif_params p = sf_lif_defaults();
+    sf_tolerance tol = sf_tolerance_default();
+    tol.storage = SF_STORAGE_BF16;
+    sf_fill_uniform(x, T * M, 5, -0.4f, 0.8f);
+    sf_storage_quantize(SF_STORAGE_BF16, x, T * M);
+    sf_reference_forward(x, NULL, T, M, &p, yd, vd, NULL);
+    int64_t differ = 0;
+    for (int i = 0; i < T * M; ++i) {
+        y[i] = (float)yd[i];
+        v[i] = (float)sf_storage_round(SF_STORAGE_BF16, vd[i]);
+        const float f = (float)vd[i];
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        u &= 0xffff0000u; /* truncated to bf16 */
+        memcpy(&cut[i], &u, sizeof u);
+        differ += cut[i] != v[i];
+    }
+    sf_check_report r = sf_check_forward(x, NULL, T, M, &p, y, v, NULL, tol);
+    CHECK(r.mismatches == 0 && r.compared == 2 * T * M, "bf16-rounded v: %lld mismatches", (long long)r.mismatches);
+    r = sf_check_forward(x, NULL, T, M, &p, y, cut, NULL, tol);
+    CHECK(differ > T * M / 4 && r.mismatches >= differ * 9 / 10, "truncated v: %lld mismatches of %lld that differ",
+          (long long)r.mismatches, (long long)differ);
+    r = sf_check_forward(x, NULL, T, M, &p, y, v, NULL, sf_tolerance_default());
+    CHECK(r.mismatches > T * M / 4, "bf16 values under fp32's tolerance must fail: %lld", (long long)r.mismatches);
+}
+
+/* The cost of a storage against fp32: nothing for f32, something small for bf16, less for f16. */
+static void test_storage_cost(void)
+{
+    const sf_lif_params p = sf_lif_defaults();
+    sf_storage_cost f32, bf16, f16;
+    CHECK_OK(sf_storage_cost_of(SF_STORAGE_F32, 32, 4096, &p, 1, &f32));
+    CHECK_OK(sf_storage_cost_of(SF_STORAGE_BF16, 32, 4096, &p, 1, &bf16));
+    CHECK_OK(sf_storage_cost_of(SF_STORAGE_F16, 32, 4096, &p, 1, &f16));
+    CHECK(f32.spike_flip_rate == 0 && f32.grad_x_rel_err == 0 && f32.neuron_steps == 32 * 4096, "f32 costs nothing");
+    CHECK(bf16.spike_flip_rate > 0 && bf16.spike_flip_rate < 1e-2 && bf16.grad_x_rel_err > 1e-3 &&
+              bf16.grad_x_rel_err < 0.2,
+          "bf16: flip rate %g, grad error %g", bf16.spike_flip_rate, bf16.grad_x_rel_err);
+    CHECK(f16.grad_x_rel_err < bf16.grad_x_rel_err && f16.spike_flip_rate < bf16.spike_flip_rate,
+          "f16 (11 bits) costs less than bf16 (8 bits): %g, %g", f16.grad_x_rel_err, f16.spike_flip_rate);
+    CHECK(sf_storage_cost_of(SF_STORAGE_BF16, 0, 4, &p, 1, &f32) == SF_ERR_INVALID, "T = 0 is refused");
+}
+
 int main(void)
 {
     test_forward_by_hand();
     test_backward_by_hand();
     test_checks_fail_when_they_should();
+    test_storage_model();
+    test_storage_cost();
     return sf_test_summary();
 }

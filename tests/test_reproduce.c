@@ -95,8 +95,9 @@ static void test_report(const char *data, const char *src, const char *dir)
     CHECK(strstr(text, "Multi-GPU model") && strstr(text, "4.27 (paper 4.27)"), "the model section and the Fig. 4 check");
     CHECK(!strstr(text, "not measured yet"), "every part is there, none may be called missing");
     /* beyond the paper: a row per storage variant with its byte model, and the paper's design over it */
-    CHECK(strstr(text, "## Beyond the paper's kernel") && strstr(text, "| - | u8 | 9 |") &&
-              strstr(text, "| vtrace | f32 | 28 |") && strstr(text, "| h | u8 | 21 |") && strstr(text, ", 1.00x |"),
+    CHECK(strstr(text, "## Beyond the paper's kernel") && strstr(text, "| - | f32 | u8 | 9 |") &&
+              strstr(text, "| vtrace | f32 | f32 | 28 |") && strstr(text, "| h | f32 | u8 | 21 |") &&
+              strstr(text, ", 1.00x, exact |"),
           "the beyond-the-paper table");
     /* the peers part, read from DIR/../peers (where the GPU check leaves it): a row per peer, fused over
      * it in parentheses, the paper's ratio beside the paper's libraries, and why a peer has no time */

@@ -474,6 +474,45 @@ static void test_spikes(void)
     cJSON_Delete(root);
 }
 
+/* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
+ * storage model, with their byte model and what their rounding costs; ids and JSON say the dtype. */
+static void test_dtype(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused -a dtype=bf16,f16 -a direction=fwd,fwd+bwd -a T=[1,33] -a N=1001 " QUICK
+                     " --out %s",
+                     path_of("dtype.json")) == 0,
+          "dtype: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("dtype.json");
+    const cJSON *s;
+    int right = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int both = !strcmp(str(s, "direction"), "fwd+bwd");
+        const char *dtype = str(s, "dtype");
+        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
+        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
+        const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(s, "kernels");
+        const char *fwd = cJSON_IsString(cJSON_GetArrayItem(kernels, 0)) ? cJSON_GetArrayItem(kernels, 0)->valuestring : "";
+        char want_id[32], want_kernel[32];
+        snprintf(want_id, sizeof want_id, "|dtype=%s", dtype);
+        snprintf(want_kernel, sizeof want_kernel, "_%s_yu8_", dtype);
+        const double per_step = num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
+        right += !strcmp(str(s, "status"), "ok") && !strcmp(str(s, "spikes"), "u8") && strstr(str(s, "id"), want_id) &&
+                 strstr(fwd, want_kernel) && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
+                 (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0)) &&
+                 per_step == (both ? 2 + 1 + 2 + 2 + 1 + 2 + 2 : 2 + 1 + 2) &&
+                 num(s, "storage_cost", "spike_flip_rate") >= 0 && num(s, "storage_cost", "grad_x_rel_err") >= 0;
+    }
+    CHECK(right == 8, "dtype: %d of 8 states verified with their byte model and storage cost", right);
+    cJSON_Delete(root);
+    refused(2, "unknown storage type 'fp8'", "sweep -a dtype=fp8 --out x.json");
+    /* a storage no kernel has (bf16 with float spikes) is a skipped state that says why */
+    CHECK(sf_test_sh("sweep -a family=fused -a dtype=bf16 -a spikes=f32 -a T=2 -a N=64 " QUICK " --out %s",
+                     path_of("dtype-f32y.json")) == 1 &&
+              strstr(sf_test_slurp("stderr"), "dtype bf16, spikes f32"),
+          "dtype=bf16 spikes=f32: %s", sf_test_slurp("stderr"));
+}
+
 /* argv[3] "terminal": only the terminal summary, reported skipped (77) where `script` is missing */
 int main(int argc, char **argv)
 {
@@ -492,7 +531,8 @@ int main(int argc, char **argv)
     /* a fresh folder each run: resume must not find an earlier run's files */
     const char *files[] = {"a.json", "a.csv", "a.md", "b.csv", "r.json", "k.json", "bad.json", "other.json",
                            "huge.json", "p.json", "gpu.json", "locked.json", "locked.json.lock", "forms.json",
-                           "tty.json", "keep.json", "spikes.json", "spikes-tuned.json"};
+                           "tty.json", "keep.json", "spikes.json", "spikes-tuned.json", "dtype.json",
+                           "dtype-f32y.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
         remove(path_of(files[i]));
     test_schema_round_trip();
@@ -505,5 +545,6 @@ int main(int argc, char **argv)
     test_forms();
     test_keep();
     test_spikes();
+    test_dtype();
     return sf_test_summary();
 }

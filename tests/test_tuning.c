@@ -362,7 +362,7 @@ static void test_storages(void)
     CHECK(t.time_s == 8e-4, "either accepted: the faster (u8) must answer, %s did", t.kernel->name);
     CHECK_OK(sf_tuning_lookup(db, SF_BACKEND_CPU, "cccccccccccccccc", "cpu-z", "fused", SF_FWD, NULL, "f32_yu8", 8, 8, &t));
     CHECK(t.level == SF_LOOKUP_FAMILY_DEFAULT &&
-              t.kernel == sf_kernel_with_spikes(sf_kernel_default("fused", SF_FWD, NULL, SF_BACKEND_CPU), "u8") &&
+              t.kernel == sf_kernel_with_storage(sf_kernel_default("fused", SF_FWD, NULL, SF_BACKEND_CPU), NULL, "u8") &&
               strstr(t.kernel->name, "_yu8"),
           "no entry: the default's u8 variant, not %s", t.kernel->name);
     CHECK(sf_tuning_lookup(db, SF_BACKEND_CPU, key, "cpu-x", "fused", SF_FWD, NULL, "f32_yu4", 8, 8, &t) ==
@@ -397,6 +397,32 @@ static void test_storages(void)
               strstr(sf_test_slurp("stdout"), "_yu8_") && strstr(sf_test_slurp("stdout"), "level exact"),
           "lookup of the u8 entry: %s%s", sf_test_slurp("stdout"), sf_test_slurp("stderr"));
     CHECK(sf_test_sh("tune --family fused -a spikes=u4 --db %s", path_of("never.json")) == 2, "tune -a spikes=u4");
+
+    /* dtype: one entry per storage; bf16's spikes default to its u8; the lookup serves the precision its
+     * caller accepts, and the faster of several */
+    CHECK(sf_test_sh("tune --family fused -a T=4 -a N=4096 -a vec=[16] -a block=[128] -a dtype=[f32,bf16] "
+                     "--min-time 0.01 --timeout 0.5 --db %s",
+                     path_of("dtype.json")) == 0,
+          "tune -a dtype: %s", sf_test_slurp("stderr"));
+    CHECK_OK(sf_tuning_load(path_of("dtype.json"), &tuned));
+    int bf16 = 0, plain = 0;
+    cJSON_ArrayForEach(e, sf_tuning_entries(tuned))
+    {
+        const char *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "best"), "kernel")->valuestring;
+        const char *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype")->valuestring;
+        const char *sp = cJSON_GetObjectItemCaseSensitive(e, "spikes")->valuestring;
+        bf16 += !strcmp(dt, "bf16") && !strcmp(sp, "u8") && strstr(k, "_bf16_yu8_") != NULL;
+        plain += !strcmp(dt, "f32") && !strcmp(sp, "f32") && strstr(k, "_f32_v") != NULL;
+    }
+    CHECK(bf16 == 1 && plain == 1, "tuned entries: %d bf16, %d f32", bf16, plain);
+    sf_tuning_free(tuned);
+    CHECK(sf_test_sh("tune --lookup --family fused --T 4 --M 4096 --storage bf16_yu8 --db %s", path_of("dtype.json")) == 0 &&
+              strstr(sf_test_slurp("stdout"), "_bf16_yu8_") && strstr(sf_test_slurp("stdout"), "level exact"),
+          "lookup of the bf16 entry: %s%s", sf_test_slurp("stdout"), sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("tune --lookup --family fused --T 4 --M 4096 --storage f32 --db %s", path_of("dtype.json")) == 0 &&
+              strstr(sf_test_slurp("stdout"), "_f32_v") && !strstr(sf_test_slurp("stdout"), "bf16"),
+          "an fp32 caller never gets bf16: %s", sf_test_slurp("stdout"));
+    CHECK(sf_test_sh("tune --family fused -a dtype=fp8 --db %s", path_of("never.json")) == 2, "tune -a dtype=fp8");
 }
 
 static void refused_db(const char *name, const char *text, const char *expect)

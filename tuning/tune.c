@@ -21,7 +21,6 @@ void sf_tune_config_init(sf_tune_config *c)
     memset(c, 0, sizeof *c);
     c->backend = SF_BACKEND_CPU;
     c->family = "fused";
-    c->dtype = "f32";
     c->direction = SF_FWD;
     c->strategy = SF_TUNE_EXHAUSTIVE;
     c->seed = 1;
@@ -197,7 +196,7 @@ static const cJSON *find_eval(const cache *k, const char *key, const char *kerne
 typedef struct session {
     const sf_tune_config *c;
     const char *form;
-    const char *spikes; /* the spike storage searched now (one entry per storage) */
+    const char *dtype, *spikes; /* the storage searched now (one entry per storage) */
     cache k;
     int replay;
     sf_device_info dev;      /* live only */
@@ -352,7 +351,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
-            strcmp(k->dtype, c->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
+            strcmp(k->dtype, s->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
             !knob_allowed(c->unroll, k->unroll) || !sf_kernel_stores_spikes(k, s->spikes))
             continue;
         for (int b = 0; b < nb; ++b)
@@ -377,7 +376,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
     }
     if (*n == 0)
         return sf_fail(SF_ERR_INVALID, "no %s %s kernel of family '%s' (form %s, dtype %s, spikes %s) satisfies the constraints",
-                       sf_backend_name(c->backend), sf_direction_name(c->direction), c->family, s->form, c->dtype,
+                       sf_backend_name(c->backend), sf_direction_name(c->direction), c->family, s->form, s->dtype,
                        s->spikes);
     return SF_OK;
 }
@@ -465,8 +464,8 @@ static cJSON *config_json(const cJSON *eval)
 static sf_status measure_default(session *s, int threads, int64_t T, int64_t M, const cJSON **out)
 {
     const sf_tune_config *c = s->c;
-    const sf_kernel *dk = sf_kernel_with_spikes(sf_kernel_default(c->family, c->direction, s->form, c->backend),
-                                                s->spikes);
+    const sf_kernel *dk = sf_kernel_with_storage(sf_kernel_default(c->family, c->direction, s->form, c->backend),
+                                                 s->dtype, s->spikes);
     *out = NULL;
     if (!dk)
         return sf_fail(SF_ERR_INVALID, "no variant of the default %s kernel stores spikes as %s", s->form, s->spikes);
@@ -497,7 +496,7 @@ static cJSON *entry_json(const session *s, int64_t T, int64_t M, const cJSON *be
     cJSON_AddStringToObject(e, "family", c->family);
     cJSON_AddStringToObject(e, "direction", sf_direction_name(c->direction));
     cJSON_AddStringToObject(e, "form", s->form);
-    cJSON_AddStringToObject(e, "dtype", c->dtype);
+    cJSON_AddStringToObject(e, "dtype", s->dtype);
     cJSON_AddStringToObject(e, "spikes", s->spikes);
     cJSON_AddNumberToObject(e, "T", (double)T);
     cJSON_AddNumberToObject(e, "M", (double)M);
@@ -620,6 +619,18 @@ static sf_status open_session(session *s)
     return cache_append(&s->k, l);
 }
 
+/* Whether some kernel of the session's family, direction and form stores its storage. */
+static int storage_exists(const session *s)
+{
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        if (strcmp(k->family, s->c->family) == 0 && k->direction == s->c->direction && strcmp(k->form, s->form) == 0 &&
+            strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes))
+            return 1;
+    }
+    return 0;
+}
+
 sf_status sf_tune_run(const sf_tune_config *c)
 {
     session s;
@@ -645,9 +656,18 @@ sf_status sf_tune_run(const sf_tune_config *c)
     static const int64_t default_T[] = {32, 128}, default_N[] = {1 << 20}, one[] = {1};
     const int64_t *Ts = c->T ? c->T->ints : default_T, *Ns = c->N ? c->N->ints : default_N, *Bs = c->B ? c->B->ints : one;
     const int nT = c->T ? c->T->count : 2, nN = c->N ? c->N->count : 1, nB = c->B ? c->B->count : 1;
-    const int nS = c->spikes ? c->spikes->count : 1;
-    for (int sp = 0; st == SF_OK && sp < nS; ++sp) { /* one entry per spike storage: the lookup chooses */
-        s.spikes = c->spikes ? c->spikes->strings[sp] : "f32";
+    const int nD = c->dtype ? c->dtype->count : 1, nS = c->spikes ? c->spikes->count : 1;
+    int storages = 0;
+    for (int i = 0; st == SF_OK && i < nD * nS; ++i) { /* one entry per storage: the lookup chooses */
+        s.dtype = c->dtype ? c->dtype->strings[i / nS] : "f32";
+        s.spikes = c->spikes ? c->spikes->strings[i % nS] : sf_spikes_default(s.dtype);
+        if (!s.spikes || !storage_exists(&s)) {
+            if (!c->quiet)
+                fprintf(stderr, "tune: no %s kernel of family '%s' stores %s with spikes %s: skipped\n", s.form,
+                        c->family, s.dtype, s.spikes ? s.spikes : "-");
+            continue;
+        }
+        ++storages;
         for (int a = 0; st == SF_OK && a < nT; ++a)
             for (int b = 0; st == SF_OK && b < nN; ++b)
                 for (int d = 0; st == SF_OK && d < nB; ++d) {
@@ -656,6 +676,9 @@ sf_status sf_tune_run(const sf_tune_config *c)
                         st = sf_tuning_save(db, c->db_path);
                 }
     }
+    if (st == SF_OK && !storages)
+        st = sf_fail(SF_ERR_INVALID, "tune: no %s kernel of family '%s' stores any of the storages asked for", s.form,
+                     c->family);
     if (!c->quiet)
         fprintf(stderr, "tune: %d measured, %d answered from %s\n", s.evaluated, s.reused,
                 s.replay ? c->replay_path : c->cache_path ? c->cache_path : "(no cache)");

@@ -24,11 +24,13 @@ typedef struct sf_candidate {
 
 typedef struct sf_tune_config {
     sf_backend backend;
-    const char *family, *form, *dtype;
+    const char *family, *form;
     sf_direction direction;
     sf_axis *T, *N, *B, *block, *threads; /* NULL: defaults (blocks and threads per backend) */
     sf_axis *vec, *npt, *unroll;          /* NULL: every registered kernel; else only these knob values */
-    sf_axis *spikes;                      /* spike storages, each searched into its own entry; NULL: f32 */
+    sf_axis *dtype;                       /* storages of the other tensors, each searched into its own entry;
+                                             NULL: f32 */
+    sf_axis *spikes;                      /* spike storages, likewise; NULL: the dtype's (sf_spikes_default) */
     sf_tune_strategy strategy;
     int budget; /* random: evaluations; model: candidates measured (0 = a quarter of the space) */
     uint64_t seed;
