@@ -55,24 +55,24 @@ static void release(run_state *r)
 /* A backend buffer of `count` elements of the kernel's tensor (one of SF_TENSOR_*) at its storage type,
  * filled from host floats if given. Registered for release. */
 static void *device_buffer(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const float *host,
-                           int64_t count, sf_status *s)
+                           int64_t T, int64_t M, sf_status *s)
 {
     if (*s != SF_OK)
         return NULL;
-    *s = sf_alloc(r->be, sf_tensor_bytes(k, tensor, count), &r->dev[slot]);
+    *s = sf_alloc(r->be, sf_tensor_bytes(k, tensor, T, M), &r->dev[slot]);
     if (*s == SF_OK && host)
-        *s = sf_upload_tensor(r->be, k, tensor, r->dev[slot], host, count);
+        *s = sf_upload_tensor(r->be, k, tensor, r->dev[slot], host, T, M);
     return r->dev[slot];
 }
 
-static int write_output(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const void *dev, int64_t count,
-                        const char *dir, const char *name, int ndim, const int64_t *shape)
+static int write_output(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const void *dev, int64_t T,
+                        int64_t M, const char *dir, const char *name, int ndim, const int64_t *shape)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)count * sizeof(float), (void **)&r->out[slot]);
+    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)(T * M) * sizeof(float), (void **)&r->out[slot]);
     if (s == SF_OK)
-        s = sf_download_tensor(r->be, k, tensor, r->out[slot], dev, count);
+        s = sf_download_tensor(r->be, k, tensor, r->out[slot], dev, T, M);
     if (s == SF_OK)
         s = sf_npy_write(path, r->out[slot], ndim, shape);
     if (s != SF_OK)
@@ -168,13 +168,13 @@ static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64
 static void *boundary_state(run_state *r, const sf_kernel *k, int64_t M, float rest, sf_status *s)
 {
     if (r->v_in.a.data)
-        return device_buffer(r, k, SF_TENSOR_V_IN, 4, r->v_in.a.data, M, s);
+        return device_buffer(r, k, SF_TENSOR_V_IN, 4, r->v_in.a.data, 1, M, s);
     float *host = NULL;
     if (*s != SF_OK || (*s = sf_alloc(SF_BACKEND_CPU, (size_t)M * sizeof(float), (void **)&host)) != SF_OK)
         return NULL;
     for (int64_t i = 0; i < M; ++i)
         host[i] = rest;
-    void *dev = device_buffer(r, k, SF_TENSOR_V_IN, 4, host, M, s);
+    void *dev = device_buffer(r, k, SF_TENSOR_V_IN, 4, host, 1, M, s);
     sf_free(SF_BACKEND_CPU, host);
     return dev;
 }
@@ -184,24 +184,23 @@ static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir
                               sf_tensors *t)
 {
     sf_status s = SF_OK;
-    const int64_t TM = T * M;
     memset(t, 0, sizeof *t);
     t->T = T, t->M = M;
     if (dir == SF_FWD) {
-        t->x = device_buffer(r, k, SF_TENSOR_X, 0, r->x.a.data, TM, &s);
-        t->y = device_buffer(r, k, SF_TENSOR_Y, 1, NULL, TM, &s);
+        t->x = device_buffer(r, k, SF_TENSOR_X, 0, r->x.a.data, T, M, &s);
+        t->y = device_buffer(r, k, SF_TENSOR_Y, 1, NULL, T, M, &s);
         if (k->tensors_out & SF_TENSOR_V)
-            t->v = device_buffer(r, k, SF_TENSOR_V, 2, NULL, TM, &s);
+            t->v = device_buffer(r, k, SF_TENSOR_V, 2, NULL, T, M, &s);
         if (k->tensors_out & SF_TENSOR_V_OUT)
-            t->v_out = device_buffer(r, k, SF_TENSOR_V_OUT, 3, NULL, M, &s);
+            t->v_out = device_buffer(r, k, SF_TENSOR_V_OUT, 3, NULL, 1, M, &s);
         if (k->tensors_in & SF_TENSOR_V_IN)
             t->v_in = boundary_state(r, k, M, rest, &s);
     } else {
-        t->grad_y = device_buffer(r, k, SF_TENSOR_GRAD_Y, 0, r->gy.a.data, TM, &s);
+        t->grad_y = device_buffer(r, k, SF_TENSOR_GRAD_Y, 0, r->gy.a.data, T, M, &s);
         if (k->tensors_in & SF_TENSOR_Y)
-            t->y = device_buffer(r, k, SF_TENSOR_Y, 1, r->y.a.data, TM, &s);
-        t->v = device_buffer(r, k, SF_TENSOR_V, 2, r->v.a.data, TM, &s);
-        t->grad_x = device_buffer(r, k, SF_TENSOR_GRAD_X, 3, NULL, TM, &s);
+            t->y = device_buffer(r, k, SF_TENSOR_Y, 1, r->y.a.data, T, M, &s);
+        t->v = device_buffer(r, k, SF_TENSOR_V, 2, r->v.a.data, T, M, &s);
+        t->grad_x = device_buffer(r, k, SF_TENSOR_GRAD_X, 3, NULL, T, M, &s);
     }
     if (s == SF_OK && sf_workspace_bytes(k, M) > 0 && (s = sf_alloc(r->be, sf_workspace_bytes(k, M), &r->dev[5])) == SF_OK)
         t->workspace = r->dev[5];
@@ -214,14 +213,15 @@ static int write_outputs(run_state *r, const sf_kernel *k, const sf_tensors *t, 
 {
     const int64_t TM = t->T * t->M;
     if (dir == SF_BWD)
-        return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, TM, out_dir, "gx.npy", first->ndim, first->shape);
+        return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, t->T, t->M, out_dir, "gx.npy", first->ndim,
+                            first->shape);
     int ok = strcmp(k->spikes, "u8") == 0 && !float_spikes
                  ? write_spikes_u1(r, 0, t->y, TM, out_dir, first->ndim, first->shape)
-                 : write_output(r, k, SF_TENSOR_Y, 0, t->y, TM, out_dir, "y.npy", first->ndim, first->shape);
+                 : write_output(r, k, SF_TENSOR_Y, 0, t->y, t->T, t->M, out_dir, "y.npy", first->ndim, first->shape);
     if (ok && t->v)
-        ok = write_output(r, k, SF_TENSOR_V, 1, t->v, TM, out_dir, "v.npy", first->ndim, first->shape);
+        ok = write_output(r, k, SF_TENSOR_V, 1, t->v, t->T, t->M, out_dir, "v.npy", first->ndim, first->shape);
     if (ok && t->v_out)
-        ok = write_output(r, k, SF_TENSOR_V_OUT, 2, t->v_out, t->M, out_dir, "v_out.npy", first->ndim - 1,
+        ok = write_output(r, k, SF_TENSOR_V_OUT, 2, t->v_out, 1, t->M, out_dir, "v_out.npy", first->ndim - 1,
                           first->shape + 1);
     return ok;
 }

@@ -32,7 +32,7 @@ static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, i
 {
     const sf_kernel *any = fwd ? fwd : bwd;
     const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
-    const double y = (double)sf_tensor_bytes(any, SF_TENSOR_Y, T * M);
+    const double y = (double)sf_tensor_bytes(any, SF_TENSOR_Y, T, M);
     double b = (1 + needs_trace(fwd, bwd)) * tm + y + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
@@ -101,21 +101,21 @@ static sf_status make_set(sf_trial *tr, int k, const float *rest)
 {
     const sf_kernel *fwd = tr->fwd, *bwd = tr->bwd, *any = fwd ? fwd : bwd;
     const int64_t T = tr->T, M = tr->M;
-    const size_t tm = sf_tensor_bytes(any, SF_TENSOR_X, T * M), m = sf_tensor_bytes(any, SF_TENSOR_V_IN, M);
+    const size_t tm = sf_tensor_bytes(any, SF_TENSOR_X, T, M), m = sf_tensor_bytes(any, SF_TENSOR_V_IN, 1, M);
     sf_tensors *t = &tr->t[k];
     void *x = NULL, *v_in = NULL, *gy = NULL;
     t->T = T, t->M = M;
     sf_status s = alloc_in(tr, k, 0, tm, &x);
     if (s == SF_OK)
-        s = alloc_in(tr, k, 1, sf_tensor_bytes(any, SF_TENSOR_Y, T * M), &t->y);
+        s = alloc_in(tr, k, 1, sf_tensor_bytes(any, SF_TENSOR_Y, T, M), &t->y);
     if (s == SF_OK && needs_trace(fwd, bwd))
         s = alloc_in(tr, k, 2, tm, &t->v);
     if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
         s = alloc_in(tr, k, 3, m, &t->v_out);
     if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
-        s = sf_upload_tensor(tr->be, fwd, SF_TENSOR_V_IN, v_in, rest, M);
-    if (s == SF_OK && !fwd && (s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T * M)) == SF_OK)
-        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_V, t->v, tr->host_v, T * M);
+        s = sf_upload_tensor(tr->be, fwd, SF_TENSOR_V_IN, v_in, rest, 1, M);
+    if (s == SF_OK && !fwd && (s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T, M)) == SF_OK)
+        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_V, t->v, tr->host_v, T, M);
     const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
     const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
     if (s == SF_OK && ws)
@@ -123,9 +123,9 @@ static sf_status make_set(sf_trial *tr, int k, const float *rest)
     if (s == SF_OK && bwd && (s = alloc_in(tr, k, 6, tm, &gy)) == SF_OK)
         s = alloc_in(tr, k, 7, tm, &t->grad_x);
     if (s == SF_OK)
-        s = sf_upload_tensor(tr->be, any, SF_TENSOR_X, x, tr->host_x, T * M);
+        s = sf_upload_tensor(tr->be, any, SF_TENSOR_X, x, tr->host_x, T, M);
     if (s == SF_OK && bwd)
-        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_GRAD_Y, gy, tr->host_gy, T * M);
+        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_GRAD_Y, gy, tr->host_gy, T, M);
     t->x = x, t->v_in = v_in, t->grad_y = gy;
     return s;
 }
@@ -209,7 +209,7 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK && !tr->fwd) { /* backward only: against the saved tensors it was given */
         memset(fwd, 0, sizeof *fwd);
         if ((s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
-            (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T * M)) == SF_OK)
+            (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
             *bwd = sf_check_backward(tr->host_gy, tr->host_y, tr->host_v, T, M, &tr->p, gx, tol);
         sf_free(SF_BACKEND_CPU, gx);
         return s;
@@ -219,22 +219,22 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK && tr->t[0].v)
         s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&v);
     if (s == SF_OK)
-        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_Y, y, tr->t[0].y, T * M);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_Y, y, tr->t[0].y, T, M);
     if (s == SF_OK && v)
-        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V, v, tr->t[0].v, T * M);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V, v, tr->t[0].v, T, M);
     if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)
-        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_OUT, out, tr->t[0].v_out, M);
+        s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_OUT, out, tr->t[0].v_out, 1, M);
     if (s == SF_OK) {
         const int trace = (tr->fwd->tensors_out & SF_TENSOR_V) != 0;
         float *v_in = NULL;
         if (tr->t[0].v_in && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&v_in)) == SF_OK)
-            s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_IN, v_in, tr->t[0].v_in, M);
+            s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_IN, v_in, tr->t[0].v_in, 1, M);
         if (s == SF_OK)
             *fwd = sf_check_forward(tr->host_x, v_in, T, M, &tr->p, y, trace ? v : NULL, out, tol);
         sf_free(SF_BACKEND_CPU, v_in);
     }
     if (s == SF_OK && tr->bwd && (s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
-        (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T * M)) == SF_OK)
+        (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
         *bwd = sf_check_backward(tr->host_gy, y, v, T, M, &tr->p, gx, tol);
     sf_free(SF_BACKEND_CPU, y), sf_free(SF_BACKEND_CPU, v), sf_free(SF_BACKEND_CPU, out), sf_free(SF_BACKEND_CPU, gx);
     return s;

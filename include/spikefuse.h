@@ -181,15 +181,16 @@ const char *sf_spikes_default(const char *dtype);
 const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, const char *spikes);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
-/* Bytes of one [T, M] or [M] tensor (one of SF_TENSOR_*) at the kernel's storage type for it. */
-size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t count);
-/* A kernel's tensor (one of SF_TENSOR_*) from float host values to its storage type on the backend, and
- * back: sf_tensor_bytes(k, tensor, count) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero
+/* Bytes of one [T, M] tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) at the kernel's storage type
+ * for it: packed spikes take a row of whole 32-bit words, ceil(M / 32) of them. */
+size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M);
+/* A kernel's [T, M] tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) from float host values to its
+ * storage type on the backend, and back: sf_tensor_bytes(k, tensor, T, M) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero
  * float is a spike); bf16 and f16 round to nearest even, as the kernels store. */
 sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, void *dst, const float *host,
-                           int64_t count);
+                           int64_t T, int64_t M);
 sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, float *host, const void *src,
-                             int64_t count);
+                             int64_t T, int64_t M);
 /* Launches needed for one whole layer (all T steps). */
 int64_t sf_kernel_launches(const sf_kernel *k, int64_t T);
 

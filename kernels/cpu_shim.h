@@ -41,6 +41,7 @@ extern _Thread_local int sf_cpu_streaming;
 #define SF_UNROLL(n) SF_PRAGMA(GCC unroll n)
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cpu)
 #define SF_BACKEND_ID SF_BACKEND_CPU
+#define SF_BACKEND_HAS_WARPS 0 /* a block's threads run one after another */
 
 #include "storage_types.h"
 
@@ -206,6 +207,19 @@ static inline void sf_vector_store_f16(uint16_t *dst, const float *src, int vec)
     sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
     for (int j = 0; j < vec; ++j)
         dst[j] = sf_narrow_f16(src[j]);
+}
+
+/* Packed spikes: each thread puts its group's bits into the word in place. The threads of a block run in
+ * lane order (both schedules), so the first group of a word writes it whole, clearing what was there, and
+ * the others add theirs; a word never spans blocks (blocks of whole words, sf_b1_block_multiple). */
+static inline void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, const float *src, int vec, int n,
+                                 int vec_ok)
+{
+    (void)vec_ok;
+    uint32_t *word = y + t * ((M + 31) / 32) + i0 / 32;
+    const int shift = (int)(i0 % 32);
+    const uint32_t bits = sf_spike_bits(src, vec, n) << shift;
+    *word = shift == 0 ? bits : *word | bits;
 }
 
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */

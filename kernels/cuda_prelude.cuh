@@ -16,6 +16,7 @@
 #define SF_UNROLL(n) SF_PRAGMA(unroll n)
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cuda)
 #define SF_BACKEND_ID SF_BACKEND_CUDA
+#define SF_BACKEND_HAS_WARPS 1
 
 #include "storage_types.h"
 
@@ -117,6 +118,27 @@ SF_DEFINE_NARROW_VECTOR(u8, 8)
 SF_DEFINE_NARROW_VECTOR(bf16, 16)
 SF_DEFINE_NARROW_VECTOR(f16, 16)
 #undef SF_DEFINE_NARROW_VECTOR
+
+/* Packed spikes: a warp's 32 vec neurons are vec words; lane l's bits go to bit (l vec) % 32 of its word,
+ * gathered by a ballot (vec 1) or xor-shuffles among the 32 / vec lanes of a word, and the first of
+ * them stores it. Every lane of the warp must call this, those past M too (with n = 0): blocks are whole
+ * warps (sf_b1_block_multiple) and a b1 kernel's threads past M do not return early (sf_b1_warp_wide). */
+SF_DEVICE void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, const float *src, int vec, int n,
+                             int vec_ok)
+{
+    (void)vec_ok;
+    const unsigned lane = threadIdx.x % 32u, bits = sf_spike_bits(src, vec, n);
+    unsigned word;
+    if (vec == 1) {
+        word = __ballot_sync(0xffffffffu, bits);
+    } else {
+        word = bits << ((lane * vec) % 32u);
+        for (int lanes = 1; lanes < 32 / vec; lanes *= 2)
+            word |= __shfl_xor_sync(0xffffffffu, word, lanes);
+    }
+    if ((lane * vec) % 32u == 0 && i0 < M)
+        y[t * ((M + 31) / 32) + i0 / 32] = word;
+}
 
 /* The paper's launch rule: the block size cudaOccupancyMaxPotentialBlockSize picks for the kernel. */
 #define SF_OCCUPANCY_BLOCK(kernel, out) sf_cuda_occupancy_block((const void *)(kernel), (out))

@@ -30,7 +30,7 @@
         float gy[SF_VEC], ys[SF_VEC], vs[SF_VEC];                                                  \
         SF_LOAD(gy, grad_y + row + i0[k], SF_VEC, n[k], vec_ok);                                   \
         if (SF_FORM != SF_FORM_GRAD_H)                                                             \
-            SF_LOAD_Y(ys, y + row + i0[k], SF_VEC, n[k], vec_ok);                                  \
+            SF_LOAD_Y(ys, y, t, M, i0[k], SF_VEC, n[k], vec_ok);                                   \
         SF_LOAD(vs, v + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
         if (SF_FORM == SF_FORM_GRAD_H)                                                             \
             for (int j = 0; j < SF_VEC; ++j)                                                       \
@@ -42,6 +42,7 @@
 
 #define SF_FINISH() /* dL/dx is written step by step */
 #define SF_TIME_LOOP(t) for (int64_t t = T - 1; t >= 0; --t)
+#define SF_WARP_WIDE 0
 
 #include "temporal.h"
 

@@ -39,7 +39,7 @@
     const int64_t row = (t) * M;                                                                   \
     SF_UNROLL(SF_NPT)                                                                              \
     for (int k = 0; k < SF_NPT; ++k) {                                                             \
-        if (n[k] == 0)                                                                             \
+        if (n[k] == 0 && !SF_WARP_WIDE)                                                            \
             continue;                                                                              \
         float xs[SF_VEC];                                                                          \
         SF_LOAD(xs, x + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
@@ -47,7 +47,7 @@
             vm[k][j] = sf_lif_decay_reset(vm[k][j], sp[k][j], p) + xs[j];                          \
             sp[k][j] = sf_lif_fire(vm[k][j], p);                                                   \
         }                                                                                          \
-        SF_STORE_Y(y + row + i0[k], sp[k], SF_VEC, n[k], vec_ok);                                  \
+        SF_STORE_Y(y, t, M, i0[k], sp[k], SF_VEC, n[k], vec_ok);                                   \
         if (SF_FORM != SF_FORM_INFER)                                                              \
             SF_STORE(v + row + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                \
     }
@@ -60,6 +60,7 @@
     }
 
 #define SF_TIME_LOOP(t) for (int64_t t = 0; t < T; ++t)
+#define SF_WARP_WIDE SF_Y_WARP_WIDE /* packed spikes: a warp stores its words together */
 
 #include "temporal.h"
 

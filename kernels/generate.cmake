@@ -48,6 +48,7 @@ set(_dtype_f16_enum SF_STORAGE_F16)
 # spike storage: bits a spike takes
 set(_spikes_f32_bits 32)
 set(_spikes_u8_bits 8)
+set(_spikes_b1_bits 1)
 
 # ---- forms -------------------------------------------------------------------------------------
 sf_csv_rows("${SF_KERNELS_DIR}/forms.csv" _form_rows)
@@ -83,7 +84,7 @@ foreach(row IN LISTS _form_rows)
   string(REPLACE " " ";" _form_${key}_spikes "${_spikes}")
   foreach(sp IN LISTS _form_${key}_spikes)
     if(NOT DEFINED _spikes_${sp}_bits)
-      message(FATAL_ERROR "forms.csv: '${row}': unknown spike storage '${sp}' (f32, u8)")
+      message(FATAL_ERROR "forms.csv: '${row}': unknown spike storage '${sp}' (f32, u8, b1)")
     endif()
   endforeach()
   if(NOT EXISTS "${SF_KERNELS_DIR}/${_form_${key}_template}")

@@ -26,6 +26,11 @@ static inline sf_launch sf_plan_begin(const sf_launch *in, int table_block)
 extern "C"
 #endif
 sf_status sf_plan_finish(sf_launch *r, sf_backend b, int64_t M, int neurons_per_thread, sf_launch *out);
+/* The error of a block that is not a multiple of what the kernel's spike storage needs (SF_ERR_INVALID). */
+#ifdef __cplusplus
+extern "C"
+#endif
+sf_status sf_plan_not_multiple(int block, int multiple);
 /* The error of a requested block above what the kernel set can launch with (SF_ERR_INVALID). */
 #ifdef __cplusplus
 extern "C"

@@ -11,6 +11,28 @@ typedef float sf_f32_t;
 typedef uint16_t sf_bf16_t;
 typedef uint16_t sf_f16_t;
 typedef uint8_t sf_u8_t; /* a spike as one byte, 0 or 1 */
+typedef uint32_t sf_b1_t; /* 32 spikes packed, a bit each (tile.h: sf_load_y_b1) */
+
+/* Per spike storage: the multiple of threads a block needs (packed bits: a word is 32 neurons of one
+ * block), and whether storing spikes takes every lane of a warp (packed bits on a backend with warps:
+ * a word is gathered by shuffles, so lanes past M join in rather than return). */
+enum {
+    sf_f32_block_multiple = 1,
+    sf_u8_block_multiple = 1,
+    sf_b1_block_multiple = 32,
+    sf_f32_warp_wide = 0,
+    sf_u8_warp_wide = 0,
+    sf_b1_warp_wide = SF_BACKEND_HAS_WARPS,
+};
+
+/* A group's spikes (0.0f or 1.0f) as the low bits of a word: bit j is src[j], none past n. */
+SF_DEVICE uint32_t sf_spike_bits(const float *src, int vec, int n)
+{
+    uint32_t bits = 0;
+    for (int j = 0; j < vec; ++j)
+        bits |= (j < n && src[j] != 0.0f ? 1u : 0u) << j;
+    return bits;
+}
 
 SF_DEVICE float sf_widen_f32(float x) { return x; }
 SF_DEVICE float sf_narrow_f32(float x) { return x; }

@@ -5,10 +5,13 @@
 #define SF_LOAD SF_CAT(sf_load_, SF_DTYPE)
 #define SF_STORE SF_CAT(sf_store_, SF_DTYPE)
 #define SF_ELEM_BYTES ((int)sizeof(SF_T))
-/* The spikes y at their own storage type (SF_SPIKES): f32 as the rest, or u8. */
+/* The spikes y at their own storage type (SF_SPIKES): f32, u8 or packed bits (b1), accessed by step
+ * (tile.h: sf_load_y_<spikes>); the block multiple and warp-wide storing that storage needs. */
 #define SF_S SF_CAT(SF_CAT(sf_, SF_SPIKES), _t)
-#define SF_LOAD_Y SF_CAT(sf_load_, SF_SPIKES)
-#define SF_STORE_Y SF_CAT(sf_store_, SF_SPIKES)
+#define SF_LOAD_Y SF_CAT(sf_load_y_, SF_SPIKES)
+#define SF_STORE_Y SF_CAT(sf_store_y_, SF_SPIKES)
+#define SF_Y_BLOCK_MULTIPLE SF_CAT(SF_CAT(sf_, SF_SPIKES), _block_multiple)
+#define SF_Y_WARP_WIDE SF_CAT(SF_CAT(sf_, SF_SPIKES), _warp_wide)
 /* The exported entry points: sf_<name>_plan_<backend> and sf_<name>_run_<backend>. */
 #define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
 #define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))
@@ -37,6 +40,8 @@
             r.block = max_;                                                            \
         if (s == SF_OK && r.block > max_)                                              \
             s = sf_plan_over_limit(r.block, max_, SF_BACKEND_ID);                      \
+        if (s == SF_OK && r.block % SF_Y_BLOCK_MULTIPLE != 0)                          \
+            s = sf_plan_not_multiple(r.block, SF_Y_BLOCK_MULTIPLE);                    \
         return s != SF_OK ? s : sf_plan_finish(&r, SF_BACKEND_ID, M, SF_VEC * SF_NPT, out); \
     }                                                                                  \
     SF_HOST_EXPORT sf_status SF_OCCUPANCY_FN(int block, int *blocks_per_sm)            \

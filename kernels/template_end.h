@@ -7,6 +7,8 @@
 #undef SF_S
 #undef SF_LOAD_Y
 #undef SF_STORE_Y
+#undef SF_Y_BLOCK_MULTIPLE
+#undef SF_Y_WARP_WIDE
 #undef SF_PLAN_FN
 #undef SF_RUN_FN
 #undef SF_OCCUPANCY_FN
@@ -19,3 +21,4 @@
 #undef SF_STEP
 #undef SF_FINISH
 #undef SF_TIME_LOOP
+#undef SF_WARP_WIDE

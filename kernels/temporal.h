@@ -6,7 +6,9 @@
  *   SF_INIT(), SF_STEP(t), SF_FINISH()
  *                        a thread's work before, at and after time step t, over its registers and
  *                        the parameters by name;
- *   SF_TIME_LOOP(t)      the order of the time steps.
+ *   SF_TIME_LOOP(t)      the order of the time steps;
+ *   SF_WARP_WIDE         1 where SF_STEP takes every lane of a warp (packed spikes stored on CUDA): the
+ *                        threads past M then run the loop with no neurons instead of returning.
  * It defines:
  *   SF_SYM(kernel)       each thread runs init, its whole time loop, then finish: the CUDA kernel, as
  *                        the paper wrote it, and on the CPU the check schedule (cpu_shim.h);
@@ -19,7 +21,7 @@ SF_GLOBAL void SF_SYM(kernel)(SF_PARAMS)
 {
     SF_REGISTERS(SF_DECLARE_REGISTER)
     SF_INIT()
-    if (n[0] == 0)
+    if (n[0] == 0 && !SF_WARP_WIDE)
         return; /* groups ascend: the whole thread is past M */
 
     SF_UNROLL(SF_UNROLL_N)

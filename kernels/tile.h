@@ -48,6 +48,33 @@ SF_DEFINE_ACCESS(f16)
 SF_DEFINE_ACCESS(u8)
 #undef SF_DEFINE_ACCESS
 
+/* The spikes y of step t: sf_load_y_<spikes>, sf_store_y_<spikes>. Element-wise storages are a row of
+ * M elements; packed bits (b1) a row of ceil(M / 32) words, bit b of word w neuron 32 w + b. */
+#define SF_DEFINE_Y_ACCESS(type)                                                                   \
+    SF_DEVICE void sf_load_y_##type(float *dst, const sf_##type##_t *y, int64_t t, int64_t M, int64_t i0, int vec, \
+                                    int n, int vec_ok)                                             \
+    {                                                                                              \
+        sf_load_##type(dst, y + t * M + i0, vec, n, vec_ok);                                       \
+    }                                                                                              \
+    SF_DEVICE void sf_store_y_##type(sf_##type##_t *y, int64_t t, int64_t M, int64_t i0, const float *src, int vec, \
+                                     int n, int vec_ok)                                            \
+    {                                                                                              \
+        sf_store_##type(y + t * M + i0, src, vec, n, vec_ok);                                      \
+    }
+
+SF_DEFINE_Y_ACCESS(f32)
+SF_DEFINE_Y_ACCESS(u8)
+#undef SF_DEFINE_Y_ACCESS
+
+/* A group's vec spikes (vec divides 32, and a group starts at a multiple of vec) from its word. */
+SF_DEVICE void sf_load_y_b1(float *dst, const sf_b1_t *y, int64_t t, int64_t M, int64_t i0, int vec, int n, int vec_ok)
+{
+    (void)vec_ok;
+    const uint32_t word = y[t * ((M + 31) / 32) + i0 / 32] >> (i0 % 32);
+    for (int j = 0; j < vec; ++j)
+        dst[j] = j < n ? (float)((word >> j) & 1u) : 0.0f;
+}
+
 /* A [vec] register group set to one value. */
 SF_DEVICE void sf_fill_f32(float *dst, float value, int vec)
 {

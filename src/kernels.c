@@ -119,9 +119,13 @@ double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
     return (read + written) * (double)T * (double)M;
 }
 
-size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t count)
+size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M)
 {
-    return (size_t)count * (tensor == SF_TENSOR_Y ? (size_t)k->spike_bits / 8 : (size_t)k->elem_bytes);
+    if (tensor != SF_TENSOR_Y)
+        return (size_t)T * (size_t)M * (size_t)k->elem_bytes;
+    if (k->spike_bits == 1)
+        return (size_t)T * (size_t)((M + 31) / 32) * 4u; /* rows of whole words */
+    return (size_t)T * (size_t)M * (size_t)k->spike_bits / 8;
 }
 
 int64_t sf_kernel_launches(const sf_kernel *k, int64_t T)
@@ -138,6 +142,12 @@ sf_status sf_plan_over_limit(int block, int max_block, sf_backend b)
 {
     return sf_fail(SF_ERR_INVALID, "block of %d threads: this kernel launches with at most %d on this %s device "
                                    "(its registers per thread)", block, max_block, sf_backend_name(b));
+}
+
+sf_status sf_plan_not_multiple(int block, int multiple)
+{
+    return sf_fail(SF_ERR_INVALID, "block of %d threads: this kernel packs 32 spikes a word and needs a multiple of "
+                                   "%d threads", block, multiple);
 }
 
 sf_status sf_plan_finish(sf_launch *r, sf_backend b, int64_t M, int neurons_per_thread, sf_launch *out)

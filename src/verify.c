@@ -23,20 +23,21 @@ void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi)
 typedef struct buffer {
     float *host;
     void *base, *dev;
-    size_t count;
+    int64_t T, M;    /* a [T, M] tensor; T = 1 for the [M] ones */
     unsigned tensor; /* SF_TENSOR_* */
 } buffer;
 
-static sf_status buffer_make(buffer *b, sf_backend be, const sf_kernel *k, unsigned tensor, size_t count,
+static sf_status buffer_make(buffer *b, sf_backend be, const sf_kernel *k, unsigned tensor, int64_t T, int64_t M,
                              int misalign)
 {
     memset(b, 0, sizeof *b);
-    b->count = count;
+    b->T = T, b->M = M;
     b->tensor = tensor;
-    const size_t elem = sf_tensor_bytes(k, tensor, 1);
-    sf_status s = sf_alloc(SF_BACKEND_CPU, count * sizeof(float), (void **)&b->host);
+    /* one element past aligned; packed spikes one word, the least they can be moved */
+    const size_t bytes = sf_tensor_bytes(k, tensor, T, M), elem = sf_tensor_bytes(k, tensor, 1, 1);
+    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)(T * M) * sizeof(float), (void **)&b->host);
     if (s == SF_OK)
-        s = sf_alloc(be, (count + 4) * elem, &b->base);
+        s = sf_alloc(be, bytes + 4 * elem, &b->base);
     if (s == SF_OK)
         b->dev = (char *)b->base + (misalign ? elem : 0);
     return s;
@@ -50,12 +51,12 @@ static void buffer_drop(buffer *b, sf_backend be)
 
 static sf_status upload(const sf_kernel *k, buffer *b, sf_backend be)
 {
-    return sf_upload_tensor(be, k, b->tensor, b->dev, b->host, (int64_t)b->count);
+    return sf_upload_tensor(be, k, b->tensor, b->dev, b->host, b->T, b->M);
 }
 
 static sf_status download(const sf_kernel *k, buffer *b, sf_backend be)
 {
-    return sf_download_tensor(be, k, b->tensor, b->host, b->dev, (int64_t)b->count);
+    return sf_download_tensor(be, k, b->tensor, b->host, b->dev, b->T, b->M);
 }
 
 enum { X, Y, V, V_IN, V_OUT, GY, GX, N_BUFFERS };
@@ -149,13 +150,11 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
 {
     memset(out, 0, sizeof *out);
     out->first_bad = -1;
-    int64_t TM;
     if (!k)
         return sf_fail(SF_ERR_INVALID, "no kernel given");
     sf_status s = sf_verify_check_size(c->T, c->M);
     if (s != SF_OK)
         return s;
-    TM = c->T * c->M;
     s = sf_lif_check(p);
     if (s == SF_OK)
         s = sf_backend_available(be);
@@ -170,7 +169,7 @@ sf_status sf_verify(const sf_kernel *k, sf_backend be, const sf_verify_config *c
     void *workspace = NULL;
     for (int i = 0; i < N_BUFFERS && s == SF_OK; ++i)
         if (used & bit[i])
-            s = buffer_make(&buf[i], be, k, bit[i], (size_t)((bit[i] & (SF_TENSOR_V_IN | SF_TENSOR_V_OUT)) ? M : TM),
+            s = buffer_make(&buf[i], be, k, bit[i], (bit[i] & (SF_TENSOR_V_IN | SF_TENSOR_V_OUT)) ? 1 : T, M,
                             c->misalign);
     if (s == SF_OK && sf_workspace_bytes(k, M) > 0)
         s = sf_alloc(be, sf_workspace_bytes(k, M), &workspace);

@@ -8,6 +8,9 @@
 #include "test_util.h"
 
 static sf_backend be;
+/* "quick" (the sanitizer build, where a neuron-step costs tens of times more): the same shapes but the
+ * million-neuron ones, which add no path the smaller ragged ones do not take. */
+static int quick;
 
 /* One kernel on one shape under one set of neuron constants, every surrogate that matters, checked.
  * Returns 1 when it passed. */
@@ -34,6 +37,13 @@ static int verify_with(const sf_kernel *k, int64_t T, int64_t M, uint64_t seed, 
     return ok;
 }
 
+/* A block the kernel can launch with: kernels that pack spikes take whole words of them, blocks a
+ * multiple of 32 (rounded up here; sf_plan refuses others, test_packed_spikes checks it). */
+static int block_for(const sf_kernel *k, int block)
+{
+    return k->spike_bits == 1 ? (block + 31) / 32 * 32 : block;
+}
+
 /* Under the paper's constants. */
 static int verify(const sf_kernel *k, int64_t T, int64_t M, uint64_t seed, int misalign, const sf_launch *l)
 {
@@ -45,6 +55,7 @@ static void test_every_kernel(void)
 {
     static const int64_t Ts[] = {1, 2, 7, 128};
     static const int64_t Ms[] = {1, 31, 1000, 2048, 65537, 1048579}; /* 2048: every vector width's aligned path */
+    const size_t n_Ms = sizeof Ms / sizeof Ms[0] - (size_t)quick;
     /* the other constants on fewer shapes: T = 1, a ragged M, long T */
     static const int64_t other_shapes[][2] = {{1, 31}, {7, 1000}, {33, 4099}, {4096, 37}};
     int n_sets = 0;
@@ -53,13 +64,13 @@ static void test_every_kernel(void)
         const sf_kernel *k = sf_kernel_at(i);
         int ok = 1;
         for (size_t a = 0; a < sizeof Ts / sizeof Ts[0]; ++a)
-            for (size_t b = 0; b < sizeof Ms / sizeof Ms[0]; ++b) {
+            for (size_t b = 0; b < n_Ms; ++b) {
                 if (Ts[a] * Ms[b] > (1 << 22))
                     continue; /* bounded below, and by the long-T cases */
-                for (uint64_t seed = 1; seed <= 2; ++seed)
+                for (uint64_t seed = 1; seed <= (Ms[b] > 65537 ? 1u : 2u); ++seed) /* a million neurons: one seed */
                     ok &= verify(k, Ts[a], Ms[b], seed, 0, NULL);
             }
-        ok &= verify(k, 128, 65537, 3, 0, NULL); /* the paper's largest T on a ragged M */
+        ok &= verify(k, 128, 4099, 3, 0, NULL); /* the paper's largest T on a ragged M */
         ok &= verify(k, 4096, 37, 4, 0, NULL);   /* long T */
         for (int set = 1; set < n_sets; ++set)
             for (size_t sh = 0; sh < sizeof other_shapes / sizeof other_shapes[0]; ++sh)
@@ -82,7 +93,7 @@ static void test_misaligned_and_blocks(void)
         CHECK_OK(sf_max_block(k, be, &max_block));
         CHECK(max_block >= 32 && (be == SF_BACKEND_CPU || max_block <= 1024), "%s: max block %d", k->name, max_block);
         for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; ++b) {
-            sf_launch l = {blocks[b] < max_block ? blocks[b] : max_block, 0, 0, NULL};
+            sf_launch l = {block_for(k, blocks[b] < max_block ? blocks[b] : max_block), 0, 0, NULL};
             verify(k, 5, 4099, 6, 0, &l);
         }
         if (max_block < 1024) {
@@ -228,7 +239,7 @@ static void test_segments(void)
  * time loop as on CUDA) run the same source and must give the same bits, on ragged sizes and blocks. */
 static void test_cpu_schedules(void)
 {
-    static const int64_t shapes[][2] = {{1, 1}, {7, 31}, {33, 4099}, {128, 20011}};
+    static const int64_t shapes[][2] = {{1, 1}, {7, 31}, {33, 4099}, {128, 2053}};
     static const int blocks[] = {0, 1, 33};
     sf_lif_params p = sf_lif_defaults(); /* under each surrogate: rect has a fast path of its own */
     for (int i = 0; i < sf_kernel_count(); ++i) {
@@ -252,8 +263,8 @@ static void test_cpu_schedules(void)
                     const unsigned in_bits[3] = {k->direction == SF_FWD ? SF_TENSOR_X : SF_TENSOR_GRAD_Y, SF_TENSOR_Y,
                                                  SF_TENSOR_V};
                     for (int j = 0; j < 3; ++j)
-                        CHECK_OK(sf_upload_tensor(be, k, in_bits[j], in[j].dev, in[j].host, TM));
-                    CHECK_OK(sf_upload_tensor(be, k, SF_TENSOR_V_IN, v_in.dev, v_in.host, M));
+                        CHECK_OK(sf_upload_tensor(be, k, in_bits[j], in[j].dev, in[j].host, T, M));
+                    CHECK_OK(sf_upload_tensor(be, k, SF_TENSOR_V_IN, v_in.dev, v_in.host, 1, M));
                     for (int order = 0; order < 2; ++order) {
                         for (int j = 0; j < 3; ++j) {
                             out[order][j] = tbuf_make(be, TM);
@@ -265,7 +276,7 @@ static void test_cpu_schedules(void)
                                                           v_in.dev, out[order][2].dev, NULL, NULL, NULL}
                                            : (sf_tensors){T, M, NULL, in[1].dev, in[2].dev, NULL, NULL, in[0].dev,
                                                           out[order][0].dev, NULL};
-                        const sf_launch l = {blocks[b], 0, 0, NULL};
+                        const sf_launch l = {block_for(k, blocks[b]), 0, 0, NULL};
                         sf_cpu_set_schedule(order ? SF_CPU_THREAD_ORDER : SF_CPU_TIME_OUTER);
                         CHECK_OK(sf_run(k, be, &t, &p, &l));
                         CHECK_OK(sf_synchronize(be));
@@ -278,7 +289,7 @@ static void test_cpu_schedules(void)
                         for (int j = 0; j < 3; ++j)
                             if (k->tensors_out & bits[j])
                                 CHECK_OK(sf_download_tensor(be, k, bits[j], out[order][j].host, out[order][j].dev,
-                                                            bits[j] == SF_TENSOR_V_OUT ? M : TM));
+                                                            bits[j] == SF_TENSOR_V_OUT ? 1 : T, M));
                     for (int j = 0; j < 3; ++j)
                         CHECK(!(k->tensors_out & bits[j]) ||
                                   memcmp(out[0][j].host, out[1][j].host, (size_t)TM * sizeof(float)) == 0,
@@ -373,18 +384,62 @@ static void test_recomputed_spikes(void)
     sf_free(be, dv), sf_free(be, dy), sf_free(be, dgy), sf_free(be, dgx);
 }
 
+/* Packed spikes, pinned without the host's packing: one neuron (33) fires at step 0 and must be bit 1 of
+ * word 1 of row 0; every bit past M is zero though the buffer held ones; a block that is not a multiple
+ * of 32 threads is refused with a message before any launch. */
+static void test_packed_spikes(void)
+{
+    enum { T = 3, M = 70 }; /* rows of 3 words, the last one ragged */
+    const sf_lif_params p = sf_lif_defaults();
+    float x[T * M] = {0};
+    x[33] = 1.0f; /* above V_th at step 0 alone: it resets, and 0 input stays below */
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        if (k->spike_bits != 1)
+            continue;
+        sf_launch odd = {33, 0, 0, NULL}, planned;
+        CHECK(sf_plan(k, be, M, &odd, &planned) == SF_ERR_INVALID && strstr(sf_last_error(), "multiple of 32"),
+              "%s: a block of 33: %s", k->name, sf_last_error());
+        if (k->direction != SF_FWD)
+            continue;
+        const size_t words = sf_tensor_bytes(k, SF_TENSOR_Y, T, M) / 4;
+        CHECK(words == T * 3, "%s: %zu words for %d x %d spikes", k->name, words, T, M);
+        void *dx = NULL, *dy = NULL, *dv = NULL, *dout = NULL;
+        CHECK_OK(sf_alloc(be, sf_tensor_bytes(k, SF_TENSOR_X, T, M), &dx));
+        CHECK_OK(sf_alloc(be, words * 4, &dy));
+        CHECK_OK(sf_alloc(be, sf_tensor_bytes(k, SF_TENSOR_V, T, M), &dv));
+        CHECK_OK(sf_alloc(be, sf_tensor_bytes(k, SF_TENSOR_V_OUT, 1, M), &dout));
+        CHECK_OK(sf_upload_tensor(be, k, SF_TENSOR_X, dx, x, T, M));
+        CHECK_OK(sf_memset(be, dy, 0xff, words * 4));
+        for (int b = 0; b < 2; ++b) { /* the default block, and 32: warps partly past M */
+            sf_tensors t = {T, M, dx, dy, dv, NULL, dout, NULL, NULL, NULL};
+            sf_launch l = {b ? 32 : 0, 0, 0, NULL};
+            CHECK_OK(sf_run(k, be, &t, &p, &l));
+            CHECK_OK(sf_synchronize(be));
+            uint32_t got[T * 3];
+            CHECK_OK(sf_download(be, got, dy, sizeof got));
+            for (int w = 0; w < T * 3; ++w)
+                CHECK(got[w] == (w == 1 ? 1u << 1 : 0u), "%s block %d: row %d word %d is %08x", k->name, l.block,
+                      w / 3, w % 3, got[w]);
+        }
+        sf_free(be, dx), sf_free(be, dy), sf_free(be, dv), sf_free(be, dout);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || sf_backend_parse(argv[1], &be) != SF_OK) {
-        fprintf(stderr, "usage: test_kernels cpu|cuda\n");
+    if (argc < 2 || argc > 3 || sf_backend_parse(argv[1], &be) != SF_OK || (argc == 3 && strcmp(argv[2], "quick"))) {
+        fprintf(stderr, "usage: test_kernels cpu|cuda [quick]\n");
         return 2;
     }
+    quick = argc == 3;
     if (sf_backend_available(be) != SF_OK) {
         printf("skipped: backend %s: %s\n", argv[1], sf_last_error());
         return SF_TEST_SKIP;
     }
     test_refusals();
     test_recomputed_spikes();
+    test_packed_spikes();
     if (be == SF_BACKEND_CPU)
         test_cpu_schedules();
     test_segments();
