@@ -68,6 +68,12 @@ static int whole_warps(sf_backend b, const sf_candidate *c)
     return b != SF_BACKEND_CUDA || c->block % 32 == 0;
 }
 
+static int whole_words(sf_backend b, const sf_candidate *c)
+{
+    (void)b;
+    return c->kernel->spike_bits != 1 || c->block % 32 == 0;
+}
+
 static int threads_fit(sf_backend b, const sf_candidate *c)
 {
     return b == SF_BACKEND_CUDA ? c->threads == 0 : c->threads >= 1;
@@ -76,6 +82,7 @@ static int threads_fit(sf_backend b, const sf_candidate *c)
 static const constraint constraints[] = {
     {"block within the backend's limit", block_fits},
     {"CUDA blocks are whole warps", whole_warps},
+    {"packed spikes: blocks of whole 32-spike words", whole_words},
     {"CPU threads >= 1 (none on CUDA)", threads_fit},
 };
 
