@@ -13,8 +13,9 @@
 #   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
 #   4a. beyond the paper ($SF_GPU_STEPS "variants"): reproduce's beyond-paper part, fused kernels that
-#      move fewer bytes (keep=h, spikes=u8) beside the paper's at its Fig. 5 size, state timeout
-#      $SF_GPU_VARIANTS_TIMEOUT (default 6 s; 30 states measured), into OUT_DIR/reproduce/beyond-paper.json;
+#      move fewer bytes (keep=h; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its Fig. 5 size,
+#      state timeout $SF_GPU_VARIANTS_TIMEOUT (default 3 s; 75 states measured, at most about 4 minutes),
+#      into OUT_DIR/reproduce/beyond-paper.json;
 #   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
 #      cache with no device (what it would have measured and found);
@@ -119,7 +120,7 @@ step "4a. beyond the paper"
 if want variants; then
   # reproduce's own part, into the folder the reproduce step resumes (so it measures this once)
   "$sf" reproduce --backend cuda --parts beyond-paper --out-dir "$out/reproduce" \
-    --timeout "${SF_GPU_VARIANTS_TIMEOUT:-6}" --no-plots 2>&1 | grep -v '^\['
+    --timeout "${SF_GPU_VARIANTS_TIMEOUT:-3}" --no-plots 2>&1 | grep -v '^\['
   sed -n '/^| family/,/^$/p' "$out/reproduce/beyond-paper.md"
 fi
 
