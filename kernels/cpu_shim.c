@@ -59,3 +59,25 @@ void *sf_cpu_registers(int threads, unsigned block, size_t bytes)
         sf_fail(SF_ERR_NOMEM, "CPU backend: no memory for %d x %u thread registers", threads, block);
     return p;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* Compiled for F16C (and the AVX it implies) alone; called only where the CPU has it (cpu_shim.h). */
+__attribute__((target("avx,f16c"))) void sf_cpu_f16c_widen(float *dst, const uint16_t *src, int n)
+{
+    for (int j = 0; j < n; j += 8)
+        _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(src + j))));
+}
+
+__attribute__((target("avx,f16c"))) void sf_cpu_f16c_narrow(uint16_t *dst, const float *src, int n, int stream)
+{
+    for (int j = 0; j < n; j += 8) {
+        const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + j), _MM_FROUND_TO_NEAREST_INT);
+        if (stream)
+            _mm_stream_si128((__m128i *)(void *)(dst + j), h);
+        else
+            _mm_storeu_si128((__m128i *)(void *)(dst + j), h);
+    }
+}
+#endif

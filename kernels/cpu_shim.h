@@ -194,10 +194,26 @@ static inline void sf_vector_store_bf16(uint16_t *dst, const float *src, int vec
         dst[j] = sf_narrow_bf16(src[j]);
 }
 
-/* f16 converts one element at a time (the compiler's _Float16; F16C's vcvtps2ph is not baseline x86-64). */
+/* f16: F16C's vcvtph2ps / vcvtps2ph (round to nearest even, as _Float16) 8 at a time where the CPU has
+ * them, chosen at run time since they are not baseline x86-64 (cpu_shim.c); else the compiler's
+ * _Float16, one element at a time, which calls into libgcc. */
+#if defined(__x86_64__) && defined(__GNUC__)
+void sf_cpu_f16c_widen(float *dst, const uint16_t *src, int n);
+void sf_cpu_f16c_narrow(uint16_t *dst, const float *src, int n, int stream);
+#define SF_CPU_HAS_F16C() __builtin_cpu_supports("f16c")
+#else
+#define sf_cpu_f16c_widen(dst, src, n) ((void)0)
+#define sf_cpu_f16c_narrow(dst, src, n, stream) ((void)0)
+#define SF_CPU_HAS_F16C() 0
+#endif
+
 static inline void sf_vector_load_f16(float *dst, const uint16_t *src, int vec)
 {
     sf_cpu_check_aligned(src, vec, "vector load not aligned to its width");
+    if (vec % 8 == 0 && SF_CPU_HAS_F16C()) {
+        sf_cpu_f16c_widen(dst, src, vec);
+        return;
+    }
     for (int j = 0; j < vec; ++j)
         dst[j] = sf_widen_f16(src[j]);
 }
@@ -205,6 +221,10 @@ static inline void sf_vector_load_f16(float *dst, const uint16_t *src, int vec)
 static inline void sf_vector_store_f16(uint16_t *dst, const float *src, int vec)
 {
     sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
+    if (vec % 8 == 0 && SF_CPU_HAS_F16C()) {
+        sf_cpu_f16c_narrow(dst, src, vec, sf_cpu_streaming);
+        return;
+    }
     for (int j = 0; j < vec; ++j)
         dst[j] = sf_narrow_f16(src[j]);
 }
