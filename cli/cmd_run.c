@@ -13,10 +13,15 @@ static const char help[] =
     "usage: spikefuse run (--family F | --kernel NAME) [--direction fwd|bwd] [--form train|infer|segment]\n"
     "                     [--backend cpu|cuda] --out-dir DIR\n"
     "                     fwd: --input x.npy [--v-in v0.npy]   bwd: --grad-y gy.npy --spikes y.npy --v v.npy\n"
-    "Inputs are float32 C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N].\n"
+    "Inputs are C-order .npy of shape [T, M] or [T, B, N] (time-major); v-in is [M] or [B, N]. They may be\n"
+    "float32 ('<f4', rounded to the kernel's storage), float16 ('<f2', widened exactly) or, with --bf16-bits,\n"
+    "uint16 ('<u2') holding bf16 bits (NumPy has no bf16). --spikes: float32 or uint8 ('|u1', 0 or 1), or with\n"
+    "--packed-spikes uint8 of shape [T, ceil(M/8)]: bit b (lowest first) of byte j in row t is neuron 8j+b of\n"
+    "the flattened neurons, np.packbits(y.reshape(T, -1), axis=-1, bitorder='little').\n"
     "Writes, with the input's shape: fwd y.npy and v.npy (the membrane trace, before reset) and, for\n"
-    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx). A kernel that stores spikes a byte\n"
-    "each (_yu8) writes y.npy as uint8 ('|u1', 0 or 1; --float-spikes: float32); --spikes takes either.\n"
+    "infer and segment, v_out.npy (final membrane); bwd gx.npy (dL/dx). Each holds what the kernel stores:\n"
+    "f32 '<f4', f16 '<f2', bf16 its bits as '<u2'; spikes of a _yu8 kernel uint8 ('|u1'), of a _yb1 kernel\n"
+    "packed as above ('|u1', [T, ceil(M/8)]). --float32: every output float32; --float-spikes: y only.\n"
     "A grad_h backward takes no --spikes: it recomputes them from v.\n";
 
 /* A loaded input: the file's array, checked to be [T, M...]. */
@@ -26,20 +31,64 @@ typedef struct input {
     sf_npy a;
 } input;
 
-static int load(input *in, int64_t *T, int64_t *M, const sf_npy *like)
-{
-    if (!in->path)
-        return fail(SF_EXIT_USAGE, "run: %s is required", in->option), 0;
-    return read_layer_npy(in->path, like, "the first input", strcmp(in->option, "--spikes") == 0, &in->a, T, M);
-}
+/* What the options ask for. */
+typedef struct run_options {
+    const char *family, *kernel, *form, *dir_s, *backend_s, *out_dir;
+    sf_lif_params p;
+    sf_launch launch;
+    int float_spikes;  /* y.npy as float32 even where the kernel stores bytes or bits */
+    int float32;       /* every output as float32 */
+    int bf16_bits;     /* '<u2' inputs hold bf16 bits */
+    int packed_spikes; /* --spikes holds 8 spikes a byte */
+} run_options;
 
 /* Everything a run holds, released in one place. */
 typedef struct run_state {
+    const run_options *o;
     sf_backend be;
     input x, gy, y, v, v_in;
     void *dev[8];
-    float *out[4];
+    void *out[4];
 } run_state;
+
+/* The dtypes a non-spike input takes; '<u2' is checked against --bf16-bits after reading, so that the
+ * refusal can name the flag. */
+enum { STATE_DTYPES = SF_NPY_F2 | SF_NPY_BF16 };
+
+/* Whether a's dtype is one the options take; 0 after a message. */
+static int dtype_allowed(const run_state *r, const input *in)
+{
+    if (strcmp(in->a.descr, "<u2") == 0 && !r->o->bf16_bits)
+        return fail(SF_EXIT_FAIL, "%s: dtype '<u2' is read only as bf16 bits, with --bf16-bits (else convert "
+                                  "with .astype(np.float32))", in->path), 0;
+    return 1;
+}
+
+/* --spikes, for a layer of like's shape: floats or bytes of that shape, or packed (--packed-spikes). */
+static int load_spikes_file(run_state *r, const sf_npy *like, int64_t *T, int64_t *M)
+{
+    sf_npy *a = &r->y.a;
+    if (r->o->packed_spikes)
+        return read_packed_spikes_npy(r->y.path, like, a);
+    if (!read_layer_npy(r->y.path, NULL, NULL, SF_NPY_U1, a, T, M))
+        return 0;
+    if (a->ndim == like->ndim && memcmp(a->shape, like->shape, sizeof(int64_t) * (size_t)a->ndim) == 0)
+        return 1;
+    const int64_t row = (like->count / like->shape[0] + 7) / 8;
+    const int packed =
+        strcmp(a->descr, "|u1") == 0 && a->ndim == 2 && a->shape[0] == like->shape[0] && a->shape[1] == row;
+    return fail(SF_EXIT_FAIL, "%s: shape differs from the first input's%s", r->y.path,
+                packed ? " (packed spikes? give --packed-spikes)" : ""), 0;
+}
+
+static int load(run_state *r, input *in, int64_t *T, int64_t *M, const sf_npy *like)
+{
+    if (!in->path)
+        return fail(SF_EXIT_USAGE, "run: %s is required", in->option), 0;
+    if (in == &r->y)
+        return load_spikes_file(r, like, T, M);
+    return read_layer_npy(in->path, like, "the first input", STATE_DTYPES, &in->a, T, M) && dtype_allowed(r, in);
+}
 
 static void release(run_state *r)
 {
@@ -65,46 +114,50 @@ static void *device_buffer(run_state *r, const sf_kernel *k, unsigned tensor, in
     return r->dev[slot];
 }
 
+/* The dtype a tensor's file holds: the kernel's storage for it, or float32 where the options ask. */
+static const char *output_descr(const sf_kernel *k, unsigned tensor, const run_options *o)
+{
+    if (tensor == SF_TENSOR_Y)
+        return o->float32 || o->float_spikes || k->spike_bits == 32 ? "<f4" : "|u1";
+    if (o->float32)
+        return "<f4";
+    return k->storage == SF_STORAGE_BF16 ? "<u2" : k->storage == SF_STORAGE_F16 ? "<f2" : "<f4";
+}
+
+/* Rows of 32-bit words to rows of their first ceil(M / 8) bytes, in place: numpy's packbits rows. */
+static void words_to_packbits(uint8_t *bytes, int64_t T, int64_t M)
+{
+    const int64_t from = (M + 31) / 32 * 4, to = (M + 7) / 8;
+    for (int64_t t = 1; t < T; ++t)
+        memmove(bytes + t * to, bytes + t * from, (size_t)to);
+}
+
+/* One output file: the stored bytes as they are (packed spikes trimmed to whole bytes), or float32
+ * converted where the file's dtype is wider than the storage. 0 after a message. */
 static int write_output(run_state *r, const sf_kernel *k, unsigned tensor, int slot, const void *dev, int64_t T,
-                        int64_t M, const char *dir, const char *name, int ndim, const int64_t *shape)
+                        int64_t M, const char *name, int ndim, const int64_t *shape)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)(T * M) * sizeof(float), (void **)&r->out[slot]);
+    snprintf(path, sizeof path, "%s/%s", r->o->out_dir, name);
+    const char *descr = output_descr(k, tensor, r->o);
+    const int stored_f32 = tensor == SF_TENSOR_Y ? k->spike_bits == 32 : k->storage == SF_STORAGE_F32;
+    const int convert = strcmp(descr, "<f4") == 0 && !stored_f32;
+    const size_t stored = sf_tensor_bytes(k, tensor, T, M), floats = (size_t)(T * M) * sizeof(float);
+    const int packed = tensor == SF_TENSOR_Y && k->spike_bits == 1 && !convert;
+    sf_status s = sf_alloc(SF_BACKEND_CPU, convert ? floats : stored, &r->out[slot]);
     if (s == SF_OK)
-        s = sf_download_tensor(r->be, k, tensor, r->out[slot], dev, T, M);
+        s = convert ? sf_download_tensor(r->be, k, tensor, r->out[slot], dev, T, M)
+                    : sf_download(r->be, r->out[slot], dev, stored);
+    const int64_t rows[2] = {T, (M + 7) / 8};
+    if (s == SF_OK && packed)
+        words_to_packbits(r->out[slot], T, M);
     if (s == SF_OK)
-        s = sf_npy_write(path, r->out[slot], ndim, shape);
+        s = sf_npy_write_as(path, descr, r->out[slot], packed ? 2 : ndim, packed ? rows : shape);
     if (s != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
-    printf("wrote %s\n", path);
+    printf("wrote %s (%s, %s)\n", path, packed ? "spikes packed 8 a byte" : sf_npy_dtype_name(descr), descr);
     return 1;
 }
-
-/* Spikes a byte each, as the kernel stored them: y.npy as uint8 ('|u1'), no conversion. */
-static int write_spikes_u1(run_state *r, int slot, const void *dev, int64_t count, const char *dir, int ndim,
-                           const int64_t *shape)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/y.npy", dir);
-    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)count, (void **)&r->out[slot]);
-    if (s == SF_OK)
-        s = sf_download(r->be, r->out[slot], dev, (size_t)count);
-    if (s == SF_OK)
-        s = sf_npy_write_u1(path, (const uint8_t *)r->out[slot], ndim, shape);
-    if (s != SF_OK)
-        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
-    printf("wrote %s (uint8 spikes)\n", path);
-    return 1;
-}
-
-/* What the options ask for. */
-typedef struct run_options {
-    const char *family, *kernel, *form, *dir_s, *backend_s, *out_dir;
-    sf_lif_params p;
-    sf_launch launch;
-    int float_spikes; /* y.npy as float32 even where the kernel stores a byte a spike */
-} run_options;
 
 /* The kernel the options name: --kernel, or the default of --family for the direction and form. Returns
  * an exit code (OK, or USAGE after a message). */
@@ -133,7 +186,7 @@ static int choose_kernel(const run_options *o, sf_backend be, sf_direction *dir,
 static int load_spikes(run_state *r, const sf_kernel *k, int64_t *T, int64_t *M)
 {
     if (k->tensors_in & SF_TENSOR_Y)
-        return load(&r->y, T, M, &r->gy.a);
+        return load(r, &r->y, T, M, &r->gy.a);
     if (r->y.path)
         return fail(SF_EXIT_USAGE, "run: %s recomputes the spikes from v: give no --spikes", k->name), 0;
     return 1;
@@ -147,16 +200,18 @@ static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64
     int64_t T2, M2;
     int ok;
     if (dir == SF_FWD)
-        ok = load(&r->x, T, M, NULL);
+        ok = load(r, &r->x, T, M, NULL);
     else
-        ok = load(&r->gy, T, M, NULL) && load_spikes(r, k, &T2, &M2) && load(&r->v, &T2, &M2, &r->gy.a);
+        ok = load(r, &r->gy, T, M, NULL) && load_spikes(r, k, &T2, &M2) && load(r, &r->v, &T2, &M2, &r->gy.a);
     *first = dir == SF_FWD ? &r->x.a : &r->gy.a;
     if (!ok || !r->v_in.path)
         return ok;
     if (!(k->tensors_in & SF_TENSOR_V_IN))
         return fail(SF_EXIT_USAGE, "run: --v-in applies only to segment kernels (--form segment)"), 0;
-    if (sf_npy_read(r->v_in.path, &r->v_in.a) != SF_OK)
+    if (sf_npy_read_as(r->v_in.path, STATE_DTYPES, &r->v_in.a) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    if (!dtype_allowed(r, &r->v_in))
+        return 0;
     if (r->v_in.a.count != *M || r->v_in.a.ndim != (*first)->ndim - 1 ||
         memcmp(r->v_in.a.shape, (*first)->shape + 1, sizeof(int64_t) * (size_t)r->v_in.a.ndim) != 0)
         return fail(SF_EXIT_FAIL, "%s: shape must be the input's without its time axis", r->v_in.path), 0;
@@ -208,20 +263,16 @@ static sf_status bind_tensors(run_state *r, const sf_kernel *k, sf_direction dir
 }
 
 /* The outputs, with the shape of the first input (v_out without its time axis). 0 after a message. */
-static int write_outputs(run_state *r, const sf_kernel *k, const sf_tensors *t, sf_direction dir, const sf_npy *first,
-                         const char *out_dir, int float_spikes)
+static int write_outputs(run_state *r, const sf_kernel *k, const sf_tensors *t, sf_direction dir,
+                         const sf_npy *first)
 {
-    const int64_t TM = t->T * t->M;
     if (dir == SF_BWD)
-        return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, t->T, t->M, out_dir, "gx.npy", first->ndim,
-                            first->shape);
-    int ok = strcmp(k->spikes, "u8") == 0 && !float_spikes
-                 ? write_spikes_u1(r, 0, t->y, TM, out_dir, first->ndim, first->shape)
-                 : write_output(r, k, SF_TENSOR_Y, 0, t->y, t->T, t->M, out_dir, "y.npy", first->ndim, first->shape);
+        return write_output(r, k, SF_TENSOR_GRAD_X, 0, t->grad_x, t->T, t->M, "gx.npy", first->ndim, first->shape);
+    int ok = write_output(r, k, SF_TENSOR_Y, 0, t->y, t->T, t->M, "y.npy", first->ndim, first->shape);
     if (ok && t->v)
-        ok = write_output(r, k, SF_TENSOR_V, 1, t->v, t->T, t->M, out_dir, "v.npy", first->ndim, first->shape);
+        ok = write_output(r, k, SF_TENSOR_V, 1, t->v, t->T, t->M, "v.npy", first->ndim, first->shape);
     if (ok && t->v_out)
-        ok = write_output(r, k, SF_TENSOR_V_OUT, 2, t->v_out, 1, t->M, out_dir, "v_out.npy", first->ndim - 1,
+        ok = write_output(r, k, SF_TENSOR_V_OUT, 2, t->v_out, 1, t->M, "v_out.npy", first->ndim - 1,
                           first->shape + 1);
     return ok;
 }
@@ -248,14 +299,15 @@ static int run_kernel(run_state *r, const sf_kernel *k, sf_direction dir, const 
         return fail(SF_EXIT_FAIL, "run: cannot create %s: %s", o->out_dir, strerror(errno));
     printf("ran %s on %s: T=%lld M=%lld block=%d grid=%lld surrogate=%s\n", k->name, sf_backend_name(r->be),
            (long long)T, (long long)M, planned.block, (long long)planned.grid, sf_surrogate_name(o->p.surrogate));
-    return write_outputs(r, k, &t, dir, first, o->out_dir, o->float_spikes) ? SF_EXIT_OK : SF_EXIT_FAIL;
+    return write_outputs(r, k, &t, dir, first) ? SF_EXIT_OK : SF_EXIT_FAIL;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    run_options o = {NULL, NULL, NULL, "fwd", "cpu", NULL, sf_lif_defaults(), {0, 0, 0, NULL}, 0};
+    run_options o = {.dir_s = "fwd", .backend_s = "cpu", .p = sf_lif_defaults()};
     run_state r;
     memset(&r, 0, sizeof r);
+    r.o = &o;
     r.x.option = "--input", r.gy.option = "--grad-y", r.y.option = "--spikes", r.v.option = "--v";
     r.v_in.option = "--v-in";
     const opt_spec rows[] = {
@@ -270,7 +322,10 @@ int cmd_run(int argc, char **argv)
         OPT_STRING_ROW("--grad-y", &r.gy.path, "gy.npy", "bwd: dL/dy"),
         OPT_STRING_ROW("--spikes", &r.y.path, "y.npy", "bwd: the forward pass's spikes"),
         OPT_STRING_ROW("--v", &r.v.path, "v.npy", "bwd: the forward pass's membrane trace"),
-        OPT_FLAG_ROW("--float-spikes", &o.float_spikes, 1, "fwd: y.npy as float32 where the kernel stores uint8"),
+        OPT_FLAG_ROW("--bf16-bits", &o.bf16_bits, 1, "uint16 ('<u2') inputs hold bf16 bits"),
+        OPT_FLAG_ROW("--packed-spikes", &o.packed_spikes, 1, "bwd: --spikes is uint8 [T, ceil(M/8)], 8 a byte"),
+        OPT_FLAG_ROW("--float32", &o.float32, 1, "every output as float32 ('<f4'), not the kernel's storage"),
+        OPT_FLAG_ROW("--float-spikes", &o.float_spikes, 1, "fwd: y.npy as float32 where stored as bytes or bits"),
         OPT_LIF_ROWS(&o.p, NULL),
         OPT_LAUNCH_ROWS(&o.launch),
         OPT_END_ROW,
@@ -290,6 +345,8 @@ int cmd_run(int argc, char **argv)
     const sf_kernel *k = NULL;
     if ((code = choose_kernel(&o, r.be, &dir, &k)) != SF_EXIT_OK)
         return code;
+    if (o.packed_spikes && dir != SF_BWD)
+        return fail(SF_EXIT_USAGE, "run: --packed-spikes describes --spikes, an input of the backward");
     if (sf_backend_available(r.be) != SF_OK)
         return fail(SF_EXIT_FAIL, "run: backend %s: %s", o.backend_s, sf_last_error());
     code = run_kernel(&r, k, dir, &o);

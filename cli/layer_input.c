@@ -1,14 +1,15 @@
 /* One layer's tensor read from a .npy (layer_input.h): `run` and `verify --outputs` read theirs here. */
 #include "layer_input.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "options.h"
 
-int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, int spikes, sf_npy *a, int64_t *T,
-                   int64_t *M)
+int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, unsigned accept, sf_npy *a,
+                   int64_t *T, int64_t *M)
 {
-    if ((spikes ? sf_npy_read_spikes(path, a) : sf_npy_read(path, a)) != SF_OK)
+    if (sf_npy_read_as(path, accept, a) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
     if (a->ndim != 2 && a->ndim != 3)
         return fail(SF_EXIT_FAIL, "%s: shape must be [T, M] or [T, B, N], not %d-dimensional", path, a->ndim), 0;
@@ -20,5 +21,57 @@ int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, 
         return fail(SF_EXIT_FAIL, "%s: T = %lld; a layer needs at least one time step", path, (long long)*T), 0;
     if (*M < 1)
         return fail(SF_EXIT_FAIL, "%s: no neurons (M = 0)", path), 0;
+    return 1;
+}
+
+/* "[d0, d1, ...]" */
+static const char *shape_text(const sf_npy *a, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "[");
+    for (int i = 0; i < a->ndim && n > 0 && (size_t)n < size; ++i)
+        n += snprintf(buf + n, size - (size_t)n, "%s%lld", i ? ", " : "", (long long)a->shape[i]);
+    if (n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "]");
+    return buf;
+}
+
+/* Replaces a's bytes (widened to floats 0..255) by the T x M spikes they pack. 0 if out of memory. */
+static int unpack(sf_npy *a, const sf_npy *like, int64_t T, int64_t M)
+{
+    const int64_t row = (M + 7) / 8;
+    float *y = NULL;
+    if (sf_alloc(SF_BACKEND_CPU, (size_t)(T * M) * sizeof(float), (void **)&y) != SF_OK)
+        return 0;
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t i = 0; i < M; ++i)
+            y[t * M + i] = (float)(((unsigned)a->data[t * row + i / 8] >> (i % 8)) & 1u);
+    sf_npy_free(a);
+    a->data = y;
+    a->ndim = like->ndim;
+    memcpy(a->shape, like->shape, sizeof a->shape);
+    a->count = T * M;
+    return 1;
+}
+
+int read_packed_spikes_npy(const char *path, const sf_npy *like, sf_npy *a)
+{
+    const int64_t T = like->shape[0], M = like->count / T, row = (M + 7) / 8;
+    if (sf_npy_read_as(path, SF_NPY_U1, a) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    char got[160];
+    if (strcmp(a->descr, "|u1") != 0 || a->ndim != 2 || a->shape[0] != T || a->shape[1] != row)
+        return fail(SF_EXIT_FAIL,
+                    "%s: packed spikes must be uint8 ('|u1') of shape [T, ceil(M/8)] = [%lld, %lld] "
+                    "(np.packbits(y.reshape(T, -1), axis=-1, bitorder='little')), not %s of shape %s",
+                    path, (long long)T, (long long)row, a->descr, shape_text(a, got, sizeof got)),
+               0;
+    const unsigned pad = M % 8 ? 0xffu << (M % 8) & 0xffu : 0;
+    for (int64_t t = 0; t < T; ++t)
+        if ((unsigned)a->data[t * row + row - 1] & pad)
+            return fail(SF_EXIT_FAIL, "%s: row %lld has bits set past M = %lld (packed spikes pad with zeros)", path,
+                        (long long)t, (long long)M),
+                   0;
+    if (!unpack(a, like, T, M))
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
     return 1;
 }

@@ -4,10 +4,15 @@
 
 #include "npy.h"
 
-/* Reads path into a: float32 (or, for a spikes file, uint8 too), [T, M] or [T, B, N], T >= 1 and M >= 1
- * (M: all but the time axis), and of like's shape when like is given (like_name says which file that is,
- * in the message). Returns 1, or 0 after a message on stderr. */
-int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, int spikes, sf_npy *a, int64_t *T,
-                   int64_t *M);
+/* Reads path into a: '<f4' or a dtype `accept` names (SF_NPY_*), widened to float, [T, M] or [T, B, N],
+ * T >= 1 and M >= 1 (M: all but the time axis), and of like's shape when like is given (like_name says
+ * which file that is, in the message). Returns 1, or 0 after a message on stderr. */
+int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, unsigned accept, sf_npy *a,
+                   int64_t *T, int64_t *M);
+/* Reads packed spikes for a layer of like's shape [T, M...]: '|u1' of shape [T, ceil(M / 8)], bit b
+ * (the lowest first) of byte j in row t the spike of neuron 8 j + b (numpy's packbits(y.reshape(T, -1),
+ * axis=-1, bitorder='little')), bits past M zero. Unpacked into a as floats 0 or 1 of like's shape.
+ * Returns 1, or 0 after a message on stderr. */
+int read_packed_spikes_npy(const char *path, const sf_npy *like, sf_npy *a);
 
 #endif

@@ -46,7 +46,7 @@ static int load(const char *dir, const char *name, int required, const sf_npy *l
             return fail(0, "verify --outputs: %s is missing", path), 0;
         return 1;
     }
-    return read_layer_npy(path, like, "x.npy", strcmp(name, "y.npy") == 0, a, T, M);
+    return read_layer_npy(path, like, "x.npy", strcmp(name, "y.npy") == 0 ? SF_NPY_U1 : 0, a, T, M);
 }
 
 /* The report as a sweep's state records it, with the verdict and the first mismatch. */

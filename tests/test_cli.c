@@ -148,6 +148,186 @@ static sf_npy load(const char *name)
     return a;
 }
 
+/* A file `run` wrote, read as it is: its dtype and shape checked. */
+static sf_npy load_as(const char *name, const char *descr, int ndim, const int64_t *shape)
+{
+    sf_npy a;
+    memset(&a, 0, sizeof a);
+    CHECK_OK(sf_npy_read_as(path_of(name), SF_NPY_U1 | SF_NPY_F2 | SF_NPY_BF16, &a));
+    CHECK(strcmp(a.descr, descr) == 0, "%s: dtype %s, want %s", name, a.descr, descr);
+    CHECK(a.ndim == ndim && memcmp(a.shape, shape, sizeof(int64_t) * (size_t)ndim) == 0, "%s: shape", name);
+    return a;
+}
+
+static int same_floats(const sf_npy *a, const sf_npy *b)
+{
+    return a->count == b->count && memcmp(a->data, b->data, (size_t)a->count * sizeof(float)) == 0;
+}
+
+/* numpy's packbits(y.reshape(T, -1), axis=-1, bitorder='little') of float spikes, written out by hand */
+static int packbits_equal(const sf_npy *packed, const float *y, int64_t T, int64_t M)
+{
+    const int64_t row = (M + 7) / 8;
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 0; j < row; ++j) {
+            unsigned byte = 0;
+            for (int b = 0; b < 8 && 8 * j + b < M; ++b)
+                byte |= (unsigned)(y[t * M + 8 * j + b] != 0.0f) << b;
+            if ((float)byte != packed->data[t * row + j])
+                return 0;
+        }
+    return 1;
+}
+
+/* A forward at a narrow storage, as its files hold it (nat/) and as float32 (f32/): the files hold the
+ * stored bits, which widen to the float32 files' values exactly; packed spikes are numpy's packbits. */
+static void narrow_forward(const char *kernel, const char *input, const char *out, const char *state_descr,
+                           const char *spikes_descr, int64_t T, const int64_t *shape)
+{
+    const int64_t M = shape[1] * shape[2], packed_shape[2] = {T, (M + 7) / 8};
+    const int packed = strcmp(spikes_descr, "packed") == 0;
+    CHECK(sh("run --kernel %s --input %s --out-dir %s/nat", kernel, input, path_of(out)) == 0, "%s: %s", kernel,
+          slurp("stderr"));
+    CHECK(strstr(slurp("stdout"), state_descr) != NULL, "%s prints no '%s': %s", kernel, state_descr,
+          slurp("stdout"));
+    CHECK(sh("run --kernel %s --float32 --input %s --out-dir %s/f32", kernel, input, path_of(out)) == 0, "%s: %s",
+          kernel, slurp("stderr"));
+    char name[256];
+    snprintf(name, sizeof name, "%s/nat/y.npy", out);
+    sf_npy y = load_as(name, "|u1", packed ? 2 : 3, packed ? packed_shape : shape);
+    snprintf(name, sizeof name, "%s/nat/v.npy", out);
+    sf_npy v = load_as(name, state_descr, 3, shape);
+    snprintf(name, sizeof name, "%s/f32/y.npy", out);
+    sf_npy yf = load_as(name, "<f4", 3, shape);
+    snprintf(name, sizeof name, "%s/f32/v.npy", out);
+    sf_npy vf = load_as(name, "<f4", 3, shape);
+    double spikes = 0;
+    for (int64_t i = 0; i < T * M; ++i)
+        spikes += yf.data[i];
+    CHECK(spikes > 0 && spikes < T * M, "%s: %g spikes of %lld", kernel, spikes, (long long)(T * M));
+    CHECK(packed ? packbits_equal(&y, yf.data, T, M) : same_floats(&y, &yf), "%s: y.npy differs from float32's",
+          kernel);
+    CHECK(same_floats(&v, &vf), "%s: v.npy does not widen to the float32 file's", kernel);
+    sf_npy_free(&y), sf_npy_free(&v), sf_npy_free(&yf), sf_npy_free(&vf);
+}
+
+/* The backward fed the forward's own files (with the flags they need) and fed the float32 ones: the
+ * same gradient, bit for bit, at the kernel's storage; and the reference's, within that storage. */
+static void narrow_backward(const char *kernel, const char *fwd, const char *flags, const char *descr,
+                            const float *gy, int64_t T, const int64_t *shape)
+{
+    const int64_t M = shape[1] * shape[2];
+    char dir[256], name[256];
+    snprintf(dir, sizeof dir, "%s/nat", fwd);
+    CHECK(sh("run --kernel %s %s --grad-y %s --spikes %s/y.npy --v %s/v.npy --out-dir %s/bnat", kernel, flags,
+             path_of("gy.npy"), path_of(dir), path_of(dir), path_of(fwd)) == 0,
+          "%s on native files: %s", kernel, slurp("stderr"));
+    snprintf(dir, sizeof dir, "%s/f32", fwd);
+    CHECK(sh("run --kernel %s --grad-y %s --spikes %s/y.npy --v %s/v.npy --out-dir %s/bf32", kernel,
+             path_of("gy.npy"), path_of(dir), path_of(dir), path_of(fwd)) == 0,
+          "%s on float32 files: %s", kernel, slurp("stderr"));
+    snprintf(name, sizeof name, "%s/bnat/gx.npy", fwd);
+    sf_npy g = load_as(name, descr, 3, shape);
+    snprintf(name, sizeof name, "%s/bf32/gx.npy", fwd);
+    sf_npy gf = load_as(name, descr, 3, shape);
+    CHECK(same_floats(&g, &gf), "%s: the native files' gradient differs from the float32 files'", kernel);
+    snprintf(name, sizeof name, "%s/f32/y.npy", fwd);
+    sf_npy y = load_as(name, "<f4", 3, shape);
+    snprintf(name, sizeof name, "%s/f32/v.npy", fwd);
+    sf_npy v = load_as(name, "<f4", 3, shape);
+    const sf_kernel *k = sf_kernel_find(kernel);
+    float *gq = malloc((size_t)(T * M) * sizeof *gq);
+    memcpy(gq, gy, (size_t)(T * M) * sizeof *gq);
+    sf_storage_quantize(k->storage, gq, T * M);
+    const sf_lif_params p = sf_lif_defaults();
+    const sf_check_report r = sf_check_backward(gq, y.data, v.data, T, M, &p, g.data, sf_tolerance_for(k));
+    CHECK(sf_check_passed(&r), "%s via native files: %lld mismatches", kernel, (long long)r.mismatches);
+    free(gq);
+    sf_npy_free(&g), sf_npy_free(&gf), sf_npy_free(&y), sf_npy_free(&v);
+}
+
+/* Packed and 16-bit files: refused where a flag is missing or the packed shape is wrong. */
+static void narrow_refusals(int64_t T, const int64_t *shape)
+{
+    const int64_t M = shape[1] * shape[2], row = (M + 7) / 8;
+    const char *bwd = "run --kernel fused_bwd_grad_bf16_yb1_v8_n1_u1";
+    char gy[4096], want[64]; /* path_of's buffers rotate */
+    snprintf(gy, sizeof gy, "%s", path_of("gy.npy"));
+    CHECK(sh("%s --packed-spikes --grad-y %s --spikes %s --v %s --out-dir %s", bwd, gy, path_of("b1/nat/y.npy"),
+             path_of("b1/nat/v.npy"), path_of("never")) == 1 && strstr(slurp("stderr"), "--bf16-bits"),
+          "'<u2' without --bf16-bits: %s", slurp("stderr"));
+    refused("packed spikes without --packed-spikes", "give --packed-spikes",
+            "%s --bf16-bits --grad-y %s --spikes %s --v %s --out-dir %s", bwd, gy, path_of("b1/nat/y.npy"),
+            path_of("b1/nat/v.npy"), path_of("never"));
+    snprintf(want, sizeof want, "[T, ceil(M/8)] = [%lld, %lld]", (long long)T, (long long)row);
+    refused("float spikes as packed", want, "%s --packed-spikes --grad-y %s --spikes %s --v %s --out-dir %s", bwd,
+            gy, path_of("b1/f32/y.npy"), path_of("b1/f32/v.npy"), path_of("never"));
+    /* the right bytes in the wrong shapes, and a bit set past M (M % 8 != 0 here) */
+    sf_npy y;
+    CHECK_OK(sf_npy_read_spikes(path_of("b1/nat/y.npy"), &y));
+    uint8_t *bytes = malloc((size_t)(T * row));
+    for (int64_t i = 0; i < T * row; ++i)
+        bytes[i] = (uint8_t)y.data[i];
+    const int64_t short_row[2] = {T, row - 1}, flat[1] = {T * row}, right[2] = {T, row};
+    CHECK_OK(sf_npy_write_u1(path_of("short.npy"), bytes, 2, short_row));
+    CHECK_OK(sf_npy_write_u1(path_of("flat_packed.npy"), bytes, 1, flat));
+    bytes[row - 1] |= 0x80;
+    CHECK_OK(sf_npy_write_u1(path_of("padded.npy"), bytes, 2, right));
+    char short_shape[64], flat_shape[64];
+    snprintf(short_shape, sizeof short_shape, "[%lld, %lld]", (long long)T, (long long)(row - 1));
+    snprintf(flat_shape, sizeof flat_shape, "[%lld]", (long long)(T * row));
+    const char *bad[][2] = {{"short.npy", short_shape}, {"flat_packed.npy", flat_shape}, {"padded.npy", "past M"}};
+    for (int i = 0; i < 3; ++i)
+        refused(bad[i][0], bad[i][1], "%s --packed-spikes --grad-y %s --spikes %s --v %s --out-dir %s", bwd, gy,
+                path_of(bad[i][0]), path_of("b1/f32/v.npy"), path_of("never"));
+    usage_error("--packed-spikes on a forward", "--packed-spikes",
+                "run --kernel fused_fwd_train_bf16_yb1_v8_n1_u1 --packed-spikes --input /none --out-dir /tmp");
+    CHECK(sh("run --help") == 0 && strstr(slurp("stdout"), "--bf16-bits") && strstr(slurp("stdout"), "--float32") &&
+              strstr(slurp("stdout"), "bitorder='little'"),
+          "run --help: %s", slurp("stdout"));
+    free(bytes);
+    sf_npy_free(&y);
+}
+
+/* One neuron: a row of packed words takes as many bytes as a float, and --float32 still converts it. */
+static void single_neuron(const float *x, int64_t T, int64_t M)
+{
+    float *column = malloc((size_t)T * sizeof *column);
+    for (int64_t t = 0; t < T; ++t)
+        column[t] = x[t * M];
+    const int64_t shape[2] = {T, 1};
+    CHECK_OK(sf_npy_write(path_of("column.npy"), column, 2, shape));
+    const char *fwd = "run --kernel fused_fwd_train_bf16_yb1_v8_n1_u1";
+    CHECK(sh("%s --input %s --out-dir %s", fwd, path_of("column.npy"), path_of("one")) == 0 &&
+              sh("%s --float32 --input %s --out-dir %s", fwd, path_of("column.npy"), path_of("onef")) == 0,
+          "one neuron: %s", slurp("stderr"));
+    sf_npy p = load_as("one/y.npy", "|u1", 2, shape), y = load_as("onef/y.npy", "<f4", 2, shape);
+    CHECK(same_floats(&p, &y), "one neuron: packed and float32 spikes differ");
+    sf_npy_free(&p), sf_npy_free(&y);
+    free(column);
+}
+
+/* run at bf16 (packed spikes) and f16 (byte spikes) storage: files at the storage, fed back. */
+static void test_narrow_files(const float *x, const float *gy, int64_t T, const int64_t *shape)
+{
+    mkdir(path_of("b1"), 0777), mkdir(path_of("h"), 0777);
+    narrow_forward("fused_fwd_train_bf16_yb1_v8_n1_u1", path_of("x.npy"), "b1", "<u2", "packed", T, shape);
+    narrow_backward("fused_bwd_grad_bf16_yb1_v8_n1_u1", "b1", "--packed-spikes --bf16-bits", "<u2", gy, T, shape);
+    /* an f16 forward fed '<f2' (its own v.npy) and '<f4' of the same values: alike, nothing rounds */
+    narrow_forward("fused_fwd_train_f16_yu8_v8_n1_u1", path_of("x.npy"), "h", "<f2", "|u1", T, shape);
+    narrow_backward("fused_bwd_grad_f16_yu8_v8_n1_u1", "h", "", "<f2", gy, T, shape);
+    CHECK(sh("run --kernel fused_fwd_train_f16_yu8_v8_n1_u1 --input %s --out-dir %s", path_of("h/nat/v.npy"),
+             path_of("h/in16")) == 0 &&
+              sh("run --kernel fused_fwd_train_f16_yu8_v8_n1_u1 --input %s --out-dir %s", path_of("h/f32/v.npy"),
+                 path_of("h/in32")) == 0,
+          "f16 forward of '<f2' and '<f4' inputs: %s", slurp("stderr"));
+    sf_npy a = load_as("h/in16/v.npy", "<f2", 3, shape), b = load_as("h/in32/v.npy", "<f2", 3, shape);
+    CHECK(same_floats(&a, &b), "an '<f2' input and the '<f4' of its values run differently");
+    sf_npy_free(&a), sf_npy_free(&b);
+    single_neuron(x, T, shape[1] * shape[2]);
+    narrow_refusals(T, shape);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3)
@@ -293,7 +473,7 @@ int main(int argc, char **argv)
         const size_t bytes = (size_t)T * M * sizeof(float);
         /* a byte a spike in the file too ('|u1'), or float32 on request */
         CHECK_OK(sf_npy_read_spikes(path_of("u8/y.npy"), &y8));
-        CHECK(y8.spikes_u1 && y8.count == T * M && memcmp(y32.data, y8.data, bytes) == 0,
+        CHECK(strcmp(y8.descr, "|u1") == 0 && y8.count == T * M && memcmp(y32.data, y8.data, bytes) == 0,
               "yu8 forward's uint8 spikes differ from fp32's");
         CHECK(y8f.count == T * M && memcmp(y32.data, y8f.data, bytes) == 0, "--float-spikes differ from fp32's");
         sf_npy_free(&y8f);
@@ -347,6 +527,7 @@ int main(int argc, char **argv)
     refused("v-in on a train kernel", "segment", "run --family fused --input %s --v-in %s --out-dir %s",
             path_of("x.npy"), path_of("v0.npy"), dir);
     refused("unknown command", "unknown command", "frobnicate");
+    test_narrow_files(x, gy, T, shape);
     test_parsing_alike();
     test_unknown_names();
     test_storage_cost();

@@ -1,4 +1,5 @@
 /* .npy round trips, and malformed files refused with a message. argv[1]: a scratch folder. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,75 @@ static void refused(const char *path, const char *why, const char *expect)
     const sf_status s = sf_npy_read(path, &a);
     CHECK(s == SF_ERR_IO && a.data == NULL, "%s accepted", why);
     CHECK(strstr(sf_last_error(), expect) != NULL, "%s: message '%s' lacks '%s'", why, sf_last_error(), expect);
+}
+
+/* A file's elements, written raw with descr and read back widened: the dtype recorded, the values
+ * exact (compared as bits, so a NaN counts too). */
+static void round_trip(const char *descr, unsigned accept, const void *raw, const float *want, int64_t n)
+{
+    const char *p = path_of("typed.npy");
+    CHECK_OK(sf_npy_write_as(p, descr, raw, 1, &n));
+    sf_npy a;
+    CHECK_OK(sf_npy_read_as(p, accept, &a));
+    CHECK(strcmp(a.descr, descr) == 0, "%s read back as %s", descr, a.descr);
+    CHECK(a.ndim == 1 && a.count == n && memcmp(a.data, want, (size_t)n * sizeof(float)) == 0,
+          "%s: values differ after widening", descr);
+    sf_npy_free(&a);
+}
+
+/* '<f2', '<u2' (bf16 bits) and '|u1': each widens exactly, and in place over a long array (a narrow
+ * payload is read into the end of the float buffer). */
+static void narrow_dtypes(void)
+{
+    /* IEEE half: 1, -2, 1/3 rounded, the smallest subnormal, the largest finite, -inf, -0 */
+    const uint16_t h[] = {0x3c00, 0xc000, 0x3555, 0x0001, 0x7bff, 0xfc00, 0x8000};
+    const float hw[] = {1.0f, -2.0f, 0.333251953125f, 0x1p-24f, 65504.0f, -INFINITY, -0.0f};
+    round_trip("<f2", SF_NPY_F2, h, hw, 7);
+    enum { N = 4099 };
+    static uint16_t bits[N];
+    static float want[N];
+    static uint8_t bytes[N];
+    static float want_u1[N];
+    for (int i = 0; i < N; ++i) {
+        bits[i] = (uint16_t)(i * 40503u);
+        const uint32_t u = (uint32_t)bits[i] << 16; /* bf16 is the top half of a float */
+        memcpy(&want[i], &u, sizeof u);
+        bytes[i] = (uint8_t)(i * 7);
+        want_u1[i] = (float)bytes[i];
+    }
+    round_trip("<u2", SF_NPY_BF16, bits, want, N);
+    round_trip("|u1", SF_NPY_U1, bytes, want_u1, N);
+    /* a dtype the caller does not take is refused, naming those it does */
+    const int64_t n = 4;
+    CHECK_OK(sf_npy_write_as(path_of("u2.npy"), "<u2", bits, 1, &n));
+    sf_npy a;
+    CHECK(sf_npy_read_as(path_of("u2.npy"), SF_NPY_F2, &a) == SF_ERR_IO && a.data == NULL &&
+              strstr(sf_last_error(), "'<u2' is not float32 ('<f4') or float16 ('<f2')"),
+          "'<u2' where bf16 is not taken: %s", sf_last_error());
+    CHECK_OK(sf_npy_write_as(path_of("f2.npy"), "<f2", h, 1, &n));
+    refused(path_of("f2.npy"), "'<f2' where only float32 is taken", "not float32 ('<f4');");
+    CHECK(sf_npy_read_as(path_of("f2.npy"), SF_NPY_U1 | SF_NPY_BF16, &a) == SF_ERR_IO &&
+              strstr(sf_last_error(), "float32 ('<f4'), bf16 bits ('<u2') or uint8 ('|u1')"),
+          "'<f2' where u1 and bf16 are taken: %s", sf_last_error());
+    CHECK(sf_npy_write_as(path_of("f8.npy"), "<f8", h, 1, &n) == SF_ERR_INVALID, "'<f8' written");
+}
+
+/* A payload whose size is not the shape's elements of the dtype's size. */
+static void wrong_payloads(void)
+{
+    sf_npy a;
+    const char *f2 = craft("f2short.npy", "\x93NUMPY",
+                           "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }\n", 6);
+    CHECK(sf_npy_read_as(f2, SF_NPY_F2, &a) == SF_ERR_IO && strstr(sf_last_error(), "payload is 6 bytes"),
+          "short '<f2' payload: %s", sf_last_error());
+    const char *u2 = craft("u2long.npy", "\x93NUMPY",
+                           "{'descr': '<u2', 'fortran_order': False, 'shape': (4,), }\n", 16);
+    CHECK(sf_npy_read_as(u2, SF_NPY_BF16, &a) == SF_ERR_IO && strstr(sf_last_error(), "elements of 2 bytes"),
+          "'<u2' payload of floats: %s", sf_last_error());
+    const char *u1 = craft("u1long.npy", "\x93NUMPY",
+                           "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 3), }\n", 10);
+    CHECK(sf_npy_read_spikes(u1, &a) == SF_ERR_IO && strstr(sf_last_error(), "payload"), "long '|u1' payload: %s",
+          sf_last_error());
 }
 
 int main(int argc, char **argv)
@@ -97,6 +167,8 @@ int main(int argc, char **argv)
             "shape");
     refused(craft("badshape.npy", "\x93NUMPY", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }\n", 0),
             "malformed shape", "shape");
+    narrow_dtypes();
+    wrong_payloads();
     fclose(fopen(path_of("empty.npy"), "wb"));
     refused(path_of("empty.npy"), "empty file", "not a .npy");
     return sf_test_summary();
