@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: spikefuse COMMAND [options]   (spikefuse COMMAND --help for its options)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nspikefuse %s, backends: cpu%s\n", SPIKEFUSE_VERSION, sf_built_with_cuda() ? ", cuda" : "");
 }
 

@@ -80,7 +80,7 @@ awk -v out="$work/commands.txt" -v shown="$work/shown.txt" '
 touch "$work/commands.txt" "$work/shown.txt"
 
 "$bin" --help > "$work/help.txt"
-subcommands=$(awk '/^  [a-z]+ / { print $1 }' "$work/help.txt")
+subcommands=$(awk '/^  [a-z][a-z-]* / { print $1 }' "$work/help.txt")
 declare -A helped=()
 options_of() {  # the options a subcommand's --help names, one a line
   "$bin" "$1" --help 2>&1 | grep -oE -- '(^|[^A-Za-z0-9-])--?[A-Za-z][A-Za-z0-9-]*' | sed -E 's/^[^-]+//' | sort -u
