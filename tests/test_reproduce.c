@@ -97,7 +97,8 @@ static void test_report(const char *data, const char *src, const char *dir)
     /* beyond the paper: a row per storage variant with its byte model, and the paper's design over it */
     CHECK(strstr(text, "## Beyond the paper's kernel") && strstr(text, "| - | f32 | u8 | 9 |") &&
               strstr(text, "| vtrace | f32 | f32 | 28 |") && strstr(text, "| h | f32 | u8 | 21 |") &&
-              strstr(text, ", 1.00x, exact |"),
+              strstr(text, ", 1.00x, exact |") && strstr(text, "| vtrace | bf16 | b1 | 10.2 |") &&
+              strstr(text, ", flips 0.0003"),
           "the beyond-the-paper table");
     /* the peers part, read from DIR/../peers (where the GPU check leaves it): a row per peer, fused over
      * it in parentheses, the paper's ratio beside the paper's libraries, and why a peer has no time */
