@@ -238,8 +238,16 @@ static inline void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, 
     (void)vec_ok;
     uint32_t *word = y + t * ((M + 31) / 32) + i0 / 32;
     const int shift = (int)(i0 % 32);
-    const uint32_t bits = sf_spike_bits(src, vec, n) << shift;
-    *word = shift == 0 ? bits : *word | bits;
+    uint32_t bits;
+#if defined(__SSE2__)
+    if (vec % 4 == 0 && n == vec) { /* a complete group: 4 spikes a compare and movemask */
+        bits = 0;
+        for (int j = 0; j < vec; j += 4)
+            bits |= (uint32_t)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + j), _mm_setzero_ps())) << j;
+    } else
+#endif
+        bits = sf_spike_bits(src, vec, n);
+    *word = shift == 0 ? bits << shift : *word | bits << shift;
 }
 
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */
