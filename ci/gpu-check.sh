@@ -18,7 +18,9 @@
 #      into OUT_DIR/reproduce/beyond-paper.json;
 #   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
-#      cache with no device (what it would have measured and found);
+#      cache with no device (what it would have measured and found); $SF_GPU_TUNE_STORAGES adds storage
+#      axes (e.g. "-a dtype=f32,bf16 -a spikes=u8,b1": one entry, and one search, per storage; default
+#      none, the paper's fp32);
 #   4c. `spikefuse reproduce` into OUT_DIR/reproduce (tuned configs from this run's tuning.json,
 #      else this GPU's committed results/<device>/tuning/tuning.json, else another GPU's; only the parts
 #      in $SF_GPU_REPRODUCE_PARTS when set, e.g. "bandwidth,multigpu"; figures are made later, where
@@ -128,10 +130,12 @@ step "4b. tuner"
 if want tune; then
   for job in ${SF_GPU_TUNE:-fwd:[32,128] bwd:[32,128]}; do
     dir="${job%%:*}" sizes="${job#*:}"
-    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 \
+    # shellcheck disable=SC2086 # the storage axes are words
+    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 ${SF_GPU_TUNE_STORAGES:-} \
       --db "$out/tuning.json" --cache "$out/tune-cache.jsonl"
-    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 --strategy model \
-      --db "$out/tuning-model.json" --replay "$out/tune-cache.jsonl"
+    # shellcheck disable=SC2086
+    "$sf" tune --family fused --direction "$dir" --backend cuda -a "T=$sizes" -a N=2^20 ${SF_GPU_TUNE_STORAGES:-} \
+      --strategy model --db "$out/tuning-model.json" --replay "$out/tune-cache.jsonl"
   done
   "$SF_ROOT/build-gpu/tuning_example" --db "$out/tuning.json" --backend cuda --T 128 --M 1048576
 fi
