@@ -14,7 +14,8 @@
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
 #   4a. beyond the paper ($SF_GPU_STEPS "variants"): reproduce's beyond-paper part, fused kernels that
 #      move fewer bytes (keep=h; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its Fig. 5 size,
-#      state timeout $SF_GPU_VARIANTS_TIMEOUT (default 3 s; 75 states measured, at most about 4 minutes),
+#      state timeout $SF_GPU_VARIANTS_TIMEOUT (default 3 s; 75 states measured: about 4 minutes of timing,
+#      plus each state's verification on the host),
 #      into OUT_DIR/reproduce/beyond-paper.json;
 #   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
