@@ -63,28 +63,16 @@ int64_t sf_trial_launches(const sf_trial *tr)
     return (tr->fwd ? sf_kernel_launches(tr->fwd, tr->T) : 0) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
 }
 
-/* A backward-only trial needs the tensors a forward pass saves: the reference's v rounded to float, and
- * the spikes a float forward fires on that v (a kernel stores the float it fired on; the double's spike
- * can differ where rounding crosses V_th, a pair no forward kernel leaves, which keep=h would rightly
- * disagree with). */
+/* A backward-only trial needs the tensors a forward pass saves (sf_reference_saved_forward: the spikes
+ * a float forward fires on its v, which keep=h recomputes; the double's own can differ at V_th). */
 static sf_status saved_forward(sf_trial *tr)
 {
     const int64_t TM = tr->T * tr->M;
-    double *y = malloc((size_t)TM * sizeof *y), *v = malloc((size_t)TM * sizeof *v);
-    sf_status s = y && v ? SF_OK : sf_fail(SF_ERR_NOMEM, "no host memory for the saved forward tensors");
-    if (s == SF_OK)
-        s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_y);
+    sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_y);
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_v);
-    if (s == SF_OK) {
-        sf_reference_forward(tr->host_x, NULL, tr->T, tr->M, &tr->p, y, v, NULL);
-        for (int64_t i = 0; i < TM; ++i) {
-            tr->host_v[i] = (float)v[i];
-            tr->host_y[i] = sf_lif_spike(tr->host_v[i], &tr->p);
-        }
-        sf_storage_quantize(tr->bwd->storage, tr->host_v, TM); /* then stored, as a forward stores it */
-    }
-    free(y), free(v);
+    if (s == SF_OK)
+        s = sf_reference_saved_forward(tr->host_x, tr->T, tr->M, &tr->p, tr->bwd->storage, tr->host_y, tr->host_v);
     return s;
 }
 

@@ -267,6 +267,12 @@ void sf_reference_forward(const float *x, const float *v_in, int64_t T, int64_t 
 /* Backward of one layer in float64 from float32 y and v. grad_x: [T,M]. */
 void sf_reference_backward(const float *grad_y, const float *y, const float *v, int64_t T, int64_t M,
                            const sf_lif_params *p, double *grad_x);
+/* The tensors a forward kernel that stores its tensors as s saves for backward, from input x: v the
+ * reference's membrane rounded to float, y the spike a float forward fires on that v (sf_lif_spike; the
+ * double's own spike can differ where rounding crosses V_th, a pair no kernel leaves), then v rounded
+ * to s as it is stored. y, v: [T,M] floats. SF_ERR_NOMEM without host memory for the float64 trace. */
+sf_status sf_reference_saved_forward(const float *x, int64_t T, int64_t M, const sf_lif_params *p, sf_storage s,
+                                     float *y, float *v);
 
 /* Check a forward kernel's y and v (v may be NULL for infer) and v_out (may be NULL). */
 sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, int64_t M,

@@ -146,6 +146,25 @@ void sf_reference_backward(const float *grad_y, const float *y, const float *v, 
         backward_neuron(&n, grad_y, y, v, T, M, i, grad_x + i, M);
 }
 
+sf_status sf_reference_saved_forward(const float *x, int64_t T, int64_t M, const sf_lif_params *p, sf_storage s,
+                                     float *y, float *v)
+{
+    const int64_t TM = T * M;
+    double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
+    if (!yd || !vd) {
+        free(yd), free(vd);
+        return sf_fail(SF_ERR_NOMEM, "no host memory for the float64 forward of T x M = %lld", (long long)TM);
+    }
+    sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
+    for (int64_t i = 0; i < TM; ++i) {
+        v[i] = (float)vd[i];
+        y[i] = sf_lif_spike(v[i], p);
+    }
+    sf_storage_quantize(s, v, TM);
+    free(yd), free(vd);
+    return SF_OK;
+}
+
 /* ---- checks ---------------------------------------------------------------------------------- */
 
 /* A stored membrane or gradient against the reference: within the fp32 tolerance, then rounded as the

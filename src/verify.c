@@ -94,24 +94,16 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
             s = upload(k, &buf[V_IN], be);
         }
     } else {
-        double *yd = malloc((size_t)TM * sizeof *yd), *vd = malloc((size_t)TM * sizeof *vd);
         float *x = malloc((size_t)TM * sizeof *x);
-        if (!yd || !vd || !x) {
+        if (!x) {
             s = sf_fail(SF_ERR_NOMEM, "verify: no host memory for T x M = %lld", (long long)TM);
         } else {
             sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
-            sf_reference_forward(x, NULL, T, M, p, yd, vd, NULL);
-            for (int64_t i = 0; i < TM; ++i) { /* the spike a float forward fires on the v it stores */
-                buf[V].host[i] = (float)vd[i];
-                buf[Y].host[i] = sf_lif_spike(buf[V].host[i], p);
-            }
+            s = sf_reference_saved_forward(x, T, M, p, k->storage, buf[Y].host, buf[V].host);
             sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
-            /* stored as a forward of this storage stores them: the spike fired on the fp32 register,
-             * then v rounded */
-            sf_storage_quantize(k->storage, buf[V].host, TM);
             sf_storage_quantize(k->storage, buf[GY].host, TM);
         }
-        free(yd), free(vd), free(x);
+        free(x);
         if (s == SF_OK)
             s = upload(k, &buf[Y], be);
         if (s == SF_OK)
