@@ -54,19 +54,24 @@ extern _Thread_local int sf_cpu_streaming;
  * a misaligned-address fault; here it must fail as loudly. */
 void sf_cpu_fault(const char *what, const void *addr);
 
+/* Faults unless p is aligned to the `bytes` of its vector access, as a GPU's access must be. */
+static inline void sf_cpu_check_aligned(const void *p, size_t bytes, const char *what)
+{
+    if ((uintptr_t)p % (uintptr_t)bytes != 0)
+        sf_cpu_fault(what, p);
+}
+
 /* The vector path of a load or store: one access of `vec` floats, which must be aligned as a GPU's
  * float2/float4 access must be, so that a wrong alignment decision fails here as it would there. */
 static inline void sf_vector_load_f32(float *dst, const float *src, int vec)
 {
-    if ((uintptr_t)src % ((uintptr_t)vec * sizeof(float)) != 0)
-        sf_cpu_fault("vector load not aligned to its width", src);
+    sf_cpu_check_aligned(src, (size_t)vec * sizeof(float), "vector load not aligned to its width");
     memcpy(dst, src, (size_t)vec * sizeof(float));
 }
 
 static inline void sf_vector_store_f32(float *dst, const float *src, int vec)
 {
-    if ((uintptr_t)dst % ((uintptr_t)vec * sizeof(float)) != 0)
-        sf_cpu_fault("vector store not aligned to its width", dst);
+    sf_cpu_check_aligned(dst, (size_t)vec * sizeof(float), "vector store not aligned to its width");
 #if defined(__SSE2__)
     if (sf_cpu_streaming) {
         if (vec % 4 == 0) {
@@ -87,8 +92,7 @@ static inline void sf_vector_store_f32(float *dst, const float *src, int vec)
 
 static inline void sf_vector_load_u8(float *dst, const uint8_t *src, int vec)
 {
-    if ((uintptr_t)src % (uintptr_t)vec != 0)
-        sf_cpu_fault("vector load not aligned to its width", src);
+    sf_cpu_check_aligned(src, (size_t)vec, "vector load not aligned to its width");
 #if defined(__SSE2__)
     if (vec % 16 == 0) { /* widened in registers: bytes -> 16-bit -> 32-bit lanes -> floats */
         const __m128i zero = _mm_setzero_si128();
@@ -111,8 +115,7 @@ static inline void sf_vector_load_u8(float *dst, const uint8_t *src, int vec)
  * that a compiler finds from the scalar loop), and streamed when the launch streams. */
 static inline void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
 {
-    if ((uintptr_t)dst % (uintptr_t)vec != 0)
-        sf_cpu_fault("vector store not aligned to its width", dst);
+    sf_cpu_check_aligned(dst, (size_t)vec, "vector store not aligned to its width");
 #if defined(__SSE2__)
     if (vec % 16 == 0) {
         for (int j = 0; j < vec; j += 16) {
@@ -133,18 +136,12 @@ static inline void sf_vector_store_u8(uint8_t *dst, const float *src, int vec)
         dst[j] = (uint8_t)src[j];
 }
 
-/* The vector path of a 16-bit float storage type: the alignment a GPU's access needs, then each element
- * converted (bf16 in SSE2 registers, 8 at a time: widening is a shift into the top half, narrowing
- * rounds as sf_narrow_bf16 does), the stores streamed when the launch streams. */
-static inline void sf_cpu_check_aligned(const void *p, int vec, const char *what)
-{
-    if ((uintptr_t)p % ((uintptr_t)vec * 2u) != 0)
-        sf_cpu_fault(what, p);
-}
-
+/* The vector path of a 16-bit float storage type: each element converted (bf16 in SSE2 registers, 8 at
+ * a time: widening is a shift into the top half, narrowing rounds as sf_narrow_bf16 does), the stores
+ * streamed when the launch streams. */
 static inline void sf_vector_load_bf16(float *dst, const uint16_t *src, int vec)
 {
-    sf_cpu_check_aligned(src, vec, "vector load not aligned to its width");
+    sf_cpu_check_aligned(src, (size_t)vec * 2u, "vector load not aligned to its width");
 #if defined(__SSE2__)
     if (vec % 8 == 0) {
         const __m128i zero = _mm_setzero_si128();
@@ -177,7 +174,7 @@ static inline __m128i sf_sse_narrow_bf16(const float *src)
 
 static inline void sf_vector_store_bf16(uint16_t *dst, const float *src, int vec)
 {
-    sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
+    sf_cpu_check_aligned(dst, (size_t)vec * 2u, "vector store not aligned to its width");
 #if defined(__SSE2__)
     if (vec % 8 == 0) {
         for (int j = 0; j < vec; j += 8) {
@@ -209,7 +206,7 @@ void sf_cpu_f16c_narrow(uint16_t *dst, const float *src, int n, int stream);
 
 static inline void sf_vector_load_f16(float *dst, const uint16_t *src, int vec)
 {
-    sf_cpu_check_aligned(src, vec, "vector load not aligned to its width");
+    sf_cpu_check_aligned(src, (size_t)vec * 2u, "vector load not aligned to its width");
     if (vec % 8 == 0 && SF_CPU_HAS_F16C()) {
         sf_cpu_f16c_widen(dst, src, vec);
         return;
@@ -220,7 +217,7 @@ static inline void sf_vector_load_f16(float *dst, const uint16_t *src, int vec)
 
 static inline void sf_vector_store_f16(uint16_t *dst, const float *src, int vec)
 {
-    sf_cpu_check_aligned(dst, vec, "vector store not aligned to its width");
+    sf_cpu_check_aligned(dst, (size_t)vec * 2u, "vector store not aligned to its width");
     if (vec % 8 == 0 && SF_CPU_HAS_F16C()) {
         sf_cpu_f16c_narrow(dst, src, vec, sf_cpu_streaming);
         return;
@@ -247,7 +244,7 @@ static inline void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, 
     } else
 #endif
         bits = sf_spike_bits(src, vec, n);
-    *word = shift == 0 ? bits << shift : *word | bits << shift;
+    *word = shift == 0 ? bits : *word | bits << shift;
 }
 
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */
