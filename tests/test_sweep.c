@@ -429,6 +429,29 @@ static void test_keep(void)
     refused(2, "unknown keep 'all'", "sweep -a keep=all --out x.json");
 }
 
+/* A measured state of a sweep file: ok, and its forward (and for fwd+bwd its backward) verified, with
+ * something compared and nothing mismatched. */
+static int state_verified(const cJSON *s)
+{
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
+    const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
+    const int both = !strcmp(str(s, "direction"), "fwd+bwd");
+    return !strcmp(str(s, "status"), "ok") && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
+           (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0));
+}
+
+/* A state's i-th kernel name ("" if none) and its bytes per neuron-step by the byte model. */
+static const char *kernel_of(const cJSON *s, int i)
+{
+    const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), i);
+    return cJSON_IsString(k) ? k->valuestring : "";
+}
+
+static double bytes_per_step(const cJSON *s)
+{
+    return num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
+}
+
 /* spikes=u8: spikes stored a byte each, forward and backward verified (ragged N, T = 1 and 33), the byte
  * model per neuron-step 9 forward, 9 + 13 with keep=vtrace and 9 + 12 with keep=h (fp32: 12, 28, 24). */
 static void test_spikes(void)
@@ -447,15 +470,9 @@ static void test_spikes(void)
             skipped += !strcmp(str(s, "status"), "skipped");
             continue;
         }
-        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
-        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
-        const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(s, "kernels");
-        const char *fwd = cJSON_IsString(cJSON_GetArrayItem(kernels, 0)) ? cJSON_GetArrayItem(kernels, 0)->valuestring : "";
-        const double per_step = num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
         const double expect = !both ? 9 : h ? 21 : 22;
-        right += !strcmp(str(s, "status"), "ok") && !strcmp(str(s, "spikes"), "u8") && strstr(fwd, "_yu8_") &&
-                 num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
-                 (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0)) && per_step == expect;
+        right += state_verified(s) && !strcmp(str(s, "spikes"), "u8") && strstr(kernel_of(s, 0), "_yu8_") &&
+                 bytes_per_step(s) == expect;
     }
     CHECK(right == 6 && skipped == 2, "spikes: %d of 6 states verified with their byte model, %d of 2 skipped", right,
           skipped);
@@ -489,18 +506,12 @@ static void test_dtype(void)
     {
         const int both = !strcmp(str(s, "direction"), "fwd+bwd");
         const char *dtype = str(s, "dtype");
-        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
-        const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
-        const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(s, "kernels");
-        const char *fwd = cJSON_IsString(cJSON_GetArrayItem(kernels, 0)) ? cJSON_GetArrayItem(kernels, 0)->valuestring : "";
         char want_id[32], want_kernel[32];
         snprintf(want_id, sizeof want_id, "|dtype=%s", dtype);
         snprintf(want_kernel, sizeof want_kernel, "_%s_yu8_", dtype);
-        const double per_step = num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
-        right += !strcmp(str(s, "status"), "ok") && !strcmp(str(s, "spikes"), "u8") && strstr(str(s, "id"), want_id) &&
-                 strstr(fwd, want_kernel) && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
-                 (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0)) &&
-                 per_step == (both ? 2 + 1 + 2 + 2 + 1 + 2 + 2 : 2 + 1 + 2) &&
+        right += state_verified(s) && !strcmp(str(s, "spikes"), "u8") && strstr(str(s, "id"), want_id) &&
+                 strstr(kernel_of(s, 0), want_kernel) &&
+                 bytes_per_step(s) == (both ? 2 + 1 + 2 + 2 + 1 + 2 + 2 : 2 + 1 + 2) &&
                  num(s, "storage_cost", "spike_flip_rate") >= 0 && num(s, "storage_cost", "grad_x_rel_err") >= 0;
     }
     CHECK(right == 8, "dtype: %d of 8 states verified with their byte model and storage cost", right);
