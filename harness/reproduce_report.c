@@ -381,7 +381,8 @@ static void variant_row(sf_text *t, const sf_results *r, const char *direction, 
         any = variant_of(r, direction, T[i], v);
     if (!any)
         return;
-    sf_text_put(t, "| %s | %s | %s | %.3g |", both ? v.keep : "-", v.dtype, v.spikes, any->metrics.bytes / (any->T * any->M));
+    sf_text_put(t, "| %s | %s | %s | %.3g |", *v.keep ? v.keep : "-", v.dtype, v.spikes,
+                any->metrics.bytes / (any->T * any->M));
     for (int i = 0; i < nT; ++i) {
         const sf_result_state *s = variant_of(r, direction, T[i], v), *p = variant_of(r, direction, T[i], paper);
         if (!s) {
@@ -411,9 +412,10 @@ static void beyond_section(sf_text *t, const sf_results *r)
     double T[16];
     const int nT = sf_results_values(r, SF_AXIS_T, 1, T, 16);
     sf_text_put(t, "## Beyond the paper's kernel\n\nFused kernels that move fewer bytes, each verified like every "
-                   "kernel: `keep=h` reads v alone in backward and recomputes the spikes, `spikes=u8` stores them a "
-                   "byte each (both exact in fp32), `dtype=bf16|f16` stores x, v, dL/dy and dL/dx at 16 bits with "
-                   "fp32 arithmetic. Per T: median, %% of copy bandwidth by the variant's own byte model, the "
+                   "kernel: `keep=h` reads v alone in backward and recomputes the spikes, `keep=recompute` keeps "
+                   "only the spikes and an fp32 v checkpoint every chunk of steps and its backward replays each "
+                   "chunk from x, `spikes=u8|b1` stores spikes a byte or a bit each (all exact in fp32), "
+                   "`dtype=bf16|f16` stores x, v, dL/dy and dL/dx at 16 bits with fp32 arithmetic. Per T: median, %% of copy bandwidth by the variant's own byte model, the "
                    "paper's design (keep=vtrace, dtype=f32, spikes=f32) over it in this run, and the fraction of "
                    "spikes that flip against fp32 storage (the float64 reference's storage model on the same "
                    "inputs; `spikefuse storage-cost` tabulates it with dL/dx's error).\n\n");

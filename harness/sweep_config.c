@@ -189,8 +189,8 @@ sf_status sweep_validate(const sf_sweep_config *c)
             return sf_fail(SF_ERR_UNKNOWN, "unknown form '%s' (train, infer, segment)", form->strings[i]);
     const sf_axis *keep = sweep_axis(c, "keep");
     for (int i = 0; keep && i < keep->count; ++i)
-        if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h"))
-            return sf_fail(SF_ERR_UNKNOWN, "unknown keep '%s' (vtrace, h)", keep->strings[i]);
+        if (strcmp(keep->strings[i], "vtrace") && strcmp(keep->strings[i], "h") && strcmp(keep->strings[i], "recompute"))
+            return sf_fail(SF_ERR_UNKNOWN, "unknown keep '%s' (vtrace, h, recompute)", keep->strings[i]);
     const sf_axis *dtype = sweep_axis(c, "dtype");
     sf_storage storage;
     for (int i = 0; dtype && i < dtype->count; ++i)
@@ -199,7 +199,7 @@ sf_status sweep_validate(const sf_sweep_config *c)
     const sf_axis *spikes = sweep_axis(c, "spikes");
     for (int i = 0; spikes && i < spikes->count; ++i)
         if (!sf_spikes_known(spikes->strings[i]))
-            return sf_fail(SF_ERR_UNKNOWN, "unknown spikes '%s' (f32, u8)", spikes->strings[i]);
+            return sf_fail(SF_ERR_UNKNOWN, "unknown spikes '%s' (f32, u8, b1)", spikes->strings[i]);
     if (!sf_kernel_default(c->reference_family, SF_FWD, NULL, c->backend))
         return sf_fail(SF_ERR_UNKNOWN, "unknown reference family '%s'", c->reference_family);
     return SF_OK;

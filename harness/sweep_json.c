@@ -74,7 +74,8 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddStringToObject(j, "family", s->family);
     cJSON_AddStringToObject(j, "direction", s->direction);
     cJSON_AddStringToObject(j, "form", s->form);
-    if (strcmp(s->direction, "fwd+bwd") == 0)
+    /* a forward state keeps what keep=recompute's forward keeps; h and vtrace share one forward */
+    if (strcmp(s->direction, "fwd+bwd") == 0 || strcmp(s->keep, "recompute") == 0)
         cJSON_AddStringToObject(j, "keep", s->keep);
     cJSON_AddStringToObject(j, "dtype", s->dtype);
     cJSON_AddStringToObject(j, "spikes", s->spikes);
@@ -87,6 +88,7 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddNumberToObject(knobs, "vec", s->fwd ? s->fwd->vec : s->vec);
     cJSON_AddNumberToObject(knobs, "npt", s->fwd ? s->fwd->npt : s->npt);
     cJSON_AddNumberToObject(knobs, "unroll", s->fwd ? s->fwd->unroll : s->unroll);
+    cJSON_AddNumberToObject(knobs, "chunk", s->fwd ? s->fwd->chunk : s->chunk);
     cJSON_AddNumberToObject(j, "T", (double)s->T);
     cJSON_AddNumberToObject(j, "N", (double)s->N);
     cJSON_AddNumberToObject(j, "B", (double)s->B);

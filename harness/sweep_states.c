@@ -49,22 +49,29 @@ static const char *sval(const values *v, int i) { return v->strings ? v->strings
 static const sf_kernel *find_kernel(sf_backend b, const sweep_state *s, sf_direction d, const char *form)
 {
     const sf_kernel *dflt = sf_kernel_default(s->family, d, form, b);
-    if (!s->vec && !s->npt && !s->unroll && dflt)
+    if (!s->vec && !s->npt && !s->unroll && !s->chunk && dflt)
         return sf_kernel_with_storage(dflt, s->dtype, s->spikes);
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, s->family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
             strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes) && (!s->vec || k->vec == s->vec) &&
-            (!s->npt || k->npt == s->npt) && (!s->unroll || k->unroll == s->unroll))
+            (!s->npt || k->npt == s->npt) && (!s->unroll || k->unroll == s->unroll) &&
+            (!s->chunk || k->chunk == s->chunk))
             return k;
     }
     return NULL;
 }
 
+/* The forward form that keeps what backward reads: keep=recompute's training forward keeps checkpoints. */
+static const char *forward_form(const sweep_state *s)
+{
+    return strcmp(s->keep, "recompute") == 0 && strcmp(s->form, "train") == 0 ? "ckpt" : s->form;
+}
+
 /* The backward form that reads what forward kept. */
 static const char *backward_form(const sweep_state *s)
 {
-    return strcmp(s->keep, "h") == 0 ? "grad_h" : "grad";
+    return strcmp(s->keep, "h") == 0 ? "grad_h" : strcmp(s->keep, "recompute") == 0 ? "grad_ckpt" : "grad";
 }
 
 /* The id names the problem and the forward kernel; keep, spikes and dtype only where they are not the
@@ -86,7 +93,7 @@ static void look_up_tuned(const sf_sweep_config *c, const sf_tuning_db *db, swee
     char storage[32];
     sf_tuning_storage_name(s->dtype, s->spikes, storage, sizeof storage);
     if (!sf_mul_ok(s->N, s->B, &M) ||
-        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, s->form, storage, s->T, M, &f) != SF_OK)
+        sf_tuning_lookup(db, c->backend, NULL, NULL, "fused", SF_FWD, forward_form(s), storage, s->T, M, &f) != SF_OK)
         return;
     s->fwd = f.kernel, s->block = f.launch.block;
     snprintf(s->tuned, sizeof s->tuned, "fwd %s", sf_lookup_level_name(f.level));
@@ -103,15 +110,15 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 {
     const int both = strcmp(s->direction, "fwd+bwd") == 0;
     int64_t tm;
-    if (!both && strcmp(s->keep, "vtrace") != 0)
+    if (!both && strcmp(s->keep, "h") == 0)
         snprintf(s->skip, sizeof s->skip, "keep=%s changes only the backward pass: this fwd state is keep=vtrace's",
                  s->keep);
     else if (!s->fwd || (both && !s->bwd))
         snprintf(s->skip, sizeof s->skip,
                  "no registered %s kernel of family '%s', form %s, dtype %s, spikes %s with vec=%d npt=%d unroll=%d "
-                 "(0 = default)",
-                 !s->fwd ? "forward" : "backward", s->family, !s->fwd ? s->form : backward_form(s), s->dtype, s->spikes,
-                 s->vec, s->npt, s->unroll);
+                 "chunk=%d (0 = default)",
+                 !s->fwd ? "forward" : "backward", s->family, !s->fwd ? forward_form(s) : backward_form(s), s->dtype,
+                 s->spikes, s->vec, s->npt, s->unroll, s->chunk);
     else if (both && !(s->fwd->tensors_out & SF_TENSOR_V))
         snprintf(s->skip, sizeof s->skip, "form %s keeps no v trace for a backward pass", s->form);
     else if (!sf_mul_ok(s->N, s->B, &s->M) || !sf_mul_ok(s->T, s->M, &tm))
@@ -125,7 +132,7 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 
 /* The cartesian product of the axes, the last axis (T) fastest, so that a family's T series is
  * contiguous: an odometer over the axes' value indices. */
-enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_DTYPE, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
+enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_DTYPE, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_CHUNK, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
 
 sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_t *count, double mem_limit)
 {
@@ -134,7 +141,8 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         values_of(c, "direction", 0, "fwd"), values_of(c, "family", 0, "fused"), values_of(c, "form", 0, "train"),
         values_of(c, "keep", 0, "vtrace"),   values_of(c, "dtype", 0, "f32"),    values_of(c, "spikes", 0, NULL),
         values_of(c, "vec", 0, NULL),
-        values_of(c, "npt", 0, NULL),        values_of(c, "unroll", 0, NULL),    values_of(c, "block", 0, NULL),
+        values_of(c, "npt", 0, NULL),        values_of(c, "unroll", 0, NULL),    values_of(c, "chunk", 0, NULL),
+        values_of(c, "block", 0, NULL),
         values_of(c, "B", 1, NULL),          values_of(c, "N", 1000000, NULL),   values_of(c, "T", 0, NULL),
     };
     if (!sweep_axis(c, "T"))
@@ -159,6 +167,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         s->vec = (int)ival(&v[AX_VEC], at[AX_VEC]);
         s->npt = (int)ival(&v[AX_NPT], at[AX_NPT]);
         s->unroll = (int)ival(&v[AX_UNROLL], at[AX_UNROLL]);
+        s->chunk = (int)ival(&v[AX_CHUNK], at[AX_CHUNK]);
         s->block = (int)ival(&v[AX_BLOCK], at[AX_BLOCK]);
         s->B = ival(&v[AX_B], at[AX_B]);
         s->N = ival(&v[AX_N], at[AX_N]);
@@ -167,7 +176,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         if (strcmp(s->family, SF_TUNED_FAMILY) == 0) {
             look_up_tuned(c, db, s);
         } else {
-            s->fwd = find_kernel(c->backend, s, SF_FWD, s->form);
+            s->fwd = find_kernel(c->backend, s, SF_FWD, forward_form(s));
             if (strcmp(s->direction, "fwd+bwd") == 0)
                 s->bwd = find_kernel(c->backend, s, SF_BWD, backward_form(s));
         }

@@ -26,14 +26,15 @@ static int needs_trace(const sf_kernel *fwd, const sf_kernel *bwd)
     return bwd || (fwd->tensors_out & SF_TENSOR_V);
 }
 
-/* Tensors of one set: x, y, the v trace where needed (and for backward grad_y, grad_x), v_in/v_out for
- * forms that use them. */
+/* Tensors of one set: x, y, the v trace (or checkpoints) where needed (and for backward grad_y, grad_x),
+ * v_in/v_out for forms that use them. */
 static double set_bytes(const sf_kernel *fwd, const sf_kernel *bwd, int64_t T, int64_t M)
 {
     const sf_kernel *any = fwd ? fwd : bwd;
     const double tm = (double)T * (double)M * any->elem_bytes, m = (double)M * any->elem_bytes;
     const double y = (double)sf_tensor_bytes(any, SF_TENSOR_Y, T, M);
-    double b = (1 + needs_trace(fwd, bwd)) * tm + y + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
+    const double v = needs_trace(fwd, bwd) ? (double)sf_tensor_bytes(any, SF_TENSOR_V, T, M) : 0;
+    double b = tm + v + y + 2 * m + (fwd ? (double)sf_workspace_bytes(fwd, M) : 0);
     if (bwd)
         b += 2 * tm + (double)sf_workspace_bytes(bwd, M);
     return b;
@@ -64,15 +65,20 @@ int64_t sf_trial_launches(const sf_trial *tr)
 }
 
 /* A backward-only trial needs the tensors a forward pass saves (sf_reference_saved_forward: the spikes
- * a float forward fires on its v, which keep=h recomputes; the double's own can differ at V_th). */
+ * a float forward fires on its v, which keep=h recomputes; the double's own can differ at V_th); a
+ * backward that replays, the fp32 checkpoints of that v. */
 static sf_status saved_forward(sf_trial *tr)
 {
     const int64_t TM = tr->T * tr->M;
+    const int chunk = tr->bwd->chunk;
     sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_y);
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_v);
     if (s == SF_OK)
-        s = sf_reference_saved_forward(tr->host_x, tr->T, tr->M, &tr->p, tr->bwd->storage, tr->host_y, tr->host_v);
+        s = sf_reference_saved_forward(tr->host_x, tr->T, tr->M, &tr->p, chunk ? SF_STORAGE_F32 : tr->bwd->storage,
+                                       tr->host_y, tr->host_v);
+    if (s == SF_OK && chunk)
+        sf_checkpoints_of_trace(tr->host_v, tr->T, tr->M, chunk, tr->host_v);
     return s;
 }
 
@@ -97,12 +103,14 @@ static sf_status make_set(sf_trial *tr, int k, const float *rest)
     if (s == SF_OK)
         s = alloc_in(tr, k, 1, sf_tensor_bytes(any, SF_TENSOR_Y, T, M), &t->y);
     if (s == SF_OK && needs_trace(fwd, bwd))
-        s = alloc_in(tr, k, 2, tm, &t->v);
+        s = alloc_in(tr, k, 2, sf_tensor_bytes(any, SF_TENSOR_V, T, M), &t->v);
     if (s == SF_OK && fwd && (fwd->tensors_out & SF_TENSOR_V_OUT))
         s = alloc_in(tr, k, 3, m, &t->v_out);
     if (s == SF_OK && fwd && (fwd->tensors_in & SF_TENSOR_V_IN) && (s = alloc_in(tr, k, 4, m, &v_in)) == SF_OK)
         s = sf_upload_tensor(tr->be, fwd, SF_TENSOR_V_IN, v_in, rest, 1, M);
-    if (s == SF_OK && !fwd && (s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T, M)) == SF_OK)
+    if (s == SF_OK && !fwd && (bwd->tensors_in & SF_TENSOR_Y))
+        s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_Y, t->y, tr->host_y, T, M);
+    if (s == SF_OK && !fwd)
         s = sf_upload_tensor(tr->be, bwd, SF_TENSOR_V, t->v, tr->host_v, T, M);
     const size_t ws_f = fwd ? sf_workspace_bytes(fwd, M) : 0, ws_b = bwd ? sf_workspace_bytes(bwd, M) : 0;
     const size_t ws = ws_f > ws_b ? ws_f : ws_b; /* one workspace serves both passes */
@@ -129,6 +137,12 @@ sf_status sf_trial_create(sf_trial *tr, sf_backend be, const sf_kernel *fwd, con
     if (s == SF_OK && fwd && bwd && (bwd->tensors_in & SF_TENSOR_Y) && strcmp(fwd->spikes, bwd->spikes) != 0)
         s = sf_fail(SF_ERR_INVALID, "%s stores spikes as %s, but %s reads them as %s", fwd->name, fwd->spikes,
                     bwd->name, bwd->spikes);
+    if (s == SF_OK && fwd && bwd && !fwd->chunk != !bwd->chunk)
+        s = sf_fail(SF_ERR_INVALID, "%s keeps %s, but %s reads %s", fwd->name,
+                    fwd->chunk ? "checkpoints" : "a v trace", bwd->name, bwd->chunk ? "checkpoints" : "a v trace");
+    if (s == SF_OK && fwd && bwd && fwd->chunk && fwd->chunk != bwd->chunk)
+        s = sf_fail(SF_ERR_INVALID, "%s keeps a checkpoint every %d steps, but %s replays chunks of %d", fwd->name,
+                    fwd->chunk, bwd->name, bwd->chunk);
     if (s == SF_OK && fwd && bwd && fwd->storage != bwd->storage)
         s = sf_fail(SF_ERR_INVALID, "%s stores its tensors as %s, but %s reads them as %s", fwd->name, fwd->dtype,
                     bwd->name, bwd->dtype);
@@ -184,6 +198,16 @@ sf_status sf_trial_run(sf_trial *tr, int set, void *stream)
     return s;
 }
 
+/* The backward's dL/dx against the reference, from what forward kept: y and the v trace, or (a backward
+ * that replays) x and the checkpoints in v. */
+static sf_check_report check_backward(const sf_trial *tr, const float *y, const float *v, const float *gx,
+                                      sf_tolerance tol)
+{
+    if (tr->bwd->chunk)
+        return sf_check_backward_replayed(tr->host_gy, tr->host_x, v, tr->T, tr->M, &tr->p, tr->bwd->chunk, gx, tol);
+    return sf_check_backward(tr->host_gy, y, v, tr->T, tr->M, &tr->p, gx, tol);
+}
+
 sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, sf_check_report *bwd)
 {
     const int64_t T = tr->T, M = tr->M;
@@ -198,7 +222,7 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
         memset(fwd, 0, sizeof *fwd);
         if ((s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
             (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
-            *bwd = sf_check_backward(tr->host_gy, tr->host_y, tr->host_v, T, M, &tr->p, gx, tol);
+            *bwd = check_backward(tr, tr->host_y, tr->host_v, gx, tol);
         sf_free(SF_BACKEND_CPU, gx);
         return s;
     }
@@ -217,13 +241,17 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
         float *v_in = NULL;
         if (tr->t[0].v_in && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&v_in)) == SF_OK)
             s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_IN, v_in, tr->t[0].v_in, 1, M);
-        if (s == SF_OK)
+        sf_tolerance ckpt_tol = tol;
+        ckpt_tol.storage = SF_STORAGE_F32; /* checkpoints are fp32 */
+        if (s == SF_OK && tr->fwd->chunk)
+            *fwd = sf_check_forward_checkpoints(tr->host_x, T, M, &tr->p, y, v, tr->fwd->chunk, ckpt_tol);
+        else if (s == SF_OK)
             *fwd = sf_check_forward(tr->host_x, v_in, T, M, &tr->p, y, trace ? v : NULL, out, tol);
         sf_free(SF_BACKEND_CPU, v_in);
     }
     if (s == SF_OK && tr->bwd && (s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
         (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
-        *bwd = sf_check_backward(tr->host_gy, y, v, T, M, &tr->p, gx, tol);
+        *bwd = check_backward(tr, y, v, gx, tol);
     sf_free(SF_BACKEND_CPU, y), sf_free(SF_BACKEND_CPU, v), sf_free(SF_BACKEND_CPU, out), sf_free(SF_BACKEND_CPU, gx);
     return s;
 }

@@ -109,7 +109,8 @@ typedef enum sf_direction { SF_FWD = 0, SF_BWD = 1 } sf_direction;
 enum {
     SF_TENSOR_X = 1 << 0,      /* [T,M] input current */
     SF_TENSOR_Y = 1 << 1,      /* [T,M] spikes */
-    SF_TENSOR_V = 1 << 2,      /* [T,M] membrane trace v(t) before reset */
+    SF_TENSOR_V = 1 << 2,      /* [T,M] membrane trace v(t) before reset; for a kernel with chunk > 0,
+                                  [ceil(T/chunk), M] fp32 checkpoints, row c = v(min((c+1) chunk, T) - 1) */
     SF_TENSOR_V_IN = 1 << 3,   /* [M] boundary membrane state in (previous time segment) */
     SF_TENSOR_V_OUT = 1 << 4,  /* [M] final membrane state out */
     SF_TENSOR_GRAD_Y = 1 << 5, /* [T,M] dL/dy */
@@ -134,15 +135,21 @@ typedef struct sf_kernel {
     const char *family;    /* "eager", "step" or "fused" */
     sf_direction direction;
     const char *form;      /* fwd: "train" (y and v trace), "infer" (y and final v), "segment"
-                              (v_in -> y, v trace, v_out); bwd: "grad" */
+                              (v_in -> y, v trace, v_out), "ckpt" (y and fp32 v checkpoints every chunk
+                              steps); bwd: "grad" (reads dL/dy, y, v), "grad_h" (dL/dy, v: the spike
+                              recomputed), "grad_ckpt" (dL/dy, x and the checkpoints: each chunk
+                              replayed forward in registers, then run backward) */
     const char *dtype;     /* storage type of the tensors other than y: "f32", "bf16" or "f16" */
     sf_storage storage;    /* the same, as a value */
     int elem_bytes;
-    const char *spikes;    /* storage type of the spikes y: "f32", or "u8" (one byte a spike, 0 or 1) */
-    int spike_bits;        /* bits a stored spike takes: 32 or 8 */
+    const char *spikes;    /* storage type of the spikes y: "f32", "u8" (one byte a spike, 0 or 1) or "b1"
+                              (packed, 32 a word) */
+    int spike_bits;        /* bits a stored spike takes: 32, 8 or 1 */
     int vec;               /* neurons per vector load/store: 1, 2, 4, 8 or 16 */
     int npt;               /* vector groups per thread */
     int unroll;            /* time-loop unroll (fused only) */
+    int chunk;             /* forms that keep checkpoints (ckpt, grad_ckpt): steps per fp32 v checkpoint,
+                              v then [ceil(T / chunk), M] (sf_tensor_rows); 0 for every other form */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
     int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
     int reads_per_step;    /* elements read per neuron-step (sf_kernel_step_bytes: in bytes) */
@@ -181,12 +188,21 @@ const char *sf_spikes_default(const char *dtype);
 const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, const char *spikes);
 /* Bytes moved by one whole layer (all T steps), from the registry's byte model. */
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M);
-/* Bytes of one [T, M] tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) at the kernel's storage type
- * for it: packed spikes take a row of whole 32-bit words, ceil(M / 32) of them. */
+/* Rows of a kernel's tensor (one of SF_TENSOR_*) for a layer of T steps: T, or 1 for the [M] ones
+ * (give T = 1 for them), or ceil(T / chunk) for the checkpoints of a kernel with chunk > 0. Host buffers
+ * of sf_upload_tensor and sf_download_tensor hold this many rows of M floats. */
+int64_t sf_tensor_rows(const sf_kernel *k, unsigned tensor, int64_t T);
+/* Bytes of one tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) of a layer of T steps and M neurons,
+ * at the kernel's storage type for it: sf_tensor_rows rows; packed spikes take a row of whole 32-bit
+ * words, ceil(M / 32) of them; checkpoints are fp32 whatever the dtype. */
 size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M);
-/* A kernel's [T, M] tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) from float host values to its
- * storage type on the backend, and back: sf_tensor_bytes(k, tensor, T, M) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero
- * float is a spike); bf16 and f16 round to nearest even, as the kernels store. */
+/* The checkpoints a forward of chunk `chunk` keeps, from a [T, M] v trace: rows min((c+1) chunk, T) - 1
+ * of it into out, [ceil(T / chunk), M]. out may be trace (the rows move down in place). */
+void sf_checkpoints_of_trace(const float *trace, int64_t T, int64_t M, int chunk, float *out);
+/* A kernel's tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) of a layer of T steps from float host
+ * values (sf_tensor_rows(k, tensor, T) rows of M) to its storage type on the backend, and back:
+ * sf_tensor_bytes(k, tensor, T, M) bytes there. Spikes stored as bytes take 0 or 1 (any non-zero float
+ * is a spike); bf16 and f16 round to nearest even, as the kernels store. */
 sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, void *dst, const float *host,
                            int64_t T, int64_t M);
 sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, float *host, const void *src,
@@ -281,6 +297,19 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
 sf_check_report sf_check_backward(const float *grad_y, const float *y, const float *v, int64_t T,
                                   int64_t M, const sf_lif_params *p, const float *grad_x,
                                   sf_tolerance tol);
+/* A forward that keeps checkpoints (chunk > 0): y as sf_check_forward checks it, and ckpt
+ * ([ceil(T/chunk), M], fp32) against the reference's v at the last step of each chunk. */
+sf_check_report sf_check_forward_checkpoints(const float *x, int64_t T, int64_t M, const sf_lif_params *p,
+                                             const float *y, const float *ckpt, int chunk, sf_tolerance tol);
+/* A backward that replays each chunk from x and the checkpoint before it (grad_ckpt). Its replay is
+ * the forward's fp32 arithmetic on the same floats, so it recomputes the very v forward fired on: the
+ * reference replays the same way (each fp32 operation modelled as a float64 one rounded once to float,
+ * the spike at a chunk's start fired on its checkpoint), then checks dL/dx from that trace as
+ * sf_check_backward does, but with rect's window test on v - V_th rounded to float, as fp32 computes it
+ * (every value compared; none ambiguous). */
+sf_check_report sf_check_backward_replayed(const float *grad_y, const float *x, const float *ckpt, int64_t T,
+                                           int64_t M, const sf_lif_params *p, int chunk, const float *grad_x,
+                                           sf_tolerance tol);
 /* Which paths of dL/dy(t) the reference keeps: KEPT (the paper's and every kernel's: directly, and
  * through the reset into v(t+1)); DETACHED (the reset treated as a constant in backward, as snnTorch
  * and SpikingJelly's detach_reset=True do). Checking other implementations is what DETACHED is for. */

@@ -4,6 +4,9 @@
  *   SF_FORM_INFER:   y[T,M] and only the final v[M]
  *   SF_FORM_SEGMENT: starts from v_in[M], writes y, the v trace and v_out[M], so that T cut into
  *                    segments chained through v_out -> v_in gives exactly one launch's result.
+ *   SF_FORM_CKPT:    y[T,M] and v only at the last step of each chunk of SF_CHUNK steps, in fp32
+ *                    ([ceil(T/SF_CHUNK), M]; the last row is the final v): what fused_replay_bwd.cuh
+ *                    replays the chunks from (keep=recompute).
  *
  * A thread's work is written once, as SF_INIT, SF_STEP(t) and SF_FINISH over its registers, and run
  * by two schedules: the CUDA kernel puts the time loop inside the thread (the paper's kernel), the CPU
@@ -11,8 +14,23 @@
  * kernel compiles to exactly the code it did when it was written inline. */
 #include "template_begin.h"
 
+/* Where step t's membrane goes: the trace row t at the dtype, a checkpoint row in fp32 at a chunk's last
+ * step (and at T - 1), or nowhere (infer). SF_V_T: the element type of v. */
+#if SF_FORM == SF_FORM_CKPT
+#define SF_V_T float
+#define SF_KEEP_V(t, k)                                                                            \
+    if ((t) % SF_CHUNK == SF_CHUNK - 1 || (t) == T - 1)                                            \
+    sf_store_f32(v + (t) / SF_CHUNK * M + i0[k], vm[k], SF_VEC, n[k], vec_ok)
+#elif SF_FORM == SF_FORM_INFER
+#define SF_V_T SF_T
+#define SF_KEEP_V(t, k) (void)v
+#else
+#define SF_V_T SF_T
+#define SF_KEEP_V(t, k) SF_STORE(v + (t) * M + i0[k], vm[k], SF_VEC, n[k], vec_ok)
+#endif
+
 #define SF_PARAMS                                                                                  \
-    const SF_T *SF_RESTRICT x, SF_S *SF_RESTRICT y, SF_T *SF_RESTRICT v, const SF_T *SF_RESTRICT v_in, \
+    const SF_T *SF_RESTRICT x, SF_S *SF_RESTRICT y, SF_V_T *SF_RESTRICT v, const SF_T *SF_RESTRICT v_in, \
         SF_T *SF_RESTRICT v_out, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
 /* What a thread keeps across time steps, as X(type, name, dimensions): membrane and spike per
@@ -48,12 +66,11 @@
             sp[k][j] = sf_lif_fire(vm[k][j], p);                                                   \
         }                                                                                          \
         SF_STORE_Y(y, t, M, i0[k], sp[k], SF_VEC, n[k], vec_ok);                                   \
-        if (SF_FORM != SF_FORM_INFER)                                                              \
-            SF_STORE(v + row + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                \
+        SF_KEEP_V(t, k);                                                                           \
     }
 
 #define SF_FINISH()                                                                                \
-    if (SF_FORM != SF_FORM_TRAIN) {                                                                \
+    if (SF_FORM == SF_FORM_INFER || SF_FORM == SF_FORM_SEGMENT) {                                                                \
         SF_UNROLL(SF_NPT)                                                                          \
         for (int k = 0; k < SF_NPT; ++k)                                                           \
             SF_STORE(v_out + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                  \
@@ -67,11 +84,15 @@
 SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, const sf_launch *L)
 {
     const void *ptrs[] = {t->x, t->y, t->v, t->v_in, t->v_out};
-    const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 5);
-    const double written = (double)t->T * (double)t->M * (sizeof(SF_S) + (SF_FORM == SF_FORM_INFER ? 0 : SF_ELEM_BYTES));
-    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->x, (SF_S *)t->y, (SF_T *)t->v, (const SF_T *)t->v_in,
+    /* every row aligned to the vector at its own element size (the checkpoints are fp32) */
+    const int vec_ok = sf_vec_ok(t->M, SF_VEC, SF_ELEM_BYTES, ptrs, 5) && sf_vec_ok(t->M, SF_VEC, sizeof(SF_V_T), ptrs + 2, 1);
+    const double v_bytes = SF_FORM == SF_FORM_INFER ? 0 : SF_FORM == SF_FORM_CKPT ? 4.0 / SF_CHUNK : SF_ELEM_BYTES;
+    const double written = (double)t->T * (double)t->M * (SF_Y_BITS / 8.0 + v_bytes);
+    SF_LAUNCH_TEMPORAL(*L, written, (const SF_T *)t->x, (SF_S *)t->y, (SF_V_T *)t->v, (const SF_T *)t->v_in,
                        (SF_T *)t->v_out, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }
 
+#undef SF_V_T
+#undef SF_KEEP_V
 #include "template_end.h"

@@ -68,8 +68,8 @@ set(_forms "")
 foreach(row IN LISTS _form_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 12)
-    message(FATAL_ERROR "forms.csv: expected 12 fields in '${row}'")
+  if(NOT n EQUAL 13)
+    message(FATAL_ERROR "forms.csv: expected 13 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
@@ -89,6 +89,10 @@ foreach(row IN LISTS _form_rows)
   sf_storage_names("${_dtypes}" _dtype "_bytes" "dtype" "${row}" _form_${key}_dtypes)
   list(GET f 11 _spikes)
   sf_storage_names("${_spikes}" _spikes "_bits" "spike storage" "${row}" _form_${key}_spikes)
+  list(GET f 12 _form_${key}_chunked)
+  if(NOT _form_${key}_chunked MATCHES "^(0|1)$")
+    message(FATAL_ERROR "forms.csv: '${row}': chunked must be 0 or 1")
+  endif()
   if(NOT EXISTS "${SF_KERNELS_DIR}/${_form_${key}_template}")
     message(FATAL_ERROR "forms.csv: template ${_form_${key}_template} not found")
   endif()
@@ -103,8 +107,8 @@ set(_protos "")
 foreach(row IN LISTS _variant_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 10)
-    message(FATAL_ERROR "variants.csv: expected 10 fields in '${row}'")
+  if(NOT n EQUAL 11)
+    message(FATAL_ERROR "variants.csv: expected 11 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
@@ -114,8 +118,9 @@ foreach(row IN LISTS _variant_rows)
   list(GET f 5 vec)
   list(GET f 6 npt)
   list(GET f 7 unroll)
-  list(GET f 8 block)
-  list(GET f 9 defaults)
+  list(GET f 8 chunk)
+  list(GET f 9 block)
+  list(GET f 10 defaults)
   set(key "${fam}_${dir}_${form}")
   # default: one row per form and backend
   set(default_bits "0")
@@ -148,6 +153,17 @@ foreach(row IN LISTS _variant_rows)
   if(NOT npt MATCHES "^[1-9][0-9]*$" OR NOT unroll MATCHES "^[1-9][0-9]*$" OR NOT block MATCHES "^[0-9]+$")
     message(FATAL_ERROR "variants.csv: '${row}': npt and unroll must be >= 1, block >= 0")
   endif()
+  if(NOT chunk MATCHES "^[0-9]+$")
+    message(FATAL_ERROR "variants.csv: '${row}': chunk must be a number")
+  endif()
+  if(_form_${key}_chunked)
+    math(EXPR _regs "${vec} * ${chunk}")
+    if(chunk LESS 2 OR chunk GREATER 64 OR _regs GREATER 256)
+      message(FATAL_ERROR "variants.csv: '${row}': ${fam},${dir},${form} keeps checkpoints: chunk must be 2..64 with vec x chunk <= 256 (the chunk's v is held in registers)")
+    endif()
+  elseif(NOT chunk EQUAL 0)
+    message(FATAL_ERROR "variants.csv: '${row}': chunk applies only to forms that keep checkpoints (forms.csv: chunked); 0 here")
+  endif()
   if(NOT _form_${key}_launches EQUAL 0 AND NOT unroll EQUAL 1)
     message(FATAL_ERROR "variants.csv: '${row}': unroll applies only to fused kernels (the host runs the time loop)")
   endif()
@@ -156,6 +172,9 @@ foreach(row IN LISTS _variant_rows)
     string(APPEND stored "_y${spikes}")
   endif()
   set(name "${key}_${stored}_v${vec}_n${npt}_u${unroll}")
+  if(NOT chunk EQUAL 0)
+    string(APPEND name "_c${chunk}")
+  endif()
   if(NOT block EQUAL 0)
     string(APPEND name "_b${block}")
   endif()
@@ -177,6 +196,7 @@ foreach(row IN LISTS _variant_rows)
 #define SF_VEC ${vec}
 #define SF_NPT ${npt}
 #define SF_UNROLL_N ${unroll}
+#define SF_CHUNK ${chunk}
 #define SF_BLOCK ${block}
 #define SF_FORM SF_FORM_${FORM}
 #include \"${_form_${key}_template}\"
@@ -186,6 +206,7 @@ foreach(row IN LISTS _variant_rows)
 #undef SF_VEC
 #undef SF_NPT
 #undef SF_UNROLL_N
+#undef SF_CHUNK
 #undef SF_BLOCK
 #undef SF_FORM
 ")
@@ -197,7 +218,7 @@ foreach(row IN LISTS _variant_rows)
   string(APPEND _protos "SF_DECLARE(${name})\n")
   string(APPEND _entries
 "    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_enum}, ${_dtype_${dtype}_bytes}, \"${spikes}\", ${_spikes_${spikes}_bits},
-      ${vec}, ${npt}, ${unroll}, ${block},
+      ${vec}, ${npt}, ${unroll}, ${chunk}, ${block},
       ${_form_${key}_launches}, ${_form_${key}_reads}, ${_form_${key}_writes}, ${_form_${key}_workspace},
       ${_form_${key}_in}, ${_form_${key}_out}, ${default_bits}},
      SF_ENTRY_FNS(${name})},

@@ -16,6 +16,8 @@
 #define SF_FORM_SEGMENT 2
 #define SF_FORM_GRAD 3
 #define SF_FORM_GRAD_H 4
+#define SF_FORM_CKPT 5
+#define SF_FORM_GRAD_CKPT 6
 
 #ifdef __CUDACC__
 #include "cuda_prelude.cuh"

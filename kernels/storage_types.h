@@ -13,10 +13,13 @@ typedef uint16_t sf_f16_t;
 typedef uint8_t sf_u8_t; /* a spike as one byte, 0 or 1 */
 typedef uint32_t sf_b1_t; /* 32 spikes packed, a bit each (tile.h: sf_load_y_b1) */
 
-/* Per spike storage: the multiple of threads a block needs (packed bits: a word is 32 neurons of one
- * block), and whether storing spikes takes every lane of a warp (packed bits on a backend with warps:
- * a word is gathered by shuffles, so lanes past M join in rather than return). */
+/* Per spike storage: the bits a spike takes, the multiple of threads a block needs (packed bits: a word
+ * is 32 neurons of one block), and whether storing spikes takes every lane of a warp (packed bits on a
+ * backend with warps: a word is gathered by shuffles, so lanes past M join in rather than return). */
 enum {
+    sf_f32_bits = 32,
+    sf_u8_bits = 8,
+    sf_b1_bits = 1,
     sf_f32_block_multiple = 1,
     sf_u8_block_multiple = 1,
     sf_b1_block_multiple = 32,

@@ -1,5 +1,6 @@
 /* Opens one instantiation of a family template. The generated file defines, per row of
- * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_SPIKES, SF_VEC, SF_NPT, SF_UNROLL_N, SF_BLOCK, SF_FORM. */
+ * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_SPIKES, SF_VEC, SF_NPT, SF_UNROLL_N, SF_CHUNK, SF_BLOCK,
+ * SF_FORM. */
 #define SF_SYM(x) SF_CAT(SF_CAT(sf_, SF_NAME), SF_CAT(_, x))
 #define SF_T SF_CAT(SF_CAT(sf_, SF_DTYPE), _t)
 #define SF_LOAD SF_CAT(sf_load_, SF_DTYPE)
@@ -12,6 +13,7 @@
 #define SF_STORE_Y SF_CAT(sf_store_y_, SF_SPIKES)
 #define SF_Y_BLOCK_MULTIPLE SF_CAT(SF_CAT(sf_, SF_SPIKES), _block_multiple)
 #define SF_Y_WARP_WIDE SF_CAT(SF_CAT(sf_, SF_SPIKES), _warp_wide)
+#define SF_Y_BITS SF_CAT(SF_CAT(sf_, SF_SPIKES), _bits)
 /* The exported entry points: sf_<name>_plan_<backend> and sf_<name>_run_<backend>. */
 #define SF_PLAN_FN SF_BACKEND_SYM(SF_SYM(plan))
 #define SF_RUN_FN SF_BACKEND_SYM(SF_SYM(run))

@@ -9,6 +9,7 @@
 #undef SF_STORE_Y
 #undef SF_Y_BLOCK_MULTIPLE
 #undef SF_Y_WARP_WIDE
+#undef SF_Y_BITS
 #undef SF_PLAN_FN
 #undef SF_RUN_FN
 #undef SF_OCCUPANCY_FN

@@ -89,7 +89,7 @@ const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, c
         const sf_kernel *v = &sf_registry[i].info;
         if (strcmp(v->family, k->family) == 0 && v->direction == k->direction && strcmp(v->form, k->form) == 0 &&
             strcmp(v->dtype, dtype) == 0 && sf_kernel_stores_spikes(v, spikes) && v->vec == k->vec &&
-            v->npt == k->npt && v->unroll == k->unroll && v->default_block == k->default_block)
+            v->npt == k->npt && v->unroll == k->unroll && v->chunk == k->chunk && v->default_block == k->default_block)
             return v;
     }
     return NULL;
@@ -110,6 +110,10 @@ void sf_kernel_step_bytes(const sf_kernel *k, double *read, double *written)
     const double spike_saving = k->elem_bytes - k->spike_bits / 8.0;
     *read = k->reads_per_step * k->elem_bytes - ((k->tensors_in & SF_TENSOR_Y) ? spike_saving : 0);
     *written = k->writes_per_step * k->elem_bytes - ((k->tensors_out & SF_TENSOR_Y) ? spike_saving : 0);
+    if (k->chunk > 0) { /* an fp32 checkpoint every chunk steps, counted apart (forms.csv) */
+        *read += (k->tensors_in & SF_TENSOR_V) ? 4.0 / k->chunk : 0;
+        *written += (k->tensors_out & SF_TENSOR_V) ? 4.0 / k->chunk : 0;
+    }
 }
 
 double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
@@ -119,8 +123,15 @@ double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
     return (read + written) * (double)T * (double)M;
 }
 
+int64_t sf_tensor_rows(const sf_kernel *k, unsigned tensor, int64_t T)
+{
+    return tensor == SF_TENSOR_V && k->chunk > 0 ? (T + k->chunk - 1) / k->chunk : T;
+}
+
 size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M)
 {
+    if (tensor == SF_TENSOR_V && k->chunk > 0)
+        return (size_t)sf_tensor_rows(k, tensor, T) * (size_t)M * sizeof(float);
     if (tensor != SF_TENSOR_Y)
         return (size_t)T * (size_t)M * (size_t)k->elem_bytes;
     if (k->spike_bits == 1)

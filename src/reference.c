@@ -11,14 +11,17 @@
 
 typedef struct neuron {
     double k, th, rest, width, alpha;
+    float k_f, rest_f; /* the same as the kernels' floats, for fp32_charge */
     sf_surrogate surrogate;
     sf_reset_grad reset_grad;
+    int fp32_window; /* rect's window test on v - V_th rounded to float, as fp32 computes it */
 } neuron;
 
 static neuron neuron_of(const sf_lif_params *p)
 {
     /* the kernels receive these as float: compare against exactly those values */
-    neuron n = {p->decay, p->threshold, p->rest, p->width, p->alpha, p->surrogate, SF_RESET_GRAD_KEPT};
+    neuron n = {p->decay, p->threshold, p->rest, p->width, p->alpha, p->decay, p->rest, p->surrogate,
+                SF_RESET_GRAD_KEPT, 0};
     return n;
 }
 
@@ -29,7 +32,8 @@ static double surrogate(const neuron *n, double v)
         const double e = exp(-n->alpha * fabs(u)); /* symmetric in u; never overflows */
         return n->alpha * e / ((1.0 + e) * (1.0 + e));
     }
-    return fabs(u) < n->width ? 1.0 : 0.0;
+    /* v and V_th are floats: their difference is exact in double, so one rounding is fp32's */
+    return fabs(n->fp32_window ? (double)(float)u : u) < n->width ? 1.0 : 0.0;
 }
 
 /* Whether rounding can flip rect's window test |v - V_th| < width at this v. v is the same float for
@@ -38,6 +42,16 @@ static int window_edge_ambiguous(const neuron *n, double v)
 {
     const double ulps = 4.0 * FLT_EPSILON * (fabs(v) + fabs(n->th) + n->width);
     return n->surrogate == SF_SURROGATE_RECT && fabs(fabs(v - n->th) - n->width) <= ulps;
+}
+
+/* Eq. 1 as fp32 arithmetic computes it, each operation rounded once to float: k v(t-1) unless y(t-1)
+ * resets it to V_rest (exact: y is 0 or 1), then + x(t). A product or sum of two floats is exact in
+ * double, so rounding it to float is what the fp32 operation gives; the casts keep the compiler from
+ * contracting across them. What a backward that replays forward from a checkpoint recomputes. */
+static float fp32_charge(const neuron *n, float v_prev, float y_prev, float x)
+{
+    const float kept = y_prev != 0.0f ? n->rest_f : (float)((double)n->k_f * (double)v_prev);
+    return (float)((double)kept + (double)x);
 }
 
 /* Eq. 1: v(t) from v(t-1), y(t-1) and x(t). */
@@ -244,6 +258,94 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
             if (v_out)
                 note(&mine, T * M + i, v_out[i], vm, close_enough(v_out[i], vm, tol));
         }
+#pragma omp critical
+        merge(&total, &mine);
+    }
+    return total;
+}
+
+sf_check_report sf_check_forward_checkpoints(const float *x, int64_t T, int64_t M, const sf_lif_params *p,
+                                             const float *y, const float *ckpt, int chunk, sf_tolerance tol)
+{
+    const neuron n = neuron_of(p);
+    sf_check_report total = empty_report();
+    if (chunk < 1) {
+        note(&total, 0, NAN, 0.0, 0); /* a check that cannot run must not pass */
+        return total;
+    }
+#pragma omp parallel
+    {
+        sf_check_report mine = empty_report();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < M; ++i) {
+            double vm = n.rest, sp = 0.0;
+            for (int64_t t = 0; t < T; ++t) {
+                const int64_t at = t * M + i;
+                vm = charge(&n, vm, sp, x[at]);
+                const double got = y[at];
+                if (fabs(vm - n.th) <= tol.band && (got == 0.0 || got == 1.0)) {
+                    sp = got; /* on the edge: either spike is right; follow the kernel's */
+                    mine.ambiguous++;
+                } else {
+                    sp = vm >= n.th ? 1.0 : 0.0;
+                }
+                note(&mine, at, got, sp, got == sp);
+                if (t % chunk == chunk - 1 || t == T - 1) {
+                    const int64_t c = (t / chunk) * M + i;
+                    note(&mine, T * M + c, ckpt[c], vm, close_enough(ckpt[c], vm, tol));
+                }
+            }
+        }
+#pragma omp critical
+        merge(&total, &mine);
+    }
+    return total;
+}
+
+sf_check_report sf_check_backward_replayed(const float *grad_y, const float *x, const float *ckpt, int64_t T,
+                                           int64_t M, const sf_lif_params *p, int chunk, const float *grad_x,
+                                           sf_tolerance tol)
+{
+    neuron n = neuron_of(p);
+    /* the trace is the fp32 one the kernel recomputes, so its window test can be fp32's too: a replay
+     * from lattice-valued bf16 inputs lands within rounding of the window's edge too often to skip */
+    n.fp32_window = 1;
+    sf_check_report total = empty_report();
+    if (chunk < 1) {
+        note(&total, 0, NAN, 0.0, 0); /* a check that cannot run must not pass */
+        return total;
+    }
+    float *col = NULL;
+    double *out = NULL;
+#pragma omp parallel private(col, out)
+    {
+        sf_check_report mine = empty_report();
+        col = malloc((size_t)3 * (size_t)T * sizeof *col); /* one neuron's dL/dy, y and v */
+        out = malloc((size_t)T * sizeof *out);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < M; ++i) {
+            if (!col || !out) {
+                note(&mine, i, NAN, 0.0, 0);
+                continue;
+            }
+            float *gy = col, *y = col + T, *v = col + 2 * T;
+            for (int64_t t = 0; t < T; ++t) {
+                gy[t] = grad_y[t * M + i];
+                float prev = n.rest_f, spiked = 0.0f;
+                if (t % chunk == 0 && t > 0)
+                    prev = ckpt[(t / chunk - 1) * M + i], spiked = sf_lif_spike(prev, p);
+                else if (t > 0)
+                    prev = v[t - 1], spiked = y[t - 1];
+                v[t] = fp32_charge(&n, prev, spiked, x[t * M + i]);
+                y[t] = sf_lif_spike(v[t], p);
+            }
+            backward_neuron(&n, gy, y, v, T, 1, 0, out, 1);
+            for (int64_t t = 0; t < T; ++t) {
+                const int64_t at = t * M + i;
+                note(&mine, at, grad_x[at], out[t], close_enough(grad_x[at], out[t], tol));
+            }
+        }
+        free(col), free(out);
 #pragma omp critical
         merge(&total, &mine);
     }

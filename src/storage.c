@@ -6,6 +6,7 @@
  * 32 w + b (the lowest bit first), bits past M zero. As bytes, a row is numpy's
  * packbits(y, axis=-1, bitorder='little') padded to a multiple of 4 bytes. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "float16_cpu.h"
@@ -17,6 +18,8 @@ static stored stored_as(const sf_kernel *k, unsigned tensor)
 {
     if (tensor == SF_TENSOR_Y)
         return k->spike_bits == 1 ? STORED_B1 : k->spike_bits == 8 ? STORED_U8 : STORED_F32;
+    if (tensor == SF_TENSOR_V && k->chunk > 0)
+        return STORED_F32; /* checkpoints: the membrane state, fp32 as in registers */
     return k->storage == SF_STORAGE_BF16 ? STORED_BF16 : k->storage == SF_STORAGE_F16 ? STORED_F16 : STORED_F32;
 }
 
@@ -80,7 +83,7 @@ sf_status sf_upload_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, vo
     if (as == STORED_B1)
         pack_bits(packed, host, T, M);
     else
-        narrow(as, packed, host, T * M);
+        narrow(as, packed, host, sf_tensor_rows(k, tensor, T) * M);
     const sf_status s = sf_upload(b, dst, packed, bytes);
     free(packed);
     return s;
@@ -100,7 +103,16 @@ sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, 
     if (s == SF_OK && as == STORED_B1)
         unpack_bits(host, packed, T, M);
     else if (s == SF_OK)
-        widen(as, host, packed, T * M);
+        widen(as, host, packed, sf_tensor_rows(k, tensor, T) * M);
     free(packed);
     return s;
+}
+
+void sf_checkpoints_of_trace(const float *trace, int64_t T, int64_t M, int chunk, float *out)
+{
+    const int64_t rows = (T + chunk - 1) / chunk;
+    for (int64_t c = 0; c < rows; ++c) {
+        const int64_t t = (c + 1) * chunk < T ? (c + 1) * chunk - 1 : T - 1;
+        memmove(out + c * M, trace + t * M, (size_t)M * sizeof *out);
+    }
 }

@@ -77,7 +77,8 @@ sf_status sf_verify_check_size(int64_t T, int64_t M)
 
 /* The inputs, on the host and uploaded: x (and v_in) for a forward kernel; for a backward one, the saved
  * tensors as a forward pass would leave them (the reference's v rounded to float, the spikes fired on
- * it, then v rounded to the kernel's storage) and grad_y. Every input is rounded to the kernel's storage
+ * it, then v rounded to the kernel's storage; for a replaying backward, x and the fp32 checkpoints of
+ * that v) and grad_y. Every input is rounded to the kernel's storage
  * on the host, so that the reference sees exactly what the kernel reads. */
 static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_config *c, const sf_lif_params *p,
                              buffer *buf)
@@ -94,22 +95,27 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
             s = upload(k, &buf[V_IN], be);
         }
     } else {
-        float *x = malloc((size_t)TM * sizeof *x);
+        /* a backward that replays reads x itself: the reference then needs the same rounded x */
+        float *x = buf[X].host ? buf[X].host : malloc((size_t)TM * sizeof *x);
         if (!x) {
             s = sf_fail(SF_ERR_NOMEM, "verify: no host memory for T x M = %lld", (long long)TM);
         } else {
             sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
-            s = sf_reference_saved_forward(x, T, M, p, k->storage, buf[Y].host, buf[V].host);
+            if (k->chunk > 0)
+                sf_storage_quantize(k->storage, x, TM);
+            /* checkpoints are fp32 whatever the dtype: the state a forward kept, not a rounded copy */
+            s = sf_reference_saved_forward(x, T, M, p, k->chunk > 0 ? SF_STORAGE_F32 : k->storage, buf[Y].host,
+                                           buf[V].host);
+            if (k->chunk > 0)
+                sf_checkpoints_of_trace(buf[V].host, T, M, k->chunk, buf[V].host);
             sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
             sf_storage_quantize(k->storage, buf[GY].host, TM);
         }
-        free(x);
-        if (s == SF_OK)
-            s = upload(k, &buf[Y], be);
-        if (s == SF_OK)
-            s = upload(k, &buf[V], be);
-        if (s == SF_OK)
-            s = upload(k, &buf[GY], be);
+        if (x != buf[X].host)
+            free(x);
+        for (int i = X; i <= GY && s == SF_OK; ++i)
+            if (k->tensors_in & bit[i])
+                s = upload(k, &buf[i], be);
     }
     return s;
 }
@@ -126,12 +132,19 @@ static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verif
         for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
             if (buf[i].host && (k->tensors_out & bit[i]))
                 s = download(k, &buf[i], be);
-        if (s == SF_OK)
+        if (s == SF_OK && k->chunk > 0) {
+            tol.storage = SF_STORAGE_F32; /* the checkpoints, the only floats it stores, are fp32 */
+            *out = sf_check_forward_checkpoints(buf[X].host, T, M, p, buf[Y].host, buf[V].host, k->chunk, tol);
+        } else if (s == SF_OK) {
             *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
                                     (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, tol);
+        }
     } else {
         s = download(k, &buf[GX], be);
-        if (s == SF_OK)
+        if (s == SF_OK && k->chunk > 0)
+            *out = sf_check_backward_replayed(buf[GY].host, buf[X].host, buf[V].host, T, M, p, k->chunk,
+                                              buf[GX].host, tol);
+        else if (s == SF_OK)
             *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, tol);
     }
     return s;

@@ -260,7 +260,10 @@ static void test_cpu_schedules(void)
                     sf_fill_uniform(v_in.host, M, 34, -0.2f, 0.2f);
                     /* at the kernel's storage types: raw float bits read as bf16 would hold NaNs, whose
                      * payloads the two schedules' code may propagate differently */
-                    const unsigned in_bits[3] = {k->direction == SF_FWD ? SF_TENSOR_X : SF_TENSOR_GRAD_Y, SF_TENSOR_Y,
+                    /* a backward that replays reads x where the others read y */
+                    const unsigned in_bits[3] = {k->direction == SF_FWD ? SF_TENSOR_X : SF_TENSOR_GRAD_Y,
+                                                 (k->tensors_in & SF_TENSOR_X) && k->direction == SF_BWD ? SF_TENSOR_X
+                                                                                                       : SF_TENSOR_Y,
                                                  SF_TENSOR_V};
                     for (int j = 0; j < 3; ++j)
                         CHECK_OK(sf_upload_tensor(be, k, in_bits[j], in[j].dev, in[j].host, T, M));
@@ -274,8 +277,8 @@ static void test_cpu_schedules(void)
                         sf_tensors t = k->direction == SF_FWD
                                            ? (sf_tensors){T, M, in[0].dev, out[order][0].dev, out[order][1].dev,
                                                           v_in.dev, out[order][2].dev, NULL, NULL, NULL}
-                                           : (sf_tensors){T, M, NULL, in[1].dev, in[2].dev, NULL, NULL, in[0].dev,
-                                                          out[order][0].dev, NULL};
+                                           : (sf_tensors){T, M, in[1].dev, in[1].dev, in[2].dev, NULL, NULL,
+                                                          in[0].dev, out[order][0].dev, NULL};
                         const sf_launch l = {block_for(k, blocks[b]), 0, 0, NULL};
                         sf_cpu_set_schedule(order ? SF_CPU_THREAD_ORDER : SF_CPU_TIME_OUTER);
                         CHECK_OK(sf_run(k, be, &t, &p, &l));
