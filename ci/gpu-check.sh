@@ -13,9 +13,9 @@
 #   4. the benchmark presets ($SF_GPU_PRESETS, default "paper-fig5 sj-fp32") with the harness, each
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
 #   4a. beyond the paper ($SF_GPU_STEPS "variants"): reproduce's beyond-paper part, fused kernels that
-#      move fewer bytes (keep=h; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its Fig. 5 size,
-#      state timeout $SF_GPU_VARIANTS_TIMEOUT (default 3 s; 75 states measured: about 4 minutes of timing,
-#      plus each state's verification on the host),
+#      move fewer bytes (keep=h, recompute; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its
+#      Fig. 5 size, state timeout $SF_GPU_VARIANTS_TIMEOUT (default 1.5 s; 135 states measured: about 3.5
+#      minutes of timing, plus each state's verification on the host),
 #      into OUT_DIR/reproduce/beyond-paper.json;
 #   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
@@ -123,7 +123,7 @@ step "4a. beyond the paper"
 if want variants; then
   # reproduce's own part, into the folder the reproduce step resumes (so it measures this once)
   "$sf" reproduce --backend cuda --parts beyond-paper --out-dir "$out/reproduce" \
-    --timeout "${SF_GPU_VARIANTS_TIMEOUT:-3}" --no-plots 2>&1 | grep -v '^\['
+    --timeout "${SF_GPU_VARIANTS_TIMEOUT:-1.5}" --no-plots 2>&1 | grep -v '^\['
   sed -n '/^| family/,/^$/p' "$out/reproduce/beyond-paper.md"
 fi
 

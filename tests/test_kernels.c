@@ -387,6 +387,82 @@ static void test_recomputed_spikes(void)
     sf_free(be, dv), sf_free(be, dy), sf_free(be, dgy), sf_free(be, dgx);
 }
 
+/* One run of k on the backend: the tensors named in `in` uploaded from host floats (T, M of the layer),
+ * those in `out` downloaded into host floats afterwards. slot[i] is the host buffer of tensor bit 1 << i. */
+static void run_on_host(const sf_kernel *k, int64_t T, int64_t M, const sf_lif_params *p, float *const slot[7])
+{
+    void *dev[7] = {0};
+    for (int i = 0; i < 7; ++i)
+        if ((k->tensors_in | k->tensors_out) & (1u << i)) {
+            CHECK_OK(sf_alloc(be, sf_tensor_bytes(k, 1u << i, T, M), &dev[i]));
+            if (k->tensors_in & (1u << i))
+                CHECK_OK(sf_upload_tensor(be, k, 1u << i, dev[i], slot[i], T, M));
+        }
+    sf_tensors t = {T, M, dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], dev[6], NULL};
+    CHECK_OK(sf_run(k, be, &t, p, NULL));
+    CHECK_OK(sf_synchronize(be));
+    for (int i = 0; i < 7; ++i) {
+        if (k->tensors_out & (1u << i))
+            CHECK_OK(sf_download_tensor(be, k, 1u << i, slot[i], dev[i], T, M));
+        sf_free(be, dev[i]);
+    }
+}
+
+/* keep=recompute is exact: a ckpt forward fires the spikes the paper's fp32 forward fires on the same
+ * (storage-rounded) x and keeps, bit for bit, its v at each chunk's end; a grad_ckpt backward, replaying
+ * from them, gives bit for bit the paper's fp32 backward's dL/dx (rounded to its dtype; on CUDA within 2
+ * ulps, see below), under both surrogates, ragged T and M included. The claim the replay rests on (the reset rounds once whatever the
+ * compiler contracts) is checked here on each backend's own compiler. */
+static void test_recompute_exact(void)
+{
+    static const int64_t shapes[][2] = {{1, 33}, {16, 64}, {37, 1001}, {70, 4099}};
+    const sf_kernel *train = sf_kernel_default("fused", SF_FWD, "train", be), *grad = sf_kernel_default("fused", SF_BWD, "grad", be);
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        if (k->chunk == 0)
+            continue;
+        for (size_t sh = 0; sh < sizeof shapes / sizeof *shapes; ++sh)
+            for (int surrogate = 0; surrogate < 2; ++surrogate) {
+                int same = 1;
+                const int64_t T = shapes[sh][0], M = shapes[sh][1], TM = T * M;
+                sf_lif_params p = sf_lif_defaults();
+                p.surrogate = (sf_surrogate)surrogate;
+                float *x = calloc((size_t)TM, 4), *y = calloc((size_t)TM, 4), *v = calloc((size_t)TM, 4),
+                      *gy = calloc((size_t)TM, 4), *gx = calloc((size_t)TM, 4), *y2 = calloc((size_t)TM, 4),
+                      *ck = calloc((size_t)TM, 4), *gx2 = calloc((size_t)TM, 4);
+                sf_fill_uniform(x, TM, 40 + sh, -0.4f, 0.8f);
+                sf_fill_uniform(gy, TM, 50 + sh, -1.0f, 1.0f);
+                sf_storage_quantize(k->storage, x, TM);
+                sf_storage_quantize(k->storage, gy, TM);
+                float *paper[7] = {x, y, v, NULL, NULL, gy, gx};
+                run_on_host(train, T, M, &p, paper);
+                run_on_host(grad, T, M, &p, paper);
+                sf_storage_quantize(k->storage, gx, TM); /* what storing the fp32 gradient at k's dtype gives */
+                float *mine[7] = {x, y2, ck, NULL, NULL, gy, gx2};
+                if (k->direction == SF_BWD)
+                    sf_checkpoints_of_trace(v, T, M, k->chunk, ck); /* the paper's forward's, to replay from */
+                run_on_host(k, T, M, &p, mine);
+                if (k->direction == SF_FWD) {
+                    sf_checkpoints_of_trace(v, T, M, k->chunk, v);
+                    same &= memcmp(y, y2, (size_t)TM * 4) == 0 &&
+                            memcmp(v, ck, (size_t)sf_tensor_rows(k, SF_TENSOR_V, T) * (size_t)M * 4) == 0;
+                } else if (be == SF_BACKEND_CPU) {
+                    same &= memcmp(gx, gx2, (size_t)TM * 4) == 0;
+                } else {
+                    /* nvcc may contract Eq. 3's own products differently in two kernels (the replayed v
+                     * cannot differ: the forward check above holds it bit for bit): 2 ulps of fp32, or
+                     * one of the dtype where a last-bit difference can round the other way */
+                    const double ulp = k->storage == SF_STORAGE_BF16 ? 0x1p-7 : k->storage == SF_STORAGE_F16 ? 0x1p-10 : 0x1p-22;
+                    for (int64_t j = 0; j < TM; ++j)
+                        same &= fabs((double)gx[j] - gx2[j]) <= ulp * fabs((double)gx[j]) + 1e-30;
+                }
+                CHECK(same, "%s T=%lld M=%lld %s: differs from the paper's fp32 kernels", k->name, (long long)T,
+                      (long long)M, sf_surrogate_name(p.surrogate));
+                free(x), free(y), free(v), free(gy), free(gx), free(y2), free(ck), free(gx2);
+            }
+    }
+}
+
 /* Packed spikes, pinned without the host's packing: one neuron (33) fires at step 0 and must be bit 1 of
  * word 1 of row 0; every bit past M is zero though the buffer held ones; a block that is not a multiple
  * of 32 threads is refused with a message before any launch. */
@@ -442,6 +518,7 @@ int main(int argc, char **argv)
     }
     test_refusals();
     test_recomputed_spikes();
+    test_recompute_exact();
     test_packed_spikes();
     if (be == SF_BACKEND_CPU)
         test_cpu_schedules();
