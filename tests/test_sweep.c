@@ -491,6 +491,39 @@ static void test_spikes(void)
     cJSON_Delete(root);
 }
 
+/* keep=recompute: the forward keeps the spikes and fp32 checkpoints (form ckpt), the backward replays
+ * (grad_ckpt); both verified on a ragged N at T = 1, 33 (chunks of 16, the last ragged) and with a chunk
+ * of 8 asked for, at f32 and bf16 with packed spikes, under the byte model: forward 4 + 1/8 + 4/16,
+ * backward 8 + 4/16 read and 4 written (16.625 a training step; bf16 8.625). A forward state is measured
+ * (its forward differs from keep=vtrace's), and a family without checkpoints says so. */
+static void test_recompute(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused,step -a keep=recompute -a dtype=f32,bf16 -a spikes=b1 "
+                     "-a direction=fwd,fwd+bwd -a chunk=0,8 -a T=[1,33] -a N=1001 " QUICK " --out %s",
+                     path_of("recompute.json")) == 0,
+          "recompute: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("recompute.json");
+    const cJSON *s;
+    int right = 0, step_skipped = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        if (strcmp(str(s, "family"), "fused") != 0) {
+            step_skipped += !strcmp(str(s, "status"), "skipped") && strstr(str(s, "reason"), "form ckpt") != NULL;
+            continue;
+        }
+        const int both = !strcmp(str(s, "direction"), "fwd+bwd"), bf16 = !strcmp(str(s, "dtype"), "bf16");
+        const int chunk = (int)num(s, "knobs", "chunk");
+        const double e = bf16 ? 2 : 4, fwd = e + 0.125 + 4.0 / chunk, expect = both ? fwd + 3 * e + 4.0 / chunk : fwd;
+        right += state_verified(s) && !strcmp(str(s, "keep"), "recompute") && strstr(kernel_of(s, 0), "fused_fwd_ckpt_") &&
+                 (!both || strstr(kernel_of(s, 1), "fused_bwd_grad_ckpt_")) && (chunk == 16 || chunk == 8) &&
+                 fabs(bytes_per_step(s) - expect) < 1e-9;
+    }
+    /* chunk=8 at bf16 has no kernel (registered: f32 with b1 only): those states are skipped and say so */
+    CHECK(right == 12 && step_skipped == 16, "recompute: %d of 12 states verified with their byte model, %d of 16 step states skipped",
+          right, step_skipped);
+    cJSON_Delete(root);
+}
+
 /* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
  * storage model, with their byte model and what their rounding costs; ids and JSON say the dtype. */
 static void test_dtype(void)
@@ -555,6 +588,7 @@ int main(int argc, char **argv)
     test_pipe_summary();
     test_forms();
     test_keep();
+    test_recompute();
     test_spikes();
     test_dtype();
     return sf_test_summary();
