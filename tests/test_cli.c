@@ -444,6 +444,24 @@ int main(int argc, char **argv)
     CHECK(sh("list --family fused --direction bwd") == 0 && strstr(slurp("stdout"), "fused_bwd") &&
               !strstr(slurp("stdout"), "fused_fwd") && !strstr(slurp("stdout"), "step_"),
           "list --family fused --direction bwd: %s", slurp("stdout"));
+    /* the chunk column: a ckpt kernel's chunk, "-" for a kernel that keeps no checkpoints */
+    CHECK(sh("list --family fused") == 0 && strstr(slurp("stdout"), " chunk ") &&
+              strstr(slurp("stdout"), "fused_bwd_grad_ckpt_f32_v1_n1_u1_c8"),
+          "list --family fused: %s", slurp("stdout"));
+    {
+        /* columns: name family dir form dtype spikes vec npt unroll chunk ... */
+        char ckpt[10][48], train[10][48];
+        const char *out = slurp("stdout"), *a = strstr(out, "\nfused_fwd_ckpt_f32_yb1_v1_n1_u1_c8 "),
+                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 ");
+        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
+        CHECK(a && b &&
+                  sscanf(a, fmt, ckpt[0], ckpt[1], ckpt[2], ckpt[3], ckpt[4], ckpt[5], ckpt[6], ckpt[7], ckpt[8],
+                         ckpt[9]) == 10 &&
+                  sscanf(b, fmt, train[0], train[1], train[2], train[3], train[4], train[5], train[6], train[7],
+                         train[8], train[9]) == 10 &&
+                  strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[9], "8") == 0 && strcmp(train[9], "-") == 0,
+              "list's chunk column: %s", out);
+    }
     CHECK(sh("list --family nope") == 2 && strstr(slurp("stderr"), "unknown family 'nope'") && !slurp("stdout")[0],
           "list --family nope: %s", slurp("stderr"));
     CHECK(sh("list --direction up") == 2 && strstr(slurp("stderr"), "unknown direction"), "list --direction up: %s",
