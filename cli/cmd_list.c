@@ -7,10 +7,12 @@
 
 static const char help[] =
     "usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
-    "Columns: storage types (dtype: the [T,M] tensors; spikes: y), knobs (vec: neurons per vector access, npt: groups per thread, unroll: time-loop\n"
-    "unroll, block: default threads per block, 0 = occupancy API), launches per step (0 = one\n"
-    "launch per layer), bytes read and written per neuron-step, [M] workspace vectors, and the\n"
-    "backends on which the kernel is its form's default.\n";
+    "Columns: storage types (dtype: the [T,M] tensors; spikes: y), knobs (vec: neurons per vector access,\n"
+    "npt: groups per thread, unroll: time-loop unroll, chunk: steps per fp32 v checkpoint of the forms that\n"
+    "keep them, ckpt and grad_ckpt, \"-\" for the others; block: default threads per block, 0 = occupancy API),\n"
+    "launches per step (0 = one launch per layer), bytes read and written per neuron-step (checkpoints\n"
+    "included, 4 / chunk each), [M] workspace vectors, and the backends on which the kernel is its form's\n"
+    "default.\n";
 
 int cmd_list(int argc, char **argv)
 {
@@ -33,9 +35,13 @@ int cmd_list(int argc, char **argv)
     sf_direction d = SF_FWD;
     if (direction && sf_direction_parse(direction, &d) != SF_OK)
         return fail(SF_EXIT_USAGE, "list: %s", sf_last_error());
-    int shown = 0;
-    printf("%-40s %-6s %-3s %-7s %-5s %-6s %3s %3s %6s %5s %8s %5s %5s %4s  %s\n", "name", "family", "dir", "form",
-           "dtype", "spikes", "vec", "npt", "unroll", "block", "launches", "rd_B", "wr_B", "ws", "default_on");
+    int shown = 0, width = 4; /* the longest name's, so that the columns line up */
+    for (int i = 0; i < sf_kernel_count(); ++i)
+        if ((int)strlen(sf_kernel_at(i)->name) > width)
+            width = (int)strlen(sf_kernel_at(i)->name);
+    printf("%-*s %-6s %-3s %-9s %-5s %-6s %3s %3s %6s %5s %5s %8s %5s %5s %4s  %s\n", width, "name", "family", "dir",
+           "form", "dtype", "spikes", "vec", "npt", "unroll", "chunk", "block", "launches", "rd_B", "wr_B", "ws",
+           "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if ((family && strcmp(family, k->family) != 0) ||
@@ -48,8 +54,11 @@ int cmd_list(int argc, char **argv)
                          sf_backend_name((sf_backend)b));
         double rd, wr;
         sf_kernel_step_bytes(k, &rd, &wr);
-        printf("%-40s %-6s %-3s %-7s %-5s %-6s %3d %3d %6d %5d %8d %5g %5g %4d  %s\n", k->name, k->family,
-               sf_direction_name(k->direction), k->form, k->dtype, k->spikes, k->vec, k->npt, k->unroll,
+        char chunk[16] = "-";
+        if (k->chunk > 0)
+            snprintf(chunk, sizeof chunk, "%d", k->chunk);
+        printf("%-*s %-6s %-3s %-9s %-5s %-6s %3d %3d %6d %5s %5d %8d %5g %5g %4d  %s\n", width, k->name, k->family,
+               sf_direction_name(k->direction), k->form, k->dtype, k->spikes, k->vec, k->npt, k->unroll, chunk,
                k->default_block, k->launches_per_step, rd, wr, k->workspace_vectors, dflt[0] ? dflt : "-");
         ++shown;
     }

@@ -8,11 +8,12 @@
 #include "tuning.h"
 
 static const char help[] =
-    "usage: spikefuse tune --family F [--direction fwd|bwd] [--form train|infer|segment] [--backend cpu|cuda]\n"
+    "usage: spikefuse tune --family F [--direction fwd|bwd] [--form FORM] [--backend cpu|cuda]\n"
     "                      --db tuning.json [--cache tune.jsonl | --replay tune.jsonl]\n"
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
-    "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]]   (only kernels with these knobs)\n"
+    "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]] [-a chunk=[...]]\n"
+    "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt)\n"
     "                      [-a dtype=f32,bf16,f16] [-a spikes=f32,u8]   (storages: one entry each, the\n"
     "                      lookup chooses among those its caller accepts; spikes default: the dtype's)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"
@@ -26,7 +27,10 @@ static const char help[] =
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
     "with no device. model: an analytic model ranks the space and measures a quarter of it (or --budget):\n"
     "first, for half of that, each kernel's best-predicted config; kernels that measured more than 3 %\n"
-    "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n";
+    "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n"
+    "Forms: fwd train (default), infer, segment, ckpt (spikes and an fp32 v checkpoint every chunk steps);\n"
+    "bwd grad (default), grad_h (v alone, the spikes recomputed), grad_ckpt (each chunk replayed from x and\n"
+    "its checkpoint). A form's entry is its own: tune ckpt and grad_ckpt apart.\n";
 
 static int do_merge(int argc, char **argv, int first)
 {
@@ -50,7 +54,7 @@ static int do_merge(int argc, char **argv, int first)
 /* The -a axes, parsed as given; each replaces the config's axis of its name. */
 typedef struct tune_axes {
     sf_tune_config *c;
-    sf_axis axes[8];
+    sf_axis axes[16];
     int n;
 } tune_axes;
 
@@ -58,8 +62,9 @@ static int take_axis(void *dest, const char *value)
 {
     tune_axes *t = dest;
     char err[256];
-    if (t->n == 8 || sf_axis_parse(value, &t->axes[t->n], err, sizeof err) != 0)
-        return fail(0, "tune: %s", t->n == 8 ? "too many axes" : err), 0;
+    const int most = (int)(sizeof t->axes / sizeof t->axes[0]);
+    if (t->n == most || sf_axis_parse(value, &t->axes[t->n], err, sizeof err) != 0)
+        return fail(0, "tune: %s", t->n == most ? "too many axes" : err), 0;
     sf_axis *a = &t->axes[t->n++];
     sf_tune_config *c = t->c;
     sf_axis **slot = strcmp(a->name, "T") == 0         ? &c->T
@@ -70,11 +75,12 @@ static int take_axis(void *dest, const char *value)
                      : strcmp(a->name, "vec") == 0     ? &c->vec
                      : strcmp(a->name, "npt") == 0     ? &c->npt
                      : strcmp(a->name, "unroll") == 0  ? &c->unroll
+                     : strcmp(a->name, "chunk") == 0   ? &c->chunk
                      : strcmp(a->name, "spikes") == 0  ? &c->spikes
                      : strcmp(a->name, "dtype") == 0   ? &c->dtype
                                                        : NULL;
     if (!slot)
-        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, dtype, spikes)",
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, chunk, dtype, spikes)",
                     a->name), 0;
     sf_storage storage;
     for (int i = 0; slot == &c->dtype && i < a->count; ++i)
@@ -100,7 +106,8 @@ static int configure_tune(sf_tune_config *c, tune_request *q, tune_axes *axes, i
     const opt_spec rows[] = {
         OPT_STRING_ROW("--family", &c->family, "F", "the family whose kernels are searched"),
         OPT_STRING_ROW("--direction", &q->direction, "fwd|bwd", "its direction"),
-        OPT_STRING_ROW("--form", &c->form, "train|infer|segment", "its form (default: the direction's)"),
+        OPT_STRING_ROW("--form", &c->form, "FORM",
+                       "fwd train|infer|segment|ckpt, bwd grad|grad_h|grad_ckpt (default: train, grad)"),
         OPT_STRING_ROW("--backend", &q->backend, "cpu|cuda", "where to measure"),
         OPT_STRING_ROW("--db", &c->db_path, "FILE", "the tuning database"),
         OPT_STRING_ROW("--cache", &c->cache_path, "FILE", "every evaluation appended here; resumed from it"),

@@ -53,6 +53,28 @@ static int unpack(sf_npy *a, const sf_npy *like, int64_t T, int64_t M)
     return 1;
 }
 
+int read_checkpoints_npy(const char *path, const sf_npy *like, int chunk, const char *kernel, unsigned accept,
+                         sf_npy *a)
+{
+    const int64_t T = like->shape[0], rows = (T + chunk - 1) / chunk;
+    if (sf_npy_read_as(path, accept, a) != SF_OK)
+        return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    const size_t trailing = sizeof(int64_t) * (size_t)(like->ndim - 1);
+    const int same_neurons = a->ndim == like->ndim && memcmp(a->shape + 1, like->shape + 1, trailing) == 0;
+    if (same_neurons && a->shape[0] == rows)
+        return 1;
+    sf_npy want = *like;
+    want.shape[0] = rows;
+    char want_text[160], got[160];
+    return fail(SF_EXIT_FAIL,
+                "%s: %s replays from fp32 checkpoints, one every %d steps: shape must be [ceil(T/chunk), M...] = "
+                "%s for T = %lld (the v.npy its ckpt forward writes), not %s%s",
+                path, kernel, chunk, shape_text(&want, want_text, sizeof want_text), (long long)T,
+                shape_text(a, got, sizeof got),
+                same_neurons && a->shape[0] == T ? " (a whole v trace? keep rows chunk-1, 2 chunk-1, ..., T-1)" : ""),
+           0;
+}
+
 int read_packed_spikes_npy(const char *path, const sf_npy *like, sf_npy *a)
 {
     const int64_t T = like->shape[0], M = like->count / T, row = (M + 7) / 8;

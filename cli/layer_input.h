@@ -14,5 +14,11 @@ int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, 
  * axis=-1, bitorder='little')), bits past M zero. Unpacked into a as floats 0 or 1 of like's shape.
  * Returns 1, or 0 after a message on stderr. */
 int read_packed_spikes_npy(const char *path, const sf_npy *like, sf_npy *a);
+/* Reads the fp32 membrane checkpoints of a layer of like's shape [T, M...] that keeps one every `chunk`
+ * steps (a ckpt forward's v.npy): '<f4' or a dtype `accept` names, widened to float, of like's shape but
+ * with ceil(T / chunk) rows, row c the membrane at step min((c + 1) chunk, T) - 1. `kernel` names the
+ * kernel in the message. Returns 1, or 0 after a message on stderr. */
+int read_checkpoints_npy(const char *path, const sf_npy *like, int chunk, const char *kernel, unsigned accept,
+                         sf_npy *a);
 
 #endif

@@ -328,6 +328,106 @@ static void test_narrow_files(const float *x, const float *gy, int64_t T, const 
     narrow_refusals(T, shape);
 }
 
+/* keep=recompute through files: a ckpt forward's v.npy holds the fp32 checkpoints ([ceil(T/chunk), B, N],
+ * float32 whatever the dtype), and a grad_ckpt backward fed them, x and dL/dy gives the gradient of
+ * fused_fwd_train + fused_bwd_grad bit for bit (the replay recomputes the very floats the forward fired
+ * on); at bf16 it passes the reference's replayed check. Bad checkpoints and spikes are refused. */
+static void test_checkpoints(void)
+{
+    enum { T = 37, B = 3, N = 37, M = B * N };
+    const int64_t shape[3] = {T, B, N};
+    static float x[T * M], gy[T * M], ckpt[T * M];
+    sf_fill_uniform(x, T * M, 17, -0.4f, 0.8f);
+    sf_fill_uniform(gy, T * M, 18, -1.0f, 1.0f);
+    mkdir(path_of("ck"), 0777);
+    CHECK_OK(sf_npy_write(path_of("ck/x.npy"), x, 3, shape));
+    CHECK_OK(sf_npy_write(path_of("ck/gy.npy"), gy, 3, shape));
+    char xp[4096], gp[4096];
+    snprintf(xp, sizeof xp, "%s", path_of("ck/x.npy"));
+    snprintf(gp, sizeof gp, "%s", path_of("ck/gy.npy"));
+    const char *surrogates[] = {"rect", "sigmoid"};
+    /* the same pairs under both surrogates: the family's defaults (chunk 16: 3 rows, the last of 5
+     * steps) and chunk 8 with packed spikes (5 rows, the last of 5 steps) */
+    const struct {
+        const char *fwd, *bwd;
+        int chunk;
+    } pairs[] = {
+        {"--family fused --form ckpt", "--family fused --direction bwd --form grad_ckpt", 16},
+        {"--kernel fused_fwd_ckpt_f32_yb1_v1_n1_u1_c8 --float-spikes", "--kernel fused_bwd_grad_ckpt_f32_v1_n1_u1_c8", 8},
+    };
+    for (int s = 0; s < 2; ++s) {
+        CHECK(sh("run --kernel fused_fwd_train_f32_v1_n1_u1 --input %s --out-dir %s", xp, path_of("ck/t")) == 0 &&
+                  sh("run --kernel fused_bwd_grad_f32_v1_n1_u1 --surrogate %s --grad-y %s --spikes %s --v %s --out-dir %s",
+                     surrogates[s], gp, path_of("ck/t/y.npy"), path_of("ck/t/v.npy"), path_of("ck/tb")) == 0,
+              "train + grad: %s", slurp("stderr"));
+        sf_npy ty = load_as("ck/t/y.npy", "<f4", 3, shape), tv = load_as("ck/t/v.npy", "<f4", 3, shape),
+               tg = load_as("ck/tb/gx.npy", "<f4", 3, shape);
+        for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; ++i) {
+            const int chunk = pairs[i].chunk;
+            const int64_t rows = (T + chunk - 1) / chunk, ck_shape[3] = {rows, B, N};
+            CHECK(sh("run %s --input %s --out-dir %s", pairs[i].fwd, xp, path_of("ck/f")) == 0, "%s: %s", pairs[i].fwd,
+                  slurp("stderr"));
+            CHECK(strstr(slurp("stdout"), "checkpoints"), "%s does not say v.npy holds checkpoints: %s", pairs[i].fwd,
+                  slurp("stdout"));
+            CHECK(sh("run %s --surrogate %s --grad-y %s --x %s --v %s --out-dir %s", pairs[i].bwd, surrogates[s], gp, xp,
+                     path_of("ck/f/v.npy"), path_of("ck/b")) == 0,
+                  "%s: %s", pairs[i].bwd, slurp("stderr"));
+            sf_npy y = load_as("ck/f/y.npy", "<f4", 3, shape), v = load_as("ck/f/v.npy", "<f4", 3, ck_shape),
+                   g = load_as("ck/b/gx.npy", "<f4", 3, shape);
+            sf_checkpoints_of_trace(tv.data, T, M, chunk, ckpt);
+            CHECK(same_floats(&y, &ty), "%s: spikes differ from train's", pairs[i].fwd);
+            CHECK(v.count == rows * M && memcmp(v.data, ckpt, (size_t)v.count * sizeof(float)) == 0,
+                  "%s: checkpoints are not rows chunk-1, 2 chunk-1, ..., T-1 of train's v trace", pairs[i].fwd);
+            CHECK(same_floats(&g, &tg), "%s (%s): gradient differs from fused_fwd_train + fused_bwd_grad's",
+                  pairs[i].bwd, surrogates[s]);
+            sf_npy_free(&y), sf_npy_free(&v), sf_npy_free(&g);
+        }
+        sf_npy_free(&ty), sf_npy_free(&tv), sf_npy_free(&tg);
+    }
+
+    /* bf16: the checkpoints stay float32 ('<f4'); x read as the forward read it (rounded to bf16) */
+    const int64_t c16[3] = {(T + 15) / 16, B, N};
+    CHECK(sh("run --kernel fused_fwd_ckpt_bf16_yu8_v1_n1_u1_c16 --input %s --out-dir %s", xp, path_of("ck/h")) == 0 &&
+              sh("run --kernel fused_bwd_grad_ckpt_bf16_v1_n1_u1_c16 --grad-y %s --x %s --v %s --out-dir %s", gp, xp,
+                 path_of("ck/h/v.npy"), path_of("ck/hb")) == 0,
+          "bf16 ckpt + grad_ckpt: %s", slurp("stderr"));
+    {
+        sf_npy v = load_as("ck/h/v.npy", "<f4", 3, c16), g = load_as("ck/hb/gx.npy", "<u2", 3, shape);
+        const sf_kernel *k = sf_kernel_find("fused_bwd_grad_ckpt_bf16_v1_n1_u1_c16");
+        static float xq[T * M], gq[T * M];
+        memcpy(xq, x, sizeof xq), memcpy(gq, gy, sizeof gq);
+        sf_storage_quantize(SF_STORAGE_BF16, xq, T * M), sf_storage_quantize(SF_STORAGE_BF16, gq, T * M);
+        const sf_lif_params p = sf_lif_defaults();
+        const sf_check_report r = sf_check_backward_replayed(gq, xq, v.data, T, M, &p, 16, g.data, sf_tolerance_for(k));
+        CHECK(k && sf_check_passed(&r) && r.compared == T * M, "bf16 grad_ckpt via files: %lld mismatches of %lld",
+              (long long)r.mismatches, (long long)r.compared);
+        sf_npy_free(&v), sf_npy_free(&g);
+    }
+
+    /* refusals: a whole trace or other neurons as checkpoints, spikes, no x, x where none is read */
+    const char *bwd = "run --family fused --direction bwd --form grad_ckpt";
+    refused("a v trace as checkpoints", "a whole v trace", "%s --grad-y %s --x %s --v %s --out-dir %s", bwd, gp, xp,
+            path_of("ck/t/v.npy"), path_of("never"));
+    refused("checkpoints of a chunk of 8 to one of 16", "[3, 3, 37]", "%s --grad-y %s --x %s --v %s --out-dir %s", bwd,
+            gp, xp, path_of("ck/f/v.npy"), path_of("never"));
+    const int64_t other[3] = {(T + 15) / 16, B, N - 1};
+    CHECK_OK(sf_npy_write(path_of("ck/other.npy"), x, 3, other));
+    refused("checkpoints of other neurons", "shape must be [ceil(T/chunk), M...]",
+            "%s --grad-y %s --x %s --v %s --out-dir %s", bwd, gp, xp, path_of("ck/other.npy"), path_of("never"));
+    refused("spikes given to grad_ckpt", "give no --spikes", "%s --grad-y %s --x %s --spikes %s --v %s --out-dir %s",
+            bwd, gp, xp, path_of("ck/f/y.npy"), path_of("ck/h/v.npy"), path_of("never"));
+    refused("grad_ckpt without x", "give --x", "%s --grad-y %s --v %s --out-dir %s", bwd, gp, path_of("ck/h/v.npy"),
+            path_of("never"));
+    refused("x given to grad", "reads no x", "run --family fused --direction bwd --grad-y %s --x %s --spikes %s --v %s "
+            "--out-dir %s", gp, xp, path_of("ck/t/y.npy"), path_of("ck/t/v.npy"), path_of("never"));
+    usage_error("--x and --input apart", "give one of them",
+                "run --family fused --form ckpt --x /a.npy --input /b.npy --out-dir /tmp");
+    CHECK(sh("%s --grad-y %s --input %s --v %s --out-dir %s", bwd, gp, xp, path_of("ck/h/v.npy"), path_of("ck/bi")) == 0,
+          "grad_ckpt with --input for x: %s", slurp("stderr"));
+    CHECK(sh("run --help") == 0 && strstr(slurp("stdout"), "ceil(T/chunk)") && strstr(slurp("stdout"), "--x"),
+          "run --help says nothing of checkpoints: %s", slurp("stdout"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3)
@@ -344,6 +444,24 @@ int main(int argc, char **argv)
     CHECK(sh("list --family fused --direction bwd") == 0 && strstr(slurp("stdout"), "fused_bwd") &&
               !strstr(slurp("stdout"), "fused_fwd") && !strstr(slurp("stdout"), "step_"),
           "list --family fused --direction bwd: %s", slurp("stdout"));
+    /* the chunk column: a ckpt kernel's chunk, "-" for a kernel that keeps no checkpoints */
+    CHECK(sh("list --family fused") == 0 && strstr(slurp("stdout"), " chunk ") &&
+              strstr(slurp("stdout"), "fused_bwd_grad_ckpt_f32_v1_n1_u1_c8"),
+          "list --family fused: %s", slurp("stdout"));
+    {
+        /* columns: name family dir form dtype spikes vec npt unroll chunk ... */
+        char ckpt[10][48], train[10][48];
+        const char *out = slurp("stdout"), *a = strstr(out, "\nfused_fwd_ckpt_f32_yb1_v1_n1_u1_c8 "),
+                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 ");
+        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
+        CHECK(a && b &&
+                  sscanf(a, fmt, ckpt[0], ckpt[1], ckpt[2], ckpt[3], ckpt[4], ckpt[5], ckpt[6], ckpt[7], ckpt[8],
+                         ckpt[9]) == 10 &&
+                  sscanf(b, fmt, train[0], train[1], train[2], train[3], train[4], train[5], train[6], train[7],
+                         train[8], train[9]) == 10 &&
+                  strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[9], "8") == 0 && strcmp(train[9], "-") == 0,
+              "list's chunk column: %s", out);
+    }
     CHECK(sh("list --family nope") == 2 && strstr(slurp("stderr"), "unknown family 'nope'") && !slurp("stdout")[0],
           "list --family nope: %s", slurp("stderr"));
     CHECK(sh("list --direction up") == 2 && strstr(slurp("stderr"), "unknown direction"), "list --direction up: %s",
@@ -528,6 +646,7 @@ int main(int argc, char **argv)
             path_of("x.npy"), path_of("v0.npy"), dir);
     refused("unknown command", "unknown command", "frobnicate");
     test_narrow_files(x, gy, T, shape);
+    test_checkpoints();
     test_parsing_alike();
     test_unknown_names();
     test_storage_cost();

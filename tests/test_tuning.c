@@ -425,6 +425,51 @@ static void test_storages(void)
     CHECK(sf_test_sh("tune --family fused -a dtype=fp8 --db %s", path_of("never.json")) == 2, "tune -a dtype=fp8");
 }
 
+/* The forms that keep checkpoints: -a chunk keeps only kernels of those chunks, the entry records the
+ * chunk, and the default (another chunk) is measured beside them but cannot win: a chunk is what forward
+ * keeps for backward, not a speed knob. Real CPU tunes, one candidate each. */
+static void test_checkpoint_forms(void)
+{
+    const char *forms[][3] = {{"fwd", "ckpt", "-a spikes=b1"}, {"bwd", "grad_ckpt", ""}};
+    for (int i = 0; i < 2; ++i) {
+        char db[4096];
+        snprintf(db, sizeof db, "%s", path_of(i ? "grad_ckpt.json" : "ckpt.json"));
+        remove(db);
+        CHECK(sf_test_sh("tune --family fused --direction %s --form %s %s -a T=20 -a N=4096 -a vec=[1] -a chunk=[8] "
+                         "-a block=[128] --min-time 0.01 --timeout 0.5 --db %s",
+                         forms[i][0], forms[i][1], forms[i][2], db) == 0,
+              "tune --form %s: %s", forms[i][1], sf_test_slurp("stderr"));
+        sf_tuning_db *tuned = NULL;
+        CHECK_OK(sf_tuning_load(db, &tuned));
+        CHECK(sf_tuning_count(tuned) == 1, "tune --form %s: %d entries", forms[i][1], sf_tuning_count(tuned));
+        const cJSON *e = cJSON_GetArrayItem(sf_tuning_entries(tuned), 0);
+        const cJSON *best = cJSON_GetObjectItemCaseSensitive(e, "best"),
+                    *dflt = cJSON_GetObjectItemCaseSensitive(e, "default");
+        const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(best, "kernel"),
+                    *chunk = cJSON_GetObjectItemCaseSensitive(best, "chunk"),
+                    *form = cJSON_GetObjectItemCaseSensitive(e, "form");
+        const sf_kernel *k = cJSON_IsString(kernel) ? sf_kernel_find(kernel->valuestring) : NULL;
+        CHECK(k && strcmp(k->form, forms[i][1]) == 0 && k->chunk == 8 && cJSON_IsNumber(chunk) &&
+                  chunk->valueint == 8 && cJSON_IsString(form) && strcmp(form->valuestring, forms[i][1]) == 0,
+              "tune --form %s -a chunk=[8]: best %s, chunk %g", forms[i][1], k ? k->name : "?",
+              cJSON_IsNumber(chunk) ? chunk->valuedouble : -1);
+        const cJSON *dchunk = cJSON_GetObjectItemCaseSensitive(dflt, "chunk");
+        CHECK(cJSON_IsNumber(dchunk) && dchunk->valueint == 16, "tune --form %s: the default's chunk is not 16",
+              forms[i][1]);
+        sf_tuning_free(tuned);
+        CHECK(sf_test_sh("tune --lookup --family fused --direction %s --form %s --T 20 --M 4096 --storage %s --db %s",
+                         forms[i][0], forms[i][1], i ? "f32" : "f32_yb1", db) == 0 &&
+                  strstr(sf_test_slurp("stdout"), "_c8 ") && strstr(sf_test_slurp("stdout"), "level exact"),
+              "lookup of the %s entry: %s%s", forms[i][1], sf_test_slurp("stdout"), sf_test_slurp("stderr"));
+    }
+    CHECK(sf_test_sh("tune --family fused -a T=4 -a N=64 -a chunk=[8] --db %s", path_of("never.json")) == 1 &&
+              strstr(sf_test_slurp("stderr"), "-a chunk applies"),
+          "-a chunk on form train: %s", sf_test_slurp("stderr"));
+    CHECK(sf_test_sh("tune --help") == 0 && strstr(sf_test_slurp("stdout"), "-a chunk") &&
+              strstr(sf_test_slurp("stdout"), "grad_ckpt"),
+          "tune --help says nothing of chunk: %s", sf_test_slurp("stdout"));
+}
+
 static void refused_db(const char *name, const char *text, const char *expect)
 {
     FILE *f = fopen(path_of(name), "w");
@@ -508,6 +553,7 @@ int main(int argc, char **argv)
     test_damaged_cache(cache);
     test_lookup_levels();
     test_storages();
+    test_checkpoint_forms();
     test_bad_databases();
     test_heatmap_overflow();
     /* the example program, as another program would link and use the library */

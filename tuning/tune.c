@@ -359,7 +359,8 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, s->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
-            !knob_allowed(c->unroll, k->unroll) || !sf_kernel_stores_spikes(k, s->spikes))
+            !knob_allowed(c->unroll, k->unroll) || !knob_allowed(c->chunk, k->chunk) ||
+            !sf_kernel_stores_spikes(k, s->spikes))
             continue;
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
@@ -458,6 +459,7 @@ static cJSON *config_json(const cJSON *eval)
         cJSON_AddNumberToObject(j, "vec", k->vec);
         cJSON_AddNumberToObject(j, "npt", k->npt);
         cJSON_AddNumberToObject(j, "unroll", k->unroll);
+        cJSON_AddNumberToObject(j, "chunk", k->chunk);
     }
     cJSON_AddNumberToObject(j, "block", num(eval, "block"));
     cJSON_AddNumberToObject(j, "threads", num(eval, "threads"));
@@ -529,6 +531,15 @@ static cJSON *entry_json(const session *s, int64_t T, int64_t M, const cJSON *be
     return e;
 }
 
+/* Whether the default's evaluation may be the best: always, unless -a chunk leaves its chunk out. Vec, npt
+ * and unroll only change speed; the chunk changes what forward keeps for backward (and the backward
+ * must replay the same chunk), so a tune asked for some chunks answers with one of them. */
+static int default_may_win(const sf_tune_config *c, const cJSON *dflt)
+{
+    const sf_kernel *k = sf_kernel_find(str(dflt, "kernel"));
+    return k && knob_allowed(c->chunk, k->chunk);
+}
+
 /* One size: the space, the strategy's candidates measured (the model's probes first, then slow kernels
  * dropped), the default beside them, and the best of all into the database. */
 static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
@@ -553,7 +564,7 @@ static sf_status tune_size(session *s, sf_tuning_db *db, int64_t T, int64_t M)
     for (int i = 0; st == SF_OK && i < chosen; ++i)
         if (strcmp(str(evals[i], "status"), "ok") == 0 && (!best || num(evals[i], "median_s") < num(best, "median_s")))
             best = evals[i];
-    if (st == SF_OK && dflt && strcmp(str(dflt, "status"), "ok") == 0 &&
+    if (st == SF_OK && dflt && strcmp(str(dflt, "status"), "ok") == 0 && default_may_win(c, dflt) &&
         (!best || num(dflt, "median_s") < num(best, "median_s")))
         best = dflt; /* the default is part of what was measured */
     if (st == SF_OK && !best)
@@ -626,13 +637,26 @@ static sf_status open_session(session *s)
     return cache_append(&s->k, l);
 }
 
-/* Whether some kernel of the session's family, direction and form stores its storage. */
+/* Whether some kernel of the session's family, direction and form keeps checkpoints (chunk > 0). */
+static int form_chunked(const session *s)
+{
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i);
+        if (strcmp(k->family, s->c->family) == 0 && k->direction == s->c->direction && strcmp(k->form, s->form) == 0 &&
+            k->chunk > 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether some kernel of the session's family, direction and form stores its storage (at a chunk asked
+ * for, where -a chunk restricts them). */
 static int storage_exists(const session *s)
 {
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, s->c->family) == 0 && k->direction == s->c->direction && strcmp(k->form, s->form) == 0 &&
-            strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes))
+            strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes) && knob_allowed(s->c->chunk, k->chunk))
             return 1;
     }
     return 0;
@@ -648,6 +672,9 @@ sf_status sf_tune_run(const sf_tune_config *c)
     if (!sf_kernel_default(c->family, c->direction, s.form, c->backend))
         return sf_fail(SF_ERR_UNKNOWN, "unknown family '%s' or form '%s' for %s (spikefuse list shows them)", c->family,
                        s.form, sf_direction_name(c->direction));
+    if (c->chunk && !form_chunked(&s))
+        return sf_fail(SF_ERR_INVALID, "-a chunk applies to the forms that keep checkpoints (ckpt, grad_ckpt), not %s",
+                       s.form);
     if (!c->db_path)
         return sf_fail(SF_ERR_INVALID, "tune: no database given (--db FILE.json)");
     sf_status st = sf_check_writable(c->db_path);
@@ -670,8 +697,8 @@ sf_status sf_tune_run(const sf_tune_config *c)
         s.spikes = c->spikes ? c->spikes->strings[i % nS] : sf_spikes_default(s.dtype);
         if (!s.spikes || !storage_exists(&s)) {
             if (!c->quiet)
-                fprintf(stderr, "tune: no %s kernel of family '%s' stores %s with spikes %s: skipped\n", s.form,
-                        c->family, s.dtype, s.spikes ? s.spikes : "-");
+                fprintf(stderr, "tune: no %s kernel of family '%s' stores %s with spikes %s%s: skipped\n", s.form,
+                        c->family, s.dtype, s.spikes ? s.spikes : "-", c->chunk ? " at a chunk asked for" : "");
             continue;
         }
         ++storages;
