@@ -12,7 +12,7 @@ static const char help[] =
     "                      --db tuning.json [--cache tune.jsonl | --replay tune.jsonl]\n"
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
-    "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]] [-a chunk=[...]]\n"
+    "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]] [-a prefetch=[...]] [-a chunk=[...]]\n"
     "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt)\n"
     "                      [-a dtype=f32,bf16,f16] [-a spikes=f32,u8]   (storages: one entry each, the\n"
     "                      lookup chooses among those its caller accepts; spikes default: the dtype's)\n"
@@ -25,7 +25,7 @@ static const char help[] =
     "by constraints), verifies every candidate against the float64 reference, measures it with the\n"
     "harness, and records the best, the configs within 3 %, and the default config's time. Every\n"
     "evaluation is appended to the cache as it finishes: re-running resumes; --replay answers from a cache\n"
-    "with no device. model: an analytic model ranks the space and measures a quarter of it (or --budget):\n"
+    "with no device, searching the kernels it recorded (not those registered since). model: an analytic model ranks the space and measures a quarter of it (or --budget):\n"
     "first, for half of that, each kernel's best-predicted config; kernels that measured more than 3 %\n"
     "slower than the fastest are then dropped, and the rest of the budget follows the model's ranking.\n"
     "Forms: fwd train (default), infer, segment, ckpt (spikes and an fp32 v checkpoint every chunk steps);\n"
@@ -76,11 +76,12 @@ static int take_axis(void *dest, const char *value)
                      : strcmp(a->name, "npt") == 0     ? &c->npt
                      : strcmp(a->name, "unroll") == 0  ? &c->unroll
                      : strcmp(a->name, "chunk") == 0   ? &c->chunk
+                     : strcmp(a->name, "prefetch") == 0 ? &c->prefetch
                      : strcmp(a->name, "spikes") == 0  ? &c->spikes
                      : strcmp(a->name, "dtype") == 0   ? &c->dtype
                                                        : NULL;
     if (!slot)
-        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, chunk, dtype, spikes)",
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, prefetch, chunk, dtype, spikes)",
                     a->name), 0;
     sf_storage storage;
     for (int i = 0; slot == &c->dtype && i < a->count; ++i)

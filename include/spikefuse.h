@@ -150,6 +150,8 @@ typedef struct sf_kernel {
     int unroll;            /* time-loop unroll (fused only) */
     int chunk;             /* forms that keep checkpoints (ckpt, grad_ckpt): steps per fp32 v checkpoint,
                               v then [ceil(T / chunk), M] (sf_tensor_rows); 0 for every other form */
+    int prefetch;          /* time steps whose loads a thread issues ahead of the one it computes, held in
+                              registers (fused only; 0: none) */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
     int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
     int reads_per_step;    /* elements read per neuron-step (sf_kernel_step_bytes: in bytes) */

@@ -3,15 +3,59 @@
  *   SF_FORM_GRAD:   dL/dy, y and v (16 bytes in fp32, as the paper's);
  *   SF_FORM_GRAD_H: dL/dy and v only (12 bytes), the spike recomputed as v >= V_th, as SpikingJelly 2.0
  *                   does: exact, since forward fired on the very float it stored.
- * Written as the parts of a temporal kernel, as fused_fwd.cuh is (temporal.h). */
+ * SF_PREFETCH > 0 loads what the next SF_PREFETCH steps read ahead into a register queue, as
+ * fused_fwd.cuh does. Written as the parts of a temporal kernel, as fused_fwd.cuh is (temporal.h). */
 #include "template_begin.h"
 
 #define SF_PARAMS                                                                                  \
     const SF_T *SF_RESTRICT grad_y, const SF_S *SF_RESTRICT y, const SF_T *SF_RESTRICT v,          \
         SF_T *SF_RESTRICT grad_x, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
-/* g(t+1) per neuron, where the thread's groups start and how many of their neurons exist. */
-#define SF_REGISTERS(X) X(float, g, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT])
+/* g(t+1) per neuron, where the thread's groups start and how many of their neurons exist, and
+ * (SF_PREFETCH > 0) what the next SF_PREFETCH steps (t, t-1, ...) read, loaded ahead: slot 0 is step t's. */
+#define SF_REGISTERS(X)                                                                            \
+    X(float, g, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT]) SF_PREFETCH_REGISTERS(X)
+
+/* What step t reads, into gy, ys, vs (ys not for grad_h, which recomputes it). */
+#define SF_FETCH(gy, ys, vs, t, k)                                                                 \
+    SF_LOAD(gy, grad_y + (t) * M + i0[k], SF_VEC, n[k], vec_ok);                                   \
+    if (SF_FORM != SF_FORM_GRAD_H)                                                                 \
+        SF_LOAD_Y(ys, y, t, M, i0[k], SF_VEC, n[k], vec_ok);                                       \
+    else                                                                                           \
+        sf_fill_f32(ys, 0.0f, SF_VEC); /* recomputed from vs */                                    \
+    SF_LOAD(vs, v + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
+
+/* How group k gets step t's: loaded now, or (SF_PREFETCH > 0) taken from the queue filled at init,
+ * which then shifts and loads step t - SF_PREFETCH's (zeros before step 0). */
+#if SF_PREFETCH > 0
+#define SF_PREFETCH_REGISTERS(X)                                                                   \
+    X(float, gq, [SF_PREFETCH][SF_NPT][SF_VEC]) X(float, yq, [SF_PREFETCH][SF_NPT][SF_VEC])        \
+    X(float, vq, [SF_PREFETCH][SF_NPT][SF_VEC])
+#define SF_FETCH_AHEAD(u, t, k)                                                                    \
+    if ((t) >= 0) {                                                                                \
+        SF_FETCH(gq[u][k], yq[u][k], vq[u][k], t, k);                                              \
+    } else {                                                                                       \
+        sf_fill_f32(gq[u][k], 0.0f, SF_VEC), sf_fill_f32(yq[u][k], 0.0f, SF_VEC);                  \
+        sf_fill_f32(vq[u][k], 0.0f, SF_VEC);                                                       \
+    }
+#define SF_PREFETCH_INIT(k)                                                                        \
+    SF_UNROLL(SF_PREFETCH)                                                                         \
+    for (int u = 0; u < SF_PREFETCH; ++u) {                                                        \
+        SF_FETCH_AHEAD(u, T - 1 - u, k)                                                            \
+    }
+#define SF_TAKE(gy, ys, vs, t, k)                                                                  \
+    for (int j = 0; j < SF_VEC; ++j)                                                               \
+        gy[j] = gq[0][k][j], ys[j] = yq[0][k][j], vs[j] = vq[0][k][j];                             \
+    SF_UNROLL(SF_PREFETCH)                                                                         \
+    for (int u = 0; u + 1 < SF_PREFETCH; ++u)                                                      \
+        for (int j = 0; j < SF_VEC; ++j)                                                           \
+            gq[u][k][j] = gq[u + 1][k][j], yq[u][k][j] = yq[u + 1][k][j], vq[u][k][j] = vq[u + 1][k][j]; \
+    SF_FETCH_AHEAD(SF_PREFETCH - 1, (t) - SF_PREFETCH, k)
+#else
+#define SF_PREFETCH_REGISTERS(X)
+#define SF_PREFETCH_INIT(k)
+#define SF_TAKE(gy, ys, vs, t, k) SF_FETCH(gy, ys, vs, t, k);
+#endif
 
 #define SF_INIT()                                                                                  \
     SF_UNROLL(SF_NPT)                                                                              \
@@ -19,6 +63,7 @@
         i0[k] = sf_group_first(k, SF_VEC, SF_NPT);                                                 \
         n[k] = sf_group_size(i0[k], M, SF_VEC);                                                    \
         sf_fill_f32(g[k], 0.0f, SF_VEC); /* g(T) = 0 */                                            \
+        SF_PREFETCH_INIT(k)                                                                        \
     }
 
 #define SF_STEP(t)                                                                                 \
@@ -28,10 +73,7 @@
         if (n[k] == 0)                                                                             \
             continue;                                                                              \
         float gy[SF_VEC], ys[SF_VEC], vs[SF_VEC];                                                  \
-        SF_LOAD(gy, grad_y + row + i0[k], SF_VEC, n[k], vec_ok);                                   \
-        if (SF_FORM != SF_FORM_GRAD_H)                                                             \
-            SF_LOAD_Y(ys, y, t, M, i0[k], SF_VEC, n[k], vec_ok);                                   \
-        SF_LOAD(vs, v + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
+        SF_TAKE(gy, ys, vs, t, k)                                                                  \
         if (SF_FORM == SF_FORM_GRAD_H)                                                             \
             for (int j = 0; j < SF_VEC; ++j)                                                       \
                 ys[j] = sf_lif_fire(vs[j], p);                                                     \
@@ -56,4 +98,9 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
     return SF_OK;
 }
 
+#undef SF_FETCH
+#undef SF_PREFETCH_REGISTERS
+#undef SF_FETCH_AHEAD
+#undef SF_PREFETCH_INIT
+#undef SF_TAKE
 #include "template_end.h"

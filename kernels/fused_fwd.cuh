@@ -8,6 +8,9 @@
  *                    ([ceil(T/SF_CHUNK), M]; the last row is the final v): what fused_replay_bwd.cuh
  *                    replays the chunks from (keep=recompute).
  *
+ * SF_PREFETCH > 0 keeps the inputs of the next SF_PREFETCH steps in a register queue, each load issued
+ * that many steps before its use, so that a thread has that many loads in flight while it computes.
+ *
  * A thread's work is written once, as SF_INIT, SF_STEP(t) and SF_FINISH over its registers, and run
  * by two schedules: the CUDA kernel puts the time loop inside the thread (the paper's kernel), the CPU
  * puts it outside the block's threads (cpu_shim.h). Macros rather than functions, so that the CUDA
@@ -34,9 +37,39 @@
         SF_T *SF_RESTRICT v_out, int64_t T, int64_t M, sf_lif_params p, int vec_ok
 
 /* What a thread keeps across time steps, as X(type, name, dimensions): membrane and spike per
- * neuron, where its groups start and how many of their neurons exist. */
+ * neuron, where its groups start and how many of their neurons exist, and (SF_PREFETCH > 0) the inputs
+ * of the next SF_PREFETCH steps, loaded ahead: xq[0] is step t's. */
 #define SF_REGISTERS(X)                                                                            \
-    X(float, vm, [SF_NPT][SF_VEC]) X(float, sp, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT])
+    X(float, vm, [SF_NPT][SF_VEC]) X(float, sp, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT]) \
+    SF_PREFETCH_REGISTERS(X)
+
+/* How group k gets step t's input xs: loaded now, or (SF_PREFETCH > 0) taken from the queue filled at
+ * init, which then shifts and loads step t + SF_PREFETCH's (zeros past T). */
+#if SF_PREFETCH > 0
+#define SF_PREFETCH_REGISTERS(X) X(float, xq, [SF_PREFETCH][SF_NPT][SF_VEC])
+#define SF_FETCH_X(dst, t, k)                                                                      \
+    if ((t) < T)                                                                                   \
+        SF_LOAD(dst, x + (t) * M + i0[k], SF_VEC, n[k], vec_ok);                                   \
+    else                                                                                           \
+        sf_fill_f32(dst, 0.0f, SF_VEC)
+#define SF_PREFETCH_INIT(k)                                                                        \
+    SF_UNROLL(SF_PREFETCH)                                                                         \
+    for (int u = 0; u < SF_PREFETCH; ++u) {                                                        \
+        SF_FETCH_X(xq[u][k], (int64_t)u, k);                                                       \
+    }
+#define SF_TAKE_X(xs, t, k)                                                                        \
+    for (int j = 0; j < SF_VEC; ++j)                                                               \
+        xs[j] = xq[0][k][j];                                                                       \
+    SF_UNROLL(SF_PREFETCH)                                                                         \
+    for (int u = 0; u + 1 < SF_PREFETCH; ++u)                                                      \
+        for (int j = 0; j < SF_VEC; ++j)                                                           \
+            xq[u][k][j] = xq[u + 1][k][j];                                                         \
+    SF_FETCH_X(xq[SF_PREFETCH - 1][k], (t) + SF_PREFETCH, k)
+#else
+#define SF_PREFETCH_REGISTERS(X)
+#define SF_PREFETCH_INIT(k)
+#define SF_TAKE_X(xs, t, k) SF_LOAD(xs, x + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
+#endif
 
 #define SF_INIT()                                                                                  \
     SF_UNROLL(SF_NPT)                                                                              \
@@ -51,16 +84,16 @@
             for (int j = 0; j < SF_VEC; ++j)                                                       \
                 sp[k][j] = sf_lif_fire(vm[k][j], p);                                               \
         }                                                                                          \
+        SF_PREFETCH_INIT(k)                                                                        \
     }
 
 #define SF_STEP(t)                                                                                 \
-    const int64_t row = (t) * M;                                                                   \
     SF_UNROLL(SF_NPT)                                                                              \
     for (int k = 0; k < SF_NPT; ++k) {                                                             \
         if (n[k] == 0 && !SF_WARP_WIDE)                                                            \
             continue;                                                                              \
         float xs[SF_VEC];                                                                          \
-        SF_LOAD(xs, x + row + i0[k], SF_VEC, n[k], vec_ok);                                        \
+        SF_TAKE_X(xs, t, k);                                                                       \
         for (int j = 0; j < SF_VEC; ++j) {                                                         \
             vm[k][j] = sf_lif_decay_reset(vm[k][j], sp[k][j], p) + xs[j];                          \
             sp[k][j] = sf_lif_fire(vm[k][j], p);                                                   \
@@ -70,7 +103,7 @@
     }
 
 #define SF_FINISH()                                                                                \
-    if (SF_FORM == SF_FORM_INFER || SF_FORM == SF_FORM_SEGMENT) {                                                                \
+    if (SF_FORM == SF_FORM_INFER || SF_FORM == SF_FORM_SEGMENT) {                                  \
         SF_UNROLL(SF_NPT)                                                                          \
         for (int k = 0; k < SF_NPT; ++k)                                                           \
             SF_STORE(v_out + i0[k], vm[k], SF_VEC, n[k], vec_ok);                                  \
@@ -95,4 +128,8 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
 
 #undef SF_V_T
 #undef SF_KEEP_V
+#undef SF_PREFETCH_REGISTERS
+#undef SF_FETCH_X
+#undef SF_PREFETCH_INIT
+#undef SF_TAKE_X
 #include "template_end.h"

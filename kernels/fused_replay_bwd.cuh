@@ -10,6 +10,10 @@
  * Written as the parts of a temporal kernel (temporal.h) whose time step is one chunk. */
 #include "template_begin.h"
 
+#if SF_PREFETCH != 0
+#error "fused_replay_bwd.cuh: its loads per chunk are already ahead of their use; prefetch must be 0"
+#endif
+
 #define SF_PARAMS                                                                                  \
     const SF_T *SF_RESTRICT grad_y, const SF_T *SF_RESTRICT x, const float *SF_RESTRICT v,         \
         SF_T *SF_RESTRICT grad_x, int64_t T, int64_t M, sf_lif_params p, int vec_ok

@@ -107,8 +107,8 @@ set(_protos "")
 foreach(row IN LISTS _variant_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 11)
-    message(FATAL_ERROR "variants.csv: expected 11 fields in '${row}'")
+  if(NOT n EQUAL 12)
+    message(FATAL_ERROR "variants.csv: expected 12 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
@@ -119,8 +119,9 @@ foreach(row IN LISTS _variant_rows)
   list(GET f 6 npt)
   list(GET f 7 unroll)
   list(GET f 8 chunk)
-  list(GET f 9 block)
-  list(GET f 10 defaults)
+  list(GET f 9 prefetch)
+  list(GET f 10 block)
+  list(GET f 11 defaults)
   set(key "${fam}_${dir}_${form}")
   # default: one row per form and backend
   set(default_bits "0")
@@ -164,6 +165,12 @@ foreach(row IN LISTS _variant_rows)
   elseif(NOT chunk EQUAL 0)
     message(FATAL_ERROR "variants.csv: '${row}': chunk applies only to forms that keep checkpoints (forms.csv: chunked); 0 here")
   endif()
+  if(NOT prefetch MATCHES "^[0-9]+$" OR prefetch GREATER 8)
+    message(FATAL_ERROR "variants.csv: '${row}': prefetch must be 0..8")
+  endif()
+  if(NOT _form_${key}_launches EQUAL 0 AND NOT prefetch EQUAL 0)
+    message(FATAL_ERROR "variants.csv: '${row}': prefetch applies only to fused kernels (the host runs the loop elsewhere)")
+  endif()
   if(NOT _form_${key}_launches EQUAL 0 AND NOT unroll EQUAL 1)
     message(FATAL_ERROR "variants.csv: '${row}': unroll applies only to fused kernels (the host runs the time loop)")
   endif()
@@ -172,6 +179,9 @@ foreach(row IN LISTS _variant_rows)
     string(APPEND stored "_y${spikes}")
   endif()
   set(name "${key}_${stored}_v${vec}_n${npt}_u${unroll}")
+  if(NOT prefetch EQUAL 0)
+    string(APPEND name "_p${prefetch}")
+  endif()
   if(NOT chunk EQUAL 0)
     string(APPEND name "_c${chunk}")
   endif()
@@ -197,6 +207,7 @@ foreach(row IN LISTS _variant_rows)
 #define SF_NPT ${npt}
 #define SF_UNROLL_N ${unroll}
 #define SF_CHUNK ${chunk}
+#define SF_PREFETCH ${prefetch}
 #define SF_BLOCK ${block}
 #define SF_FORM SF_FORM_${FORM}
 #include \"${_form_${key}_template}\"
@@ -207,6 +218,7 @@ foreach(row IN LISTS _variant_rows)
 #undef SF_NPT
 #undef SF_UNROLL_N
 #undef SF_CHUNK
+#undef SF_PREFETCH
 #undef SF_BLOCK
 #undef SF_FORM
 ")
@@ -218,7 +230,7 @@ foreach(row IN LISTS _variant_rows)
   string(APPEND _protos "SF_DECLARE(${name})\n")
   string(APPEND _entries
 "    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_enum}, ${_dtype_${dtype}_bytes}, \"${spikes}\", ${_spikes_${spikes}_bits},
-      ${vec}, ${npt}, ${unroll}, ${chunk}, ${block},
+      ${vec}, ${npt}, ${unroll}, ${chunk}, ${prefetch}, ${block},
       ${_form_${key}_launches}, ${_form_${key}_reads}, ${_form_${key}_writes}, ${_form_${key}_workspace},
       ${_form_${key}_in}, ${_form_${key}_out}, ${default_bits}},
      SF_ENTRY_FNS(${name})},

@@ -449,18 +449,17 @@ int main(int argc, char **argv)
               strstr(slurp("stdout"), "fused_bwd_grad_ckpt_f32_v1_n1_u1_c8"),
           "list --family fused: %s", slurp("stdout"));
     {
-        /* columns: name family dir form dtype spikes vec npt unroll chunk ... */
-        char ckpt[10][48], train[10][48];
+        /* columns: name family dir form dtype spikes vec npt unroll pf chunk ... */
+        char ckpt[11][48], train[11][48], ahead[11][48];
         const char *out = slurp("stdout"), *a = strstr(out, "\nfused_fwd_ckpt_f32_yb1_v1_n1_u1_c8 "),
-                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 ");
-        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
-        CHECK(a && b &&
-                  sscanf(a, fmt, ckpt[0], ckpt[1], ckpt[2], ckpt[3], ckpt[4], ckpt[5], ckpt[6], ckpt[7], ckpt[8],
-                         ckpt[9]) == 10 &&
-                  sscanf(b, fmt, train[0], train[1], train[2], train[3], train[4], train[5], train[6], train[7],
-                         train[8], train[9]) == 10 &&
-                  strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[9], "8") == 0 && strcmp(train[9], "-") == 0,
-              "list's chunk column: %s", out);
+                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 "), *c = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1_p4 ");
+        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
+#define COLUMNS(x) x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10]
+        CHECK(a && b && c && sscanf(a, fmt, COLUMNS(ckpt)) == 11 && sscanf(b, fmt, COLUMNS(train)) == 11 &&
+                  sscanf(c, fmt, COLUMNS(ahead)) == 11 && strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[10], "8") == 0 &&
+                  strcmp(train[10], "-") == 0 && strcmp(train[9], "0") == 0 && strcmp(ahead[9], "4") == 0,
+              "list's pf and chunk columns: %s", out);
+#undef COLUMNS
     }
     CHECK(sh("list --family nope") == 2 && strstr(slurp("stderr"), "unknown family 'nope'") && !slurp("stdout")[0],
           "list --family nope: %s", slurp("stderr"));

@@ -463,6 +463,51 @@ static void test_recompute_exact(void)
     }
 }
 
+/* prefetch only moves loads earlier: each kernel that loads ahead writes, bit for bit, what its twin
+ * without prefetch writes (same form, storage and knobs), at T below, at and above the queue's depth. */
+static void test_prefetch_same(void)
+{
+    static const int64_t shapes[][2] = {{1, 33}, {3, 1001}, {4, 64}, {37, 4099}};
+    for (int i = 0; i < sf_kernel_count(); ++i) {
+        const sf_kernel *k = sf_kernel_at(i), *twin = NULL;
+        if (k->prefetch == 0)
+            continue;
+        for (int j = 0; j < sf_kernel_count() && !twin; ++j) {
+            const sf_kernel *c = sf_kernel_at(j);
+            if (c->prefetch == 0 && !strcmp(c->family, k->family) && c->direction == k->direction &&
+                !strcmp(c->form, k->form) && !strcmp(c->dtype, k->dtype) && !strcmp(c->spikes, k->spikes) &&
+                c->vec == k->vec && c->npt == k->npt && c->unroll == k->unroll && c->chunk == k->chunk)
+                twin = c;
+        }
+        CHECK(twin != NULL, "%s: no twin without prefetch", k->name);
+        for (size_t sh = 0; twin && sh < sizeof shapes / sizeof *shapes; ++sh) {
+            const int64_t T = shapes[sh][0], M = shapes[sh][1], TM = T * M;
+            sf_lif_params p = sf_lif_defaults();
+            p.surrogate = SF_SURROGATE_SIGMOID;
+            float *in[3], *out[2][3];
+            for (int j = 0; j < 3; ++j) {
+                in[j] = calloc((size_t)TM, 4);
+                out[0][j] = calloc((size_t)TM, 4), out[1][j] = calloc((size_t)TM, 4);
+            }
+            sf_fill_uniform(in[0], TM, 60 + sh, -0.4f, 0.8f); /* x, or dL/dy */
+            sf_fill_uniform(in[2], TM, 70 + sh, -0.4f, 0.8f); /* v */
+            for (int64_t j = 0; j < TM; ++j)
+                in[1][j] = sf_lif_spike(in[2][j], &p);
+            for (int w = 0; w < 2; ++w) {
+                const sf_kernel *run = w ? twin : k;
+                float *fwd[7] = {in[0], out[w][0], out[w][1], NULL, out[w][2], NULL, NULL};
+                float *bwd[7] = {NULL, in[1], in[2], NULL, NULL, in[0], out[w][0]};
+                run_on_host(run, T, M, &p, run->direction == SF_FWD ? fwd : bwd);
+            }
+            for (int j = 0; j < 3; ++j)
+                CHECK(memcmp(out[0][j], out[1][j], (size_t)TM * 4) == 0, "%s T=%lld M=%lld: output %d differs from %s",
+                      k->name, (long long)T, (long long)M, j, twin->name);
+            for (int j = 0; j < 3; ++j)
+                free(in[j]), free(out[0][j]), free(out[1][j]);
+        }
+    }
+}
+
 /* Packed spikes, pinned without the host's packing: one neuron (33) fires at step 0 and must be bit 1 of
  * word 1 of row 0; every bit past M is zero though the buffer held ones; a block that is not a multiple
  * of 32 threads is refused with a message before any launch. */
@@ -519,6 +564,7 @@ int main(int argc, char **argv)
     test_refusals();
     test_recomputed_spikes();
     test_recompute_exact();
+    test_prefetch_same();
     test_packed_spikes();
     if (be == SF_BACKEND_CPU)
         test_cpu_schedules();

@@ -524,6 +524,26 @@ static void test_recompute(void)
     cJSON_Delete(root);
 }
 
+/* prefetch=4: the kernels that load four steps ahead, forward and backward, verified at T below and
+ * above the queue's depth; prefetch=0 is the default kernel's. */
+static void test_prefetch(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd+bwd -a prefetch=0,4 -a T=[1,9] -a N=1001 " QUICK " --out %s",
+                     path_of("prefetch.json")) == 0,
+          "prefetch: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("prefetch.json");
+    const cJSON *s;
+    int ahead = 0, none = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int p = (int)num(s, "knobs", "prefetch");
+        ahead += p == 4 && state_verified(s) && strstr(kernel_of(s, 0), "_p4") && strstr(kernel_of(s, 1), "_p4");
+        none += p == 0 && state_verified(s) && !strstr(kernel_of(s, 0), "_p") && !strstr(kernel_of(s, 1), "_p");
+    }
+    CHECK(ahead == 2 && none == 2, "prefetch: %d of 2 states with prefetch 4 verified, %d of 2 without", ahead, none);
+    cJSON_Delete(root);
+}
+
 /* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
  * storage model, with their byte model and what their rounding costs; ids and JSON say the dtype. */
 static void test_dtype(void)
@@ -589,6 +609,7 @@ int main(int argc, char **argv)
     test_forms();
     test_keep();
     test_recompute();
+    test_prefetch();
     test_spikes();
     test_dtype();
     return sf_test_summary();

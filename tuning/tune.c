@@ -198,6 +198,18 @@ static const cJSON *find_eval(const cache *k, const char *key, const char *kerne
     return NULL;
 }
 
+/* Whether the cache holds any evaluation of a kernel for a device: a replay searches the kernels its
+ * cache recorded, not those registered after it (whose evaluations it cannot have). */
+static int kernel_recorded(const cache *k, const char *key, const char *kernel)
+{
+    for (int i = 0; i < k->n; ++i) {
+        const cJSON *l = k->lines[i];
+        if (!strcmp(str(l, "record"), "eval") && !strcmp(str(l, "device_key"), key) && !strcmp(str(l, "kernel"), kernel))
+            return 1;
+    }
+    return 0;
+}
+
 /* ---- evaluation ------------------------------------------------------------------------------ */
 
 typedef struct session {
@@ -360,7 +372,8 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, s->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
             !knob_allowed(c->unroll, k->unroll) || !knob_allowed(c->chunk, k->chunk) ||
-            !sf_kernel_stores_spikes(k, s->spikes))
+            !knob_allowed(c->prefetch, k->prefetch) ||
+            !sf_kernel_stores_spikes(k, s->spikes) || (s->replay && !kernel_recorded(&s->k, s->key, k->name)))
             continue;
         for (int b = 0; b < nb; ++b)
             for (int t = 0; t < nt; ++t) {
@@ -460,6 +473,7 @@ static cJSON *config_json(const cJSON *eval)
         cJSON_AddNumberToObject(j, "npt", k->npt);
         cJSON_AddNumberToObject(j, "unroll", k->unroll);
         cJSON_AddNumberToObject(j, "chunk", k->chunk);
+        cJSON_AddNumberToObject(j, "prefetch", k->prefetch);
     }
     cJSON_AddNumberToObject(j, "block", num(eval, "block"));
     cJSON_AddNumberToObject(j, "threads", num(eval, "threads"));
