@@ -21,8 +21,6 @@
     SF_LOAD(gy, grad_y + (t) * M + i0[k], SF_VEC, n[k], vec_ok);                                   \
     if (SF_FORM != SF_FORM_GRAD_H)                                                                 \
         SF_LOAD_Y(ys, y, t, M, i0[k], SF_VEC, n[k], vec_ok);                                       \
-    else                                                                                           \
-        sf_fill_f32(ys, 0.0f, SF_VEC); /* recomputed from vs */                                    \
     SF_LOAD(vs, v + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
 
 /* How group k gets step t's: loaded now, or (SF_PREFETCH > 0) taken from the queue filled at init,
@@ -34,6 +32,8 @@
 #define SF_FETCH_AHEAD(u, t, k)                                                                    \
     if ((t) >= 0) {                                                                                \
         SF_FETCH(gq[u][k], yq[u][k], vq[u][k], t, k);                                              \
+        if (SF_FORM == SF_FORM_GRAD_H)                                                             \
+            sf_fill_f32(yq[u][k], 0.0f, SF_VEC); /* recomputed from v when taken */                \
     } else {                                                                                       \
         sf_fill_f32(gq[u][k], 0.0f, SF_VEC), sf_fill_f32(yq[u][k], 0.0f, SF_VEC);                  \
         sf_fill_f32(vq[u][k], 0.0f, SF_VEC);                                                       \
