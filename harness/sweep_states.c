@@ -113,6 +113,9 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
     if (!both && strcmp(s->keep, "h") == 0)
         snprintf(s->skip, sizeof s->skip, "keep=%s changes only the backward pass: this fwd state is keep=vtrace's",
                  s->keep);
+    else if (strcmp(s->keep, "recompute") == 0 && strcmp(s->form, "train") != 0)
+        snprintf(s->skip, sizeof s->skip, "keep=recompute changes what the train form keeps; form %s keeps what it "
+                 "always does", s->form);
     else if (!s->fwd || (both && !s->bwd))
         snprintf(s->skip, sizeof s->skip,
                  "no registered %s kernel of family '%s', form %s, dtype %s, spikes %s with vec=%d npt=%d unroll=%d "

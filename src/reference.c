@@ -228,12 +228,17 @@ static sf_check_report empty_report(void)
     return r;
 }
 
-sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, int64_t M,
-                                 const sf_lif_params *p, const float *y, const float *v, const float *v_out,
-                                 sf_tolerance tol)
+/* The forward check: spikes at every step, v where it was kept: every step's (every = 1, the trace) or
+ * the last step's of each chunk of `every` and the last step's (checkpoints, one row a chunk). */
+static sf_check_report check_forward(const float *x, const float *v_in, int64_t T, int64_t M, const sf_lif_params *p,
+                                     const float *y, const float *v, int64_t every, const float *v_out, sf_tolerance tol)
 {
     const neuron n = neuron_of(p);
     sf_check_report total = empty_report();
+    if (every < 1) {
+        note(&total, 0, NAN, 0.0, 0); /* a check that cannot run must not pass */
+        return total;
+    }
 #pragma omp parallel
     {
         sf_check_report mine = empty_report();
@@ -252,8 +257,10 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
                     sp = vm >= n.th ? 1.0 : 0.0;
                 }
                 note(&mine, at, got, sp, got == sp);
-                if (v)
-                    note(&mine, at, v[at], vm, close_enough(v[at], vm, tol));
+                if (v && (t % every == every - 1 || t == T - 1)) {
+                    const int64_t kept = (t / every) * M + i; /* a checkpoint's index follows the spikes' */
+                    note(&mine, every == 1 ? at : T * M + kept, v[kept], vm, close_enough(v[kept], vm, tol));
+                }
             }
             if (v_out)
                 note(&mine, T * M + i, v_out[i], vm, close_enough(v_out[i], vm, tol));
@@ -264,42 +271,17 @@ sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, i
     return total;
 }
 
+sf_check_report sf_check_forward(const float *x, const float *v_in, int64_t T, int64_t M,
+                                 const sf_lif_params *p, const float *y, const float *v, const float *v_out,
+                                 sf_tolerance tol)
+{
+    return check_forward(x, v_in, T, M, p, y, v, 1, v_out, tol);
+}
+
 sf_check_report sf_check_forward_checkpoints(const float *x, int64_t T, int64_t M, const sf_lif_params *p,
                                              const float *y, const float *ckpt, int chunk, sf_tolerance tol)
 {
-    const neuron n = neuron_of(p);
-    sf_check_report total = empty_report();
-    if (chunk < 1) {
-        note(&total, 0, NAN, 0.0, 0); /* a check that cannot run must not pass */
-        return total;
-    }
-#pragma omp parallel
-    {
-        sf_check_report mine = empty_report();
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < M; ++i) {
-            double vm = n.rest, sp = 0.0;
-            for (int64_t t = 0; t < T; ++t) {
-                const int64_t at = t * M + i;
-                vm = charge(&n, vm, sp, x[at]);
-                const double got = y[at];
-                if (fabs(vm - n.th) <= tol.band && (got == 0.0 || got == 1.0)) {
-                    sp = got; /* on the edge: either spike is right; follow the kernel's */
-                    mine.ambiguous++;
-                } else {
-                    sp = vm >= n.th ? 1.0 : 0.0;
-                }
-                note(&mine, at, got, sp, got == sp);
-                if (t % chunk == chunk - 1 || t == T - 1) {
-                    const int64_t c = (t / chunk) * M + i;
-                    note(&mine, T * M + c, ckpt[c], vm, close_enough(ckpt[c], vm, tol));
-                }
-            }
-        }
-#pragma omp critical
-        merge(&total, &mine);
-    }
-    return total;
+    return check_forward(x, NULL, T, M, p, y, ckpt, chunk, NULL, tol);
 }
 
 sf_check_report sf_check_backward_replayed(const float *grad_y, const float *x, const float *ckpt, int64_t T,
