@@ -64,21 +64,17 @@ int64_t sf_trial_launches(const sf_trial *tr)
     return (tr->fwd ? sf_kernel_launches(tr->fwd, tr->T) : 0) + (tr->bwd ? sf_kernel_launches(tr->bwd, tr->T) : 0);
 }
 
-/* A backward-only trial needs the tensors a forward pass saves (sf_reference_saved_forward: the spikes
- * a float forward fires on its v, which keep=h recomputes; the double's own can differ at V_th); a
- * backward that replays, the fp32 checkpoints of that v. */
+/* A backward-only trial needs the tensors a forward pass saves (sf_saved_forward_for: the spikes a float
+ * forward fires on its v, which keep=h recomputes; the double's own can differ at V_th; a backward that
+ * replays, the fp32 checkpoints of that v). */
 static sf_status saved_forward(sf_trial *tr)
 {
     const int64_t TM = tr->T * tr->M;
-    const int chunk = tr->bwd->chunk;
     sf_status s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_y);
     if (s == SF_OK)
         s = sf_alloc(SF_BACKEND_CPU, (size_t)TM * sizeof(float), (void **)&tr->host_v);
     if (s == SF_OK)
-        s = sf_reference_saved_forward(tr->host_x, tr->T, tr->M, &tr->p, chunk ? SF_STORAGE_F32 : tr->bwd->storage,
-                                       tr->host_y, tr->host_v);
-    if (s == SF_OK && chunk)
-        sf_checkpoints_of_trace(tr->host_v, tr->T, tr->M, chunk, tr->host_v);
+        s = sf_saved_forward_for(tr->bwd, tr->host_x, tr->T, tr->M, &tr->p, tr->host_y, tr->host_v);
     return s;
 }
 
@@ -198,22 +194,10 @@ sf_status sf_trial_run(sf_trial *tr, int set, void *stream)
     return s;
 }
 
-/* The backward's dL/dx against the reference, from what forward kept: y and the v trace, or (a backward
- * that replays) x and the checkpoints in v. */
-static sf_check_report check_backward(const sf_trial *tr, const float *y, const float *v, const float *gx,
-                                      sf_tolerance tol)
-{
-    if (tr->bwd->chunk)
-        return sf_check_backward_replayed(tr->host_gy, tr->host_x, v, tr->T, tr->M, &tr->p, tr->bwd->chunk, gx, tol);
-    return sf_check_backward(tr->host_gy, y, v, tr->T, tr->M, &tr->p, gx, tol);
-}
-
 sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, sf_check_report *bwd)
 {
     const int64_t T = tr->T, M = tr->M;
     const size_t tm = (size_t)(T * M) * sizeof(float), m = (size_t)M * sizeof(float);
-    const sf_kernel *any = tr->fwd ? tr->fwd : tr->bwd;
-    tol.storage = any->storage; /* the kernels' storage model */
     float *y = NULL, *v = NULL, *out = NULL, *gx = NULL;
     sf_status s = sf_trial_run(tr, 0, NULL);
     if (s == SF_OK)
@@ -222,7 +206,8 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
         memset(fwd, 0, sizeof *fwd);
         if ((s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
             (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
-            *bwd = check_backward(tr, tr->host_y, tr->host_v, gx, tol);
+            *bwd = sf_check_kernel_backward(tr->bwd, tr->host_gy, tr->host_x, tr->host_y, tr->host_v, T, M, &tr->p,
+                                            gx, tol);
         sf_free(SF_BACKEND_CPU, gx);
         return s;
     }
@@ -237,21 +222,16 @@ sf_status sf_trial_verify(sf_trial *tr, sf_tolerance tol, sf_check_report *fwd, 
     if (s == SF_OK && tr->t[0].v_out && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&out)) == SF_OK)
         s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_OUT, out, tr->t[0].v_out, 1, M);
     if (s == SF_OK) {
-        const int trace = (tr->fwd->tensors_out & SF_TENSOR_V) != 0;
         float *v_in = NULL;
         if (tr->t[0].v_in && (s = sf_alloc(SF_BACKEND_CPU, m, (void **)&v_in)) == SF_OK)
             s = sf_download_tensor(tr->be, tr->fwd, SF_TENSOR_V_IN, v_in, tr->t[0].v_in, 1, M);
-        sf_tolerance ckpt_tol = tol;
-        ckpt_tol.storage = SF_STORAGE_F32; /* checkpoints are fp32 */
-        if (s == SF_OK && tr->fwd->chunk)
-            *fwd = sf_check_forward_checkpoints(tr->host_x, T, M, &tr->p, y, v, tr->fwd->chunk, ckpt_tol);
-        else if (s == SF_OK)
-            *fwd = sf_check_forward(tr->host_x, v_in, T, M, &tr->p, y, trace ? v : NULL, out, tol);
+        if (s == SF_OK)
+            *fwd = sf_check_kernel_forward(tr->fwd, tr->host_x, v_in, T, M, &tr->p, y, v, out, tol);
         sf_free(SF_BACKEND_CPU, v_in);
     }
     if (s == SF_OK && tr->bwd && (s = sf_alloc(SF_BACKEND_CPU, tm, (void **)&gx)) == SF_OK &&
         (s = sf_download_tensor(tr->be, tr->bwd, SF_TENSOR_GRAD_X, gx, tr->t[0].grad_x, T, M)) == SF_OK)
-        *bwd = check_backward(tr, y, v, gx, tol);
+        *bwd = sf_check_kernel_backward(tr->bwd, tr->host_gy, tr->host_x, y, v, T, M, &tr->p, gx, tol);
     sf_free(SF_BACKEND_CPU, y), sf_free(SF_BACKEND_CPU, v), sf_free(SF_BACKEND_CPU, out), sf_free(SF_BACKEND_CPU, gx);
     return s;
 }

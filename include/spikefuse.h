@@ -341,6 +341,23 @@ sf_status sf_verify(const sf_kernel *k, sf_backend b, const sf_verify_config *c,
  * sizes within 64 bits; else SF_ERR_INVALID saying which. */
 sf_status sf_verify_check_size(int64_t T, int64_t M);
 
+/* What sf_verify and the harness's trials share, by kernel:
+ * sf_saved_forward_for: the tensors backward kernel k reads, as a forward of its kind leaves them, from
+ *   input x: y and v as sf_reference_saved_forward makes them at k's storage or, for a kernel that
+ *   replays (chunk > 0), the fp32 checkpoints of that v in v's first ceil(T/chunk) rows. y, v: [T,M].
+ * sf_check_kernel_forward: k's outputs under k's storage model: sf_check_forward (v only if k writes the
+ *   trace), or sf_check_forward_checkpoints in fp32 for a kernel that keeps checkpoints.
+ * sf_check_kernel_backward: k's dL/dx: sf_check_backward from y and v, or sf_check_backward_replayed
+ *   from x and the checkpoints in v. */
+sf_status sf_saved_forward_for(const sf_kernel *k, const float *x, int64_t T, int64_t M, const sf_lif_params *p,
+                               float *y, float *v);
+sf_check_report sf_check_kernel_forward(const sf_kernel *k, const float *x, const float *v_in, int64_t T, int64_t M,
+                                        const sf_lif_params *p, const float *y, const float *v, const float *v_out,
+                                        sf_tolerance tol);
+sf_check_report sf_check_kernel_backward(const sf_kernel *k, const float *grad_y, const float *x, const float *y,
+                                         const float *v, int64_t T, int64_t M, const sf_lif_params *p,
+                                         const float *grad_x, sf_tolerance tol);
+
 /* Seeded uniform floats in [lo, hi) (splitmix64), as sf_verify's inputs are made. */
 void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi);
 

@@ -75,6 +75,38 @@ sf_status sf_verify_check_size(int64_t T, int64_t M)
     return SF_OK;
 }
 
+sf_status sf_saved_forward_for(const sf_kernel *k, const float *x, int64_t T, int64_t M, const sf_lif_params *p,
+                               float *y, float *v)
+{
+    /* checkpoints are fp32 whatever the dtype: the state a forward kept, not a rounded copy */
+    const sf_status s = sf_reference_saved_forward(x, T, M, p, k->chunk > 0 ? SF_STORAGE_F32 : k->storage, y, v);
+    if (s == SF_OK && k->chunk > 0)
+        sf_checkpoints_of_trace(v, T, M, k->chunk, v);
+    return s;
+}
+
+sf_check_report sf_check_kernel_forward(const sf_kernel *k, const float *x, const float *v_in, int64_t T, int64_t M,
+                                        const sf_lif_params *p, const float *y, const float *v, const float *v_out,
+                                        sf_tolerance tol)
+{
+    tol.storage = k->storage; /* the storage model is the kernel's, not a choice of the caller */
+    if (k->chunk > 0) {
+        tol.storage = SF_STORAGE_F32; /* the checkpoints, the only floats it stores, are fp32 */
+        return sf_check_forward_checkpoints(x, T, M, p, y, v, k->chunk, tol);
+    }
+    return sf_check_forward(x, v_in, T, M, p, y, (k->tensors_out & SF_TENSOR_V) ? v : NULL, v_out, tol);
+}
+
+sf_check_report sf_check_kernel_backward(const sf_kernel *k, const float *grad_y, const float *x, const float *y,
+                                         const float *v, int64_t T, int64_t M, const sf_lif_params *p,
+                                         const float *grad_x, sf_tolerance tol)
+{
+    tol.storage = k->storage;
+    if (k->chunk > 0)
+        return sf_check_backward_replayed(grad_y, x, v, T, M, p, k->chunk, grad_x, tol);
+    return sf_check_backward(grad_y, y, v, T, M, p, grad_x, tol);
+}
+
 /* The inputs, on the host and uploaded: x (and v_in) for a forward kernel; for a backward one, the saved
  * tensors as a forward pass would leave them (the reference's v rounded to float, the spikes fired on
  * it, then v rounded to the kernel's storage; for a replaying backward, x and the fp32 checkpoints of
@@ -103,11 +135,7 @@ static sf_status fill_inputs(const sf_kernel *k, sf_backend be, const sf_verify_
             sf_fill_uniform(x, TM, c->seed, -0.4f, 0.8f);
             if (k->chunk > 0)
                 sf_storage_quantize(k->storage, x, TM);
-            /* checkpoints are fp32 whatever the dtype: the state a forward kept, not a rounded copy */
-            s = sf_reference_saved_forward(x, T, M, p, k->chunk > 0 ? SF_STORAGE_F32 : k->storage, buf[Y].host,
-                                           buf[V].host);
-            if (k->chunk > 0)
-                sf_checkpoints_of_trace(buf[V].host, T, M, k->chunk, buf[V].host);
+            s = sf_saved_forward_for(k, x, T, M, p, buf[Y].host, buf[V].host);
             sf_fill_uniform(buf[GY].host, TM, c->seed ^ 0x6badull, -1.0f, 1.0f);
             sf_storage_quantize(k->storage, buf[GY].host, TM);
         }
@@ -125,27 +153,19 @@ static sf_status check_outputs(const sf_kernel *k, sf_backend be, const sf_verif
                                buffer *buf, sf_check_report *out)
 {
     const int64_t T = c->T, M = c->M;
-    sf_tolerance tol = c->tol;
-    tol.storage = k->storage; /* the storage model is the kernel's, not a choice of the caller */
     sf_status s = SF_OK;
     if (k->direction == SF_FWD) {
         for (int i = Y; i <= V_OUT && s == SF_OK; ++i)
             if (buf[i].host && (k->tensors_out & bit[i]))
                 s = download(k, &buf[i], be);
-        if (s == SF_OK && k->chunk > 0) {
-            tol.storage = SF_STORAGE_F32; /* the checkpoints, the only floats it stores, are fp32 */
-            *out = sf_check_forward_checkpoints(buf[X].host, T, M, p, buf[Y].host, buf[V].host, k->chunk, tol);
-        } else if (s == SF_OK) {
-            *out = sf_check_forward(buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host,
-                                    (k->tensors_out & SF_TENSOR_V) ? buf[V].host : NULL, buf[V_OUT].host, tol);
-        }
+        if (s == SF_OK)
+            *out = sf_check_kernel_forward(k, buf[X].host, buf[V_IN].host, T, M, p, buf[Y].host, buf[V].host,
+                                           buf[V_OUT].host, c->tol);
     } else {
         s = download(k, &buf[GX], be);
-        if (s == SF_OK && k->chunk > 0)
-            *out = sf_check_backward_replayed(buf[GY].host, buf[X].host, buf[V].host, T, M, p, k->chunk,
-                                              buf[GX].host, tol);
-        else if (s == SF_OK)
-            *out = sf_check_backward(buf[GY].host, buf[Y].host, buf[V].host, T, M, p, buf[GX].host, tol);
+        if (s == SF_OK)
+            *out = sf_check_kernel_backward(k, buf[GY].host, buf[X].host, buf[Y].host, buf[V].host, T, M, p,
+                                            buf[GX].host, c->tol);
     }
     return s;
 }
