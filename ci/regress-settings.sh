@@ -1,6 +1,8 @@
 # Sourced by ci/regress.sh and ci/ab-compare.sh: what a backend's regression run measures, and how.
 #   regress_settings cpu|cuda   sets $backend, $preset and the array $measure (sweep options); returns 1
-#                               for another backend
+#                               for another backend. $SF_REGRESS_MEASURE, where set, replaces the
+#                               measure options (the scripts' own tests measure briefly: they check what
+#                               the scripts decide, not the machine)
 #   regress_sweep BIN OUT.json  one fresh run of the preset with that spikefuse binary
 #   regress_runs_ok WHAT VALUE  whether VALUE is a run count (a whole number >= 1); says so if not
 regress_settings() {
@@ -18,6 +20,9 @@ regress_settings() {
       ;;
     *) return 1 ;;
   esac
+  if [ -n "${SF_REGRESS_MEASURE:-}" ]; then
+    read -r -a measure <<<"$SF_REGRESS_MEASURE"
+  fi
 }
 
 # The preset goes by path, so that a binary built from another revision measures the same states.

@@ -245,18 +245,37 @@ static void test_ab_script(const char *bin, const char *ci_dir)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "ab-compare with an unknown revision was not refused");
 }
 
+/* The regression recipes, ci/regress.sh and ci/ab-compare.sh, end to end. They check what the scripts
+ * decide from what they measured, not the machine, so they measure briefly ($SF_REGRESS_MEASURE) and may
+ * run beside other tests. */
+static int scripts_main(const char *bin, const char *gates_dir)
+{
+    setenv("SF_REGRESS_MEASURE", "--min-samples 5 --min-time 0.05 --timeout 2 --no-hot", 1);
+    char ci_dir[4096];
+    CHECK(snprintf(ci_dir, sizeof ci_dir, "%s/..", gates_dir) < (int)sizeof ci_dir, "path too long");
+    test_regress_script(bin, ci_dir);
+    test_ab_script(bin, ci_dir);
+    return sf_test_summary();
+}
+
+/* usage: test_compare BIN GATES.json WORK_DIR [gates|scripts]: the timed gates and compare's verdicts on
+ * planted moves (the default; run alone), or the regression scripts */
 int main(int argc, char **argv)
 {
-    if (argc != 4)
+    if (argc != 4 && argc != 5)
         return 2;
     sf_test_cli_init(argv[1], argv[3]);
-    test_statistics();
-    test_runs();
     char gates_dir[4096];
     snprintf(gates_dir, sizeof gates_dir, "%s", argv[2]);
     char *slash = strrchr(gates_dir, '/');
     if (slash)
         *slash = '\0';
+    if (argc == 5 && !strcmp(argv[4], "scripts"))
+        return scripts_main(argv[1], gates_dir);
+    if (argc == 5 && strcmp(argv[4], "gates") != 0)
+        return 2;
+    test_statistics();
+    test_runs();
 
     /* the CPU gate: a short sweep, well under a minute */
     remove(path_of("perf.json"));
@@ -300,10 +319,6 @@ int main(int argc, char **argv)
                      path_of("plus10.json"), path_of("plus10.json"), path_of("cmp.md")) == 1 &&
               strstr(sf_test_slurp("stdout"), "1 slower"),
           "runs: a 10 %% slowdown past the base runs' spread: %s", sf_test_slurp("stdout"));
-    char ci_dir[4096];
-    CHECK(snprintf(ci_dir, sizeof ci_dir, "%s/..", gates_dir) < (int)sizeof ci_dir, "path too long");
-    test_regress_script(argv[1], ci_dir);
-    test_ab_script(argv[1], ci_dir);
     /* bad input: exit 2 */
     CHECK(sf_test_sh("compare %s --", path_of("perf.json")) == 2, "no new runs");
     CHECK(sf_test_sh("compare %s", path_of("perf.json")) == 2, "one file");
