@@ -91,6 +91,10 @@ int sf_built_with_cuda(void);
  * A process-wide setting: change it only while no kernel runs. */
 typedef enum sf_cpu_schedule { SF_CPU_TIME_OUTER = 0, SF_CPU_THREAD_ORDER = 1 } sf_cpu_schedule;
 void sf_cpu_set_schedule(sf_cpu_schedule s);
+/* Rows of input the CPU backend has staged into a block's shared memory (kernels with stage > 0) since the
+ * process started: what shows that a staged kernel took its staging path rather than its fallback. A
+ * kernel that stages runs SF_CPU_TIME_OUTER under either schedule: its threads share memory. */
+uint64_t sf_cpu_staged_copies(void);
 
 /* Buffers on a backend: page-aligned host memory for the CPU, cudaMalloc memory for CUDA.
  * sf_alloc refuses sizes that do not fit in the backend's memory with SF_ERR_NOMEM and a message. */
@@ -152,6 +156,9 @@ typedef struct sf_kernel {
                               v then [ceil(T / chunk), M] (sf_tensor_rows); 0 for every other form */
     int prefetch;          /* time steps whose loads a thread issues ahead of the one it computes, held in
                               registers (fused only; 0: none) */
+    int stage;             /* time steps of x a block stages into shared memory at a time, two tiles in
+                              flight, by bulk asynchronous copies (TMA) on sm_90 (fused forward only;
+                              0: none; other GPUs, and rows not 16-byte aligned, load directly) */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
     int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
     int reads_per_step;    /* elements read per neuron-step (sf_kernel_step_bytes: in bytes) */

@@ -60,6 +60,26 @@ void *sf_cpu_registers(int threads, unsigned block, size_t bytes)
     return p;
 }
 
+void *sf_cpu_shared(int threads, size_t bytes)
+{
+    void *p = aligned_alloc(64, (size_t)threads * bytes);
+    if (!p)
+        sf_fail(SF_ERR_NOMEM, "CPU backend: no memory for %d x %zu bytes of shared memory", threads, bytes);
+    return p;
+}
+
+static _Atomic uint64_t staged_copies;
+
+void sf_cpu_count_staged_copy(void)
+{
+    atomic_fetch_add_explicit(&staged_copies, 1, memory_order_relaxed);
+}
+
+uint64_t sf_cpu_staged_copies(void)
+{
+    return atomic_load_explicit(&staged_copies, memory_order_relaxed);
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 

@@ -247,6 +247,32 @@ static inline void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, 
     *word = shift == 0 ? bits : *word | bits << shift;
 }
 
+/* Staging a block's input tile in shared memory (a template with SF_STAGE > 0; cuda_prelude.cuh has the
+ * GPU's bulk asynchronous copies). Here a block's threads run one step at a time after SF_BLOCK_STEP, so
+ * a copy is a memcpy done before anyone reads, and a barrier has nothing to wait for. A copy checks what
+ * the GPU's bulk copy requires (16-byte aligned addresses, a multiple of 16 bytes), so that a wrong
+ * staging decision faults here as it would there; sf_cpu_staged_copies() counts the copies, so that a
+ * test can see the staging path taken. */
+#define SF_STAGE_CAPABLE 1
+void sf_cpu_count_staged_copy(void);
+static inline void sf_block_sync(void) {}
+static inline void sf_stage_init(uint64_t *bars, int stages) { (void)bars, (void)stages; }
+static inline void sf_stage_expect(uint64_t *bar, uint32_t bytes) { (void)bar, (void)bytes; }
+static inline void sf_stage_copy(void *dst, const void *src, uint32_t bytes, uint64_t *bar)
+{
+    (void)bar;
+    sf_cpu_check_aligned(dst, 16, "bulk copy to shared memory not 16-byte aligned");
+    sf_cpu_check_aligned(src, 16, "bulk copy from global memory not 16-byte aligned");
+    if (bytes % 16 != 0)
+        sf_cpu_fault("bulk copy size not a multiple of 16 bytes", src);
+    memcpy(dst, src, bytes);
+    sf_cpu_count_staged_copy();
+}
+static inline void sf_stage_wait(uint64_t *bar, uint32_t parity) { (void)bar, (void)parity; }
+/* Per-OpenMP-thread shared memory of a temporal launch, `bytes` (a multiple of 64) each, 64-byte aligned;
+ * or NULL with the error set. */
+void *sf_cpu_shared(int threads, size_t bytes);
+
 /* Whether a launch that writes `bytes` streams its stores; decided once per launch. */
 int sf_cpu_stream_stores(double bytes);
 /* Orders a thread's streaming stores before the launch returns (they are weakly ordered). */
@@ -306,20 +332,28 @@ void *sf_cpu_registers(int threads, unsigned block, size_t bytes);
                 })
 
 /* The temporal kernel of the instantiation being compiled (temporal.h): each block run by
- * SF_SYM(block), the time loop outside its threads, in the blockDim.x register slots of its OpenMP
- * thread; or, with sf_cpu_thread_schedule, as CUDA runs it. */
+ * SF_SYM(block), the time loop outside its threads, in the blockDim.x register slots and the shared
+ * memory of its OpenMP thread; or, with sf_cpu_thread_schedule, as CUDA runs it, except a kernel whose
+ * block shares memory (its threads cannot run one after another). */
 #define SF_LAUNCH_TEMPORAL(L, bytes_written, ...)                                                  \
     do {                                                                                           \
-        if (sf_cpu_thread_schedule) {                                                              \
+        const size_t sf_shared_bytes_ = SF_SYM(shared_bytes)((unsigned)(L).block);                 \
+        if (sf_cpu_thread_schedule && sf_shared_bytes_ == 0) {                                     \
             SF_LAUNCH(SF_SYM(kernel), L, bytes_written, __VA_ARGS__);                              \
             break;                                                                                 \
         }                                                                                          \
         SF_CPU_GRID(L, bytes_written,                                                              \
                     SF_SYM(registers) *const sf_regs_ = (SF_SYM(registers) *)sf_cpu_registers(     \
                         sf_threads_, sf_block_, sizeof(SF_SYM(registers)));                        \
-                    if (!sf_regs_) return SF_ERR_NOMEM;, free(sf_regs_);,                          \
+                    if (!sf_regs_) return SF_ERR_NOMEM;                                            \
+                    unsigned char *const sf_shared_ = sf_shared_bytes_ ? (unsigned char *)sf_cpu_shared( \
+                        sf_threads_, sf_shared_bytes_) : NULL;                                     \
+                    if (sf_shared_bytes_ && !sf_shared_) { free(sf_regs_); return SF_ERR_NOMEM; }, \
+                    free(sf_regs_); free(sf_shared_);,                                             \
                     threadIdx = (dim3){0, 0, 0};                                                   \
-                    SF_SYM(block)(sf_regs_ + (size_t)omp_get_thread_num() * sf_block_, __VA_ARGS__);); \
+                    SF_SYM(block)(sf_regs_ + (size_t)omp_get_thread_num() * sf_block_,             \
+                                  sf_shared_ ? sf_shared_ + (size_t)omp_get_thread_num() * sf_shared_bytes_ : NULL, \
+                                  __VA_ARGS__););                                                  \
     } while (0)
 
 #endif

@@ -140,6 +140,68 @@ SF_DEVICE void sf_store_y_b1(uint32_t *y, int64_t t, int64_t M, int64_t i0, cons
         y[t * ((M + 31) / 32) + i0 / 32] = word;
 }
 
+/* Staging a block's input tile in shared memory (a template with SF_STAGE > 0). On sm_90 one thread
+ * issues bulk asynchronous copies (cp.async.bulk, the TMA unit), each completing bytes on a stage's
+ * mbarrier (count 1: that thread's arrive.expect_tx), and every thread waits for the stage's phase; the
+ * PTX comes from the CUDA Toolkit's libcu++ (cuda::ptx). Before sm_90 there is no bulk copy:
+ * SF_STAGE_CAPABLE is 0 there and the kernel loads from global memory as an unstaged one does. */
+#include <cuda/ptx>
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define SF_STAGE_CAPABLE 1
+#else
+#define SF_STAGE_CAPABLE 0
+#endif
+
+SF_DEVICE void sf_block_sync(void) { __syncthreads(); }
+
+/* Every thread calls it: thread 0 sets up the stages' barriers, visible to the async proxy. */
+SF_DEVICE void sf_stage_init(uint64_t *bars, int stages)
+{
+#if SF_STAGE_CAPABLE
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < stages; ++s)
+            cuda::ptx::mbarrier_init(bars + s, 1u);
+        cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
+    }
+    __syncthreads();
+#else
+    (void)bars, (void)stages;
+#endif
+}
+
+/* The issuing thread: the stage's next phase completes when `bytes` have landed. The fence orders the
+ * block's earlier reads of the stage (generic proxy) before the copies that refill it (async proxy). */
+SF_DEVICE void sf_stage_expect(uint64_t *bar, uint32_t bytes)
+{
+#if SF_STAGE_CAPABLE
+    cuda::ptx::fence_proxy_async(cuda::ptx::space_shared);
+    (void)cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta, cuda::ptx::space_shared,
+                                               bar, bytes);
+#else
+    (void)bar, (void)bytes;
+#endif
+}
+
+/* bytes (a multiple of 16; both addresses 16-byte aligned) from global to shared memory. */
+SF_DEVICE void sf_stage_copy(void *dst, const void *src, uint32_t bytes, uint64_t *bar)
+{
+#if SF_STAGE_CAPABLE
+    cuda::ptx::cp_async_bulk(cuda::ptx::space_cluster, cuda::ptx::space_global, dst, src, bytes, bar);
+#else
+    (void)dst, (void)src, (void)bytes, (void)bar;
+#endif
+}
+
+SF_DEVICE void sf_stage_wait(uint64_t *bar, uint32_t parity)
+{
+#if SF_STAGE_CAPABLE
+    while (!cuda::ptx::mbarrier_try_wait_parity(bar, parity)) {
+    }
+#else
+    (void)bar, (void)parity;
+#endif
+}
+
 /* The paper's launch rule: the block size cudaOccupancyMaxPotentialBlockSize picks for the kernel. */
 #define SF_OCCUPANCY_BLOCK(kernel, out) sf_cuda_occupancy_block((const void *)(kernel), (out))
 static inline sf_status sf_cuda_occupancy_block(const void *kernel, int *out)

@@ -111,8 +111,8 @@ set(_protos "")
 foreach(row IN LISTS _variant_rows)
   string(REPLACE "," ";" f "${row}")
   list(LENGTH f n)
-  if(NOT n EQUAL 12)
-    message(FATAL_ERROR "variants.csv: expected 12 fields in '${row}'")
+  if(NOT n EQUAL 13)
+    message(FATAL_ERROR "variants.csv: expected 13 fields in '${row}'")
   endif()
   list(GET f 0 fam)
   list(GET f 1 dir)
@@ -124,8 +124,9 @@ foreach(row IN LISTS _variant_rows)
   list(GET f 7 unroll)
   list(GET f 8 chunk)
   list(GET f 9 prefetch)
-  list(GET f 10 block)
-  list(GET f 11 defaults)
+  list(GET f 10 stage)
+  list(GET f 11 block)
+  list(GET f 12 defaults)
   set(key "${fam}_${dir}_${form}")
   # default: one row per form and backend
   set(default_bits "0")
@@ -175,6 +176,18 @@ foreach(row IN LISTS _variant_rows)
   if(NOT _form_${key}_launches EQUAL 0 AND NOT prefetch EQUAL 0)
     message(FATAL_ERROR "variants.csv: '${row}': prefetch applies only to fused kernels (the host runs the loop elsewhere)")
   endif()
+  if(NOT stage MATCHES "^[0-9]+$" OR stage GREATER 64)
+    message(FATAL_ERROR "variants.csv: '${row}': stage must be 0..64")
+  endif()
+  if(NOT stage EQUAL 0)
+    # static shared memory: two tiles of stage rows of the largest block's neurons, within 48 KiB
+    math(EXPR _shared "2 * ${stage} * ${block} * ${vec} * ${npt} * ${_dtype_${dtype}_bytes}")
+    if(NOT dir STREQUAL "fwd" OR NOT _form_${key}_launches EQUAL 0 OR NOT prefetch EQUAL 0)
+      message(FATAL_ERROR "variants.csv: '${row}': stage applies only to fused forward kernels, without prefetch")
+    elseif(block EQUAL 0 OR _shared GREATER 49152)
+      message(FATAL_ERROR "variants.csv: '${row}': a staging kernel needs a block (its largest), and 2 x stage x block x vec x npt elements within 48 KiB of shared memory (${_shared} bytes)")
+    endif()
+  endif()
   if(NOT _form_${key}_launches EQUAL 0 AND NOT unroll EQUAL 1)
     message(FATAL_ERROR "variants.csv: '${row}': unroll applies only to fused kernels (the host runs the time loop)")
   endif()
@@ -185,6 +198,9 @@ foreach(row IN LISTS _variant_rows)
   set(name "${key}_${stored}_v${vec}_n${npt}_u${unroll}")
   if(NOT prefetch EQUAL 0)
     string(APPEND name "_p${prefetch}")
+  endif()
+  if(NOT stage EQUAL 0)
+    string(APPEND name "_s${stage}")
   endif()
   if(NOT chunk EQUAL 0)
     string(APPEND name "_c${chunk}")
@@ -223,6 +239,7 @@ foreach(row IN LISTS _variant_rows)
 #define SF_UNROLL_N ${unroll}
 #define SF_CHUNK ${chunk}
 #define SF_PREFETCH ${prefetch}
+#define SF_STAGE ${stage}
 #define SF_BLOCK ${block}
 #define SF_FORM SF_FORM_${FORM}
 #include \"${_form_${key}_template}\"
@@ -234,6 +251,7 @@ foreach(row IN LISTS _variant_rows)
 #undef SF_UNROLL_N
 #undef SF_CHUNK
 #undef SF_PREFETCH
+#undef SF_STAGE
 #undef SF_BLOCK
 #undef SF_FORM
 ")
@@ -245,7 +263,7 @@ foreach(row IN LISTS _variant_rows)
   string(APPEND _protos "SF_DECLARE(${name})\n")
   string(APPEND _entries
 "    {{\"${name}\", \"${fam}\", ${direction}, \"${form}\", \"${dtype}\", ${_dtype_${dtype}_enum}, ${_dtype_${dtype}_bytes}, \"${spikes}\", ${_spikes_${spikes}_bits},
-      ${vec}, ${npt}, ${unroll}, ${chunk}, ${prefetch}, ${block},
+      ${vec}, ${npt}, ${unroll}, ${chunk}, ${prefetch}, ${stage}, ${block},
       ${_form_${key}_launches}, ${_form_${key}_reads}, ${_form_${key}_writes}, ${_form_${key}_workspace},
       ${_form_${key}_in}, ${_form_${key}_out}, ${default_bits}},
      SF_ENTRY_FNS(${name})},

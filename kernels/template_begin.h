@@ -1,6 +1,6 @@
 /* Opens one instantiation of a family template. The generated file defines, per row of
  * kernels/variants.csv: SF_NAME, SF_DTYPE, SF_SPIKES, SF_VEC, SF_NPT, SF_UNROLL_N, SF_CHUNK, SF_PREFETCH,
- * SF_BLOCK, SF_FORM. */
+ * SF_STAGE, SF_BLOCK, SF_FORM. */
 #define SF_SYM(x) SF_CAT(SF_CAT(sf_, SF_NAME), SF_CAT(_, x))
 #define SF_T SF_CAT(SF_CAT(sf_, SF_DTYPE), _t)
 #define SF_LOAD SF_CAT(sf_load_, SF_DTYPE)

@@ -23,3 +23,7 @@
 #undef SF_FINISH
 #undef SF_TIME_LOOP
 #undef SF_WARP_WIDE
+#undef SF_BLOCK_SHARES
+#undef SF_SHARED
+#undef SF_BLOCK_INIT
+#undef SF_BLOCK_STEP

@@ -89,7 +89,7 @@ const sf_kernel *sf_kernel_with_storage(const sf_kernel *k, const char *dtype, c
         const sf_kernel *v = &sf_registry[i].info;
         if (strcmp(v->family, k->family) == 0 && v->direction == k->direction && strcmp(v->form, k->form) == 0 &&
             strcmp(v->dtype, dtype) == 0 && sf_kernel_stores_spikes(v, spikes) && v->vec == k->vec &&
-            v->npt == k->npt && v->unroll == k->unroll && v->chunk == k->chunk && v->prefetch == k->prefetch && v->default_block == k->default_block)
+            v->npt == k->npt && v->unroll == k->unroll && v->chunk == k->chunk && v->prefetch == k->prefetch && v->stage == k->stage && v->default_block == k->default_block)
             return v;
     }
     return NULL;

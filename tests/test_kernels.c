@@ -463,23 +463,27 @@ static void test_recompute_exact(void)
     }
 }
 
-/* prefetch only moves loads earlier: each kernel that loads ahead writes, bit for bit, what its twin
- * without prefetch writes (same form, storage and knobs), at T below, at and above the queue's depth. */
-static void test_prefetch_same(void)
+/* Pipelining only moves loads earlier: each kernel that loads ahead (prefetch) or stages its block's
+ * input in shared memory (stage) writes, bit for bit, what its twin without either writes (same form,
+ * storage and knobs), at T below, at and above the queue's depth and the tile's steps, on rows that
+ * staging can take (16-byte aligned, whole 16 bytes: M = 64, 1000, 2048) and rows it cannot (M = 33,
+ * 1001, 4099: loaded as without staging). On the CPU the shim counts the rows it staged: exactly T a
+ * block where staging applies, none where not, so that a staging path never taken cannot pass here. */
+static void test_pipelining_same(void)
 {
-    static const int64_t shapes[][2] = {{1, 33}, {3, 1001}, {4, 64}, {37, 4099}};
+    static const int64_t shapes[][2] = {{1, 33}, {3, 1001}, {4, 64}, {8, 64}, {17, 1000}, {37, 4099}, {40, 2048}};
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i), *twin = NULL;
-        if (k->prefetch == 0)
+        if (k->prefetch == 0 && k->stage == 0)
             continue;
         for (int j = 0; j < sf_kernel_count() && !twin; ++j) {
             const sf_kernel *c = sf_kernel_at(j);
-            if (c->prefetch == 0 && !strcmp(c->family, k->family) && c->direction == k->direction &&
+            if (c->prefetch == 0 && c->stage == 0 && !strcmp(c->family, k->family) && c->direction == k->direction &&
                 !strcmp(c->form, k->form) && !strcmp(c->dtype, k->dtype) && !strcmp(c->spikes, k->spikes) &&
                 c->vec == k->vec && c->npt == k->npt && c->unroll == k->unroll && c->chunk == k->chunk)
                 twin = c;
         }
-        CHECK(twin != NULL, "%s: no twin without prefetch", k->name);
+        CHECK(twin != NULL, "%s: no twin without prefetch or staging", k->name);
         for (size_t sh = 0; twin && sh < sizeof shapes / sizeof *shapes; ++sh) {
             const int64_t T = shapes[sh][0], M = shapes[sh][1], TM = T * M;
             sf_lif_params p = sf_lif_defaults();
@@ -493,6 +497,7 @@ static void test_prefetch_same(void)
             sf_fill_uniform(in[2], TM, 70 + sh, -0.4f, 0.8f); /* v */
             for (int64_t j = 0; j < TM; ++j)
                 in[1][j] = sf_lif_spike(in[2][j], &p);
+            const uint64_t staged_before = sf_cpu_staged_copies();
             for (int w = 0; w < 2; ++w) {
                 const sf_kernel *run = w ? twin : k;
                 float *fwd[7] = {in[0], out[w][0], out[w][1], NULL, out[w][2], NULL, NULL};
@@ -502,6 +507,14 @@ static void test_prefetch_same(void)
             for (int j = 0; j < 3; ++j)
                 CHECK(memcmp(out[0][j], out[1][j], (size_t)TM * 4) == 0, "%s T=%lld M=%lld: output %d differs from %s",
                       k->name, (long long)T, (long long)M, j, twin->name);
+            if (be == SF_BACKEND_CPU && k->stage > 0) { /* the default block, the table's; x page-aligned */
+                const int64_t width = (int64_t)k->default_block * k->vec * k->npt;
+                const int stageable = M * k->elem_bytes % 16 == 0 && width * k->elem_bytes % 16 == 0;
+                const uint64_t want = stageable ? (uint64_t)(T * ((M + width - 1) / width)) : 0;
+                CHECK(sf_cpu_staged_copies() - staged_before == want, "%s T=%lld M=%lld: %llu rows staged, want %llu",
+                      k->name, (long long)T, (long long)M, (unsigned long long)(sf_cpu_staged_copies() - staged_before),
+                      (unsigned long long)want);
+            }
             for (int j = 0; j < 3; ++j)
                 free(in[j]), free(out[0][j]), free(out[1][j]);
         }
@@ -564,7 +577,7 @@ int main(int argc, char **argv)
     test_refusals();
     test_recomputed_spikes();
     test_recompute_exact();
-    test_prefetch_same();
+    test_pipelining_same();
     test_packed_spikes();
     if (be == SF_BACKEND_CPU)
         test_cpu_schedules();
