@@ -8,7 +8,8 @@
 static const char help[] =
     "usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
     "Columns: storage types (dtype: the [T,M] tensors; spikes: y), knobs (vec: neurons per vector access,\n"
-    "npt: groups per thread, unroll: time-loop unroll, pf: time steps loaded ahead (prefetch), chunk: steps\n"
+    "npt: groups per thread, unroll: time-loop unroll, pf: time steps loaded ahead (prefetch), stage: time\n"
+    "steps of x a block stages in shared memory (TMA on sm_90), chunk: steps\n"
     "per fp32 v checkpoint of the forms that\n"
     "keep them, ckpt and grad_ckpt, \"-\" for the others; block: default threads per block, 0 = occupancy API),\n"
     "launches per step (0 = one launch per layer), bytes read and written per neuron-step (checkpoints\n"
@@ -40,8 +41,9 @@ int cmd_list(int argc, char **argv)
     for (int i = 0; i < sf_kernel_count(); ++i)
         if ((int)strlen(sf_kernel_at(i)->name) > width)
             width = (int)strlen(sf_kernel_at(i)->name);
-    printf("%-*s %-6s %-3s %-9s %-5s %-6s %3s %3s %6s %2s %5s %5s %8s %5s %5s %4s  %s\n", width, "name", "family", "dir",
-           "form", "dtype", "spikes", "vec", "npt", "unroll", "pf", "chunk", "block", "launches", "rd_B", "wr_B", "ws",
+    printf("%-*s %-6s %-3s %-9s %-5s %-6s %3s %3s %6s %2s %5s %5s %5s %8s %5s %5s %4s  %s\n", width, "name", "family",
+           "dir", "form", "dtype", "spikes", "vec", "npt", "unroll", "pf", "stage", "chunk", "block", "launches", "rd_B",
+           "wr_B", "ws",
            "default_on");
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
@@ -58,8 +60,9 @@ int cmd_list(int argc, char **argv)
         char chunk[16] = "-";
         if (k->chunk > 0)
             snprintf(chunk, sizeof chunk, "%d", k->chunk);
-        printf("%-*s %-6s %-3s %-9s %-5s %-6s %3d %3d %6d %2d %5s %5d %8d %5g %5g %4d  %s\n", width, k->name, k->family,
-               sf_direction_name(k->direction), k->form, k->dtype, k->spikes, k->vec, k->npt, k->unroll, k->prefetch, chunk,
+        printf("%-*s %-6s %-3s %-9s %-5s %-6s %3d %3d %6d %2d %5d %5s %5d %8d %5g %5g %4d  %s\n", width, k->name,
+               k->family, sf_direction_name(k->direction), k->form, k->dtype, k->spikes, k->vec, k->npt, k->unroll,
+               k->prefetch, k->stage, chunk,
                k->default_block, k->launches_per_step, rd, wr, k->workspace_vectors, dflt[0] ? dflt : "-");
         ++shown;
     }

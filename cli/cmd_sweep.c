@@ -26,6 +26,8 @@ static const char sweep_help[] =
     "  vec, npt, unroll   kernel knobs (0 = the family's default kernel)   default 0\n"
     "  chunk              steps per checkpoint (keep=recompute; 0 = default) default 0\n"
     "  prefetch           time steps loaded ahead (fused; 0 = none)        default: the default kernel's\n"
+    "  stage              time steps of x a block stages in shared memory  default: the default kernel's\n"
+    "                     (fused forward, TMA on sm_90; 0 = none)\n"
     "Values: 128 | 2^20 | 8,16,32 | [8,16,32] | [8:128:pow2] | [1:10:3] | [fwd,fwd+bwd]\n"
     "Presets (--list-presets describes them; harness/presets/, and $SPIKEFUSE_PRESETS adds a folder):\n"
     "  %s\n"

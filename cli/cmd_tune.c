@@ -13,7 +13,8 @@ static const char help[] =
     "                      [--strategy exhaustive|random|model] [--budget N] [--seed S]\n"
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
     "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]] [-a prefetch=[...]] [-a chunk=[...]]\n"
-    "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt)\n"
+    "                      [-a stage=[...]]\n"
+    "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt; stage: forward)\n"
     "                      [-a dtype=f32,bf16,f16] [-a spikes=f32,u8]   (storages: one entry each, the\n"
     "                      lookup chooses among those its caller accepts; spikes default: the dtype's)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"
@@ -77,11 +78,12 @@ static int take_axis(void *dest, const char *value)
                      : strcmp(a->name, "unroll") == 0  ? &c->unroll
                      : strcmp(a->name, "chunk") == 0   ? &c->chunk
                      : strcmp(a->name, "prefetch") == 0 ? &c->prefetch
+                     : strcmp(a->name, "stage") == 0   ? &c->stage
                      : strcmp(a->name, "spikes") == 0  ? &c->spikes
                      : strcmp(a->name, "dtype") == 0   ? &c->dtype
                                                        : NULL;
     if (!slot)
-        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, prefetch, chunk, dtype, spikes)",
+        return fail(0, "tune: axis %s does not apply (T, N, B, block, threads, vec, npt, unroll, prefetch, stage, chunk, dtype, spikes)",
                     a->name), 0;
     sf_storage storage;
     for (int i = 0; slot == &c->dtype && i < a->count; ++i)

@@ -27,6 +27,7 @@ static const axis_def axis_table[] = {
     {"unroll", SF_AXIS_INT, 0, 64},
     {"chunk", SF_AXIS_INT, 0, 64},
     {"prefetch", SF_AXIS_INT, 0, 8},
+    {"stage", SF_AXIS_INT, 0, 64},
     {"threads", SF_AXIS_INT, 1, 4096},
     {"family", SF_AXIS_STRING, 0, 0},
     {"direction", SF_AXIS_STRING, 0, 0},

@@ -7,7 +7,7 @@
  *     a power-of-two range    [start:stop:pow2]   start, 2 start, 4 start, ... <= stop
  *   Integers are decimal, or 2^k.
  *
- * Integer axes: T, N, B, block, vec, npt, unroll, chunk, prefetch, threads. String axes: family, direction, form.
+ * Integer axes: T, N, B, block, vec, npt, unroll, chunk, prefetch, stage, threads. String axes: family, direction, form.
  * Each axis has a valid range (axes.c's table); values outside it, a repeated value, an empty list,
  * a range with start > stop or step <= 0, a pow2 range with start <= 0, or more than
  * SF_AXIS_MAX_VALUES values are errors. */

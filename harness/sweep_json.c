@@ -90,6 +90,7 @@ cJSON *sweep_state_json(const sweep_state *s)
     cJSON_AddNumberToObject(knobs, "unroll", s->fwd ? s->fwd->unroll : s->unroll);
     cJSON_AddNumberToObject(knobs, "chunk", s->fwd ? s->fwd->chunk : s->chunk);
     cJSON_AddNumberToObject(knobs, "prefetch", s->fwd ? s->fwd->prefetch : s->prefetch);
+    cJSON_AddNumberToObject(knobs, "stage", s->fwd ? s->fwd->stage : s->stage);
     cJSON_AddNumberToObject(j, "T", (double)s->T);
     cJSON_AddNumberToObject(j, "N", (double)s->N);
     cJSON_AddNumberToObject(j, "B", (double)s->B);

@@ -19,7 +19,7 @@ typedef struct sweep_state {
     char spikes[16]; /* storage type of the spikes y: f32 or u8 */
     const sf_kernel *fwd, *bwd;
     int64_t T, N, B, M;
-    int block, block_bwd, vec, npt, unroll, chunk, prefetch;
+    int block, block_bwd, vec, npt, unroll, chunk, prefetch, stage;
     char tuned[96]; /* fused-tuned: the lookup levels that answered */
     char skip[256]; /* non-empty: why this state is not measured */
 } sweep_state;

@@ -44,19 +44,21 @@ static int64_t ival(const values *v, int i) { return v->ints ? v->ints[i] : v->d
 static const char *sval(const values *v, int i) { return v->strings ? v->strings[i] : v->dflt_string; }
 
 /* The registered kernel of (family, direction, form) storing its tensors as the state's dtype and its
- * spikes as its spikes, with the state's knobs (0 = any). With no knob given: the backend's default
- * kernel, or the variant with its knobs that stores so. */
+ * spikes as its spikes, with the state's knobs (0 = any; prefetch and stage -1). With no knob given: the
+ * backend's default kernel, or the variant with its knobs that stores so. Staging is the forward's: a
+ * backward of a state with stage > 0 is one that stages nothing. */
 static const sf_kernel *find_kernel(sf_backend b, const sweep_state *s, sf_direction d, const char *form)
 {
     const sf_kernel *dflt = sf_kernel_default(s->family, d, form, b);
-    if (!s->vec && !s->npt && !s->unroll && !s->chunk && s->prefetch <= 0 && dflt)
+    if (!s->vec && !s->npt && !s->unroll && !s->chunk && s->prefetch <= 0 && s->stage <= 0 && dflt)
         return sf_kernel_with_storage(dflt, s->dtype, s->spikes);
     for (int i = 0; i < sf_kernel_count(); ++i) {
         const sf_kernel *k = sf_kernel_at(i);
         if (strcmp(k->family, s->family) == 0 && k->direction == d && strcmp(k->form, form) == 0 &&
             strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes) && (!s->vec || k->vec == s->vec) &&
             (!s->npt || k->npt == s->npt) && (!s->unroll || k->unroll == s->unroll) &&
-            (!s->chunk || k->chunk == s->chunk) && (s->prefetch < 0 || k->prefetch == s->prefetch))
+            (!s->chunk || k->chunk == s->chunk) && (s->prefetch < 0 || k->prefetch == s->prefetch) &&
+            (s->stage < 0 || k->stage == (d == SF_FWD ? s->stage : 0)))
             return k;
     }
     return NULL;
@@ -119,9 +121,9 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
     else if (!s->fwd || (both && !s->bwd))
         snprintf(s->skip, sizeof s->skip,
                  "no registered %s kernel of family '%s', form %s, dtype %s, spikes %s with vec=%d npt=%d unroll=%d "
-                 "chunk=%d prefetch=%d (0 = default; prefetch -1)",
+                 "chunk=%d prefetch=%d stage=%d (0 = default; prefetch and stage -1)",
                  !s->fwd ? "forward" : "backward", s->family, !s->fwd ? forward_form(s) : backward_form(s), s->dtype,
-                 s->spikes, s->vec, s->npt, s->unroll, s->chunk, s->prefetch);
+                 s->spikes, s->vec, s->npt, s->unroll, s->chunk, s->prefetch, s->stage);
     else if (both && !(s->fwd->tensors_out & SF_TENSOR_V))
         snprintf(s->skip, sizeof s->skip, "form %s keeps no v trace for a backward pass", s->form);
     else if (!sf_mul_ok(s->N, s->B, &s->M) || !sf_mul_ok(s->T, s->M, &tm))
@@ -135,7 +137,7 @@ static void check_state(const sf_sweep_config *c, sweep_state *s, double mem_lim
 
 /* The cartesian product of the axes, the last axis (T) fastest, so that a family's T series is
  * contiguous: an odometer over the axes' value indices. */
-enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_DTYPE, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_CHUNK, AX_PREFETCH, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
+enum { AX_DIRECTION, AX_FAMILY, AX_FORM, AX_KEEP, AX_DTYPE, AX_SPIKES, AX_VEC, AX_NPT, AX_UNROLL, AX_CHUNK, AX_PREFETCH, AX_STAGE, AX_BLOCK, AX_B, AX_N, AX_T, AX_COUNT };
 
 sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, int64_t *count, double mem_limit)
 {
@@ -145,7 +147,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         values_of(c, "keep", 0, "vtrace"),   values_of(c, "dtype", 0, "f32"),    values_of(c, "spikes", 0, NULL),
         values_of(c, "vec", 0, NULL),
         values_of(c, "npt", 0, NULL),        values_of(c, "unroll", 0, NULL),    values_of(c, "chunk", 0, NULL),
-        values_of(c, "prefetch", -1, NULL),
+        values_of(c, "prefetch", -1, NULL),  values_of(c, "stage", -1, NULL),
         values_of(c, "block", 0, NULL),
         values_of(c, "B", 1, NULL),          values_of(c, "N", 1000000, NULL),   values_of(c, "T", 0, NULL),
     };
@@ -173,6 +175,7 @@ sweep_state *sweep_enumerate(const sf_sweep_config *c, const sf_tuning_db *db, i
         s->unroll = (int)ival(&v[AX_UNROLL], at[AX_UNROLL]);
         s->chunk = (int)ival(&v[AX_CHUNK], at[AX_CHUNK]);
         s->prefetch = (int)ival(&v[AX_PREFETCH], at[AX_PREFETCH]);
+        s->stage = (int)ival(&v[AX_STAGE], at[AX_STAGE]);
         s->block = (int)ival(&v[AX_BLOCK], at[AX_BLOCK]);
         s->B = ival(&v[AX_B], at[AX_B]);
         s->N = ival(&v[AX_N], at[AX_N]);

@@ -131,7 +131,7 @@ static void errors(void)
 {
     /* the name */
     refused_as("foo=8", "axis spec 'foo=8': ", "unknown axis 'foo'");
-    refused_as("foo=8", "axis spec 'foo=8': ", "T, N, B, block, vec, npt, unroll, chunk, prefetch, threads, family, direction, form");
+    refused_as("foo=8", "axis spec 'foo=8': ", "T, N, B, block, vec, npt, unroll, chunk, prefetch, stage, threads, family, direction, form");
     refused_as("t=8", "axis spec 't=8': ", "unknown axis 't'");
     refused_as("T8", "axis spec 'T8': ", "expected NAME=VALUES");
     refused_as("", "axis spec '': ", "expected NAME=VALUES");

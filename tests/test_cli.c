@@ -449,16 +449,19 @@ int main(int argc, char **argv)
               strstr(slurp("stdout"), "fused_bwd_grad_ckpt_f32_v1_n1_u1_c8"),
           "list --family fused: %s", slurp("stdout"));
     {
-        /* columns: name family dir form dtype spikes vec npt unroll pf chunk ... */
-        char ckpt[11][48], train[11][48], ahead[11][48];
+        /* columns: name family dir form dtype spikes vec npt unroll pf stage chunk ... */
+        char ckpt[12][48], train[12][48], ahead[12][48], staged[12][48];
         const char *out = slurp("stdout"), *a = strstr(out, "\nfused_fwd_ckpt_f32_yb1_v1_n1_u1_c8 "),
-                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 "), *c = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1_p4 ");
-        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
-#define COLUMNS(x) x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10]
-        CHECK(a && b && c && sscanf(a, fmt, COLUMNS(ckpt)) == 11 && sscanf(b, fmt, COLUMNS(train)) == 11 &&
-                  sscanf(c, fmt, COLUMNS(ahead)) == 11 && strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[10], "8") == 0 &&
-                  strcmp(train[10], "-") == 0 && strcmp(train[9], "0") == 0 && strcmp(ahead[9], "4") == 0,
-              "list's pf and chunk columns: %s", out);
+                   *b = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1 "), *c = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1_p4 "),
+                   *d = strstr(out, "\nfused_fwd_train_f32_v1_n1_u1_s8_b256 ");
+        const char *fmt = "%47s %47s %47s %47s %47s %47s %47s %47s %47s %47s %47s %47s";
+#define COLUMNS(x) x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11]
+        CHECK(a && b && c && d && sscanf(a, fmt, COLUMNS(ckpt)) == 12 && sscanf(b, fmt, COLUMNS(train)) == 12 &&
+                  sscanf(c, fmt, COLUMNS(ahead)) == 12 && sscanf(d, fmt, COLUMNS(staged)) == 12 &&
+                  strcmp(ckpt[3], "ckpt") == 0 && strcmp(ckpt[11], "8") == 0 && strcmp(train[11], "-") == 0 &&
+                  strcmp(train[9], "0") == 0 && strcmp(train[10], "0") == 0 && strcmp(ahead[9], "4") == 0 &&
+                  strcmp(staged[10], "8") == 0 && strcmp(staged[9], "0") == 0,
+              "list's pf, stage and chunk columns: %s", out);
 #undef COLUMNS
     }
     CHECK(sh("list --family nope") == 2 && strstr(slurp("stderr"), "unknown family 'nope'") && !slurp("stdout")[0],

@@ -544,6 +544,28 @@ static void test_prefetch(void)
     cJSON_Delete(root);
 }
 
+/* stage=0,8: the forward that stages x in shared memory (N = 1000: rows staging can take), verified; a
+ * fwd+bwd state's backward is the one that stages nothing, and knobs.stage records the forward's. */
+static void test_stage(void)
+{
+    CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd,fwd+bwd -a stage=0,8 -a vec=1 -a npt=1 -a unroll=1 "
+                     "-a T=[1,9] -a N=1000 " QUICK " --out %s",
+                     path_of("stage.json")) == 0,
+          "stage: %s", sf_test_slurp("stderr"));
+    cJSON *root = load("stage.json");
+    const cJSON *s;
+    int staged = 0, none = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const int st = (int)num(s, "knobs", "stage"), both = !strcmp(str(s, "direction"), "fwd+bwd");
+        staged += st == 8 && state_verified(s) && strstr(kernel_of(s, 0), "_s8_") &&
+                  (!both || (kernel_of(s, 1)[0] && !strstr(kernel_of(s, 1), "_s")));
+        none += st == 0 && state_verified(s) && !strstr(kernel_of(s, 0), "_s8");
+    }
+    CHECK(staged == 4 && none == 4, "stage: %d of 4 states staging 8 steps verified, %d of 4 without", staged, none);
+    cJSON_Delete(root);
+}
+
 /* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
  * storage model, with their byte model and what their rounding costs; ids and JSON say the dtype. */
 static void test_dtype(void)
@@ -610,6 +632,7 @@ int main(int argc, char **argv)
     test_keep();
     test_recompute();
     test_prefetch();
+    test_stage();
     test_spikes();
     test_dtype();
     return sf_test_summary();

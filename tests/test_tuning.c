@@ -470,6 +470,40 @@ static void test_checkpoint_forms(void)
           "tune --help says nothing of chunk: %s", sf_test_slurp("stdout"));
 }
 
+/* -a stage: the search holds the kernels that stage so many steps, and the default beside them (staging
+ * is a speed knob: the default may win); entries record the stage; a backward stages nothing. A real CPU
+ * tune. */
+static void test_stage_axis(void)
+{
+    remove(path_of("stage.json"));
+    remove(path_of("stage.jsonl"));
+    CHECK(sf_test_sh("tune --family fused -a T=20 -a N=4096 -a vec=[1] -a npt=[1] -a unroll=[1] -a stage=[8] "
+                     "-a block=[128] --min-time 0.01 --timeout 0.5 --db %s --cache %s",
+                     path_of("stage.json"), path_of("stage.jsonl")) == 0,
+          "tune -a stage=[8]: %s", sf_test_slurp("stderr"));
+    const char *cache = sf_test_slurp("stage.jsonl");
+    const sf_kernel *dflt = sf_kernel_default("fused", SF_FWD, "train", SF_BACKEND_CPU);
+    int others = 0;
+    for (const char *at = cache; (at = strstr(at, "\"kernel\":\"")) != NULL; ++at) {
+        const char *name = at + strlen("\"kernel\":\"");
+        others += strncmp(name, "fused_fwd_train_f32_v1_n1_u1_s8_b256\"", 37) != 0 &&
+                  strncmp(name, dflt->name, strlen(dflt->name)) != 0;
+    }
+    CHECK(strstr(cache, "fused_fwd_train_f32_v1_n1_u1_s8_b256") && others == 0,
+          "tune -a stage=[8] measured other kernels: %s", cache);
+    sf_tuning_db *tuned = NULL;
+    CHECK_OK(sf_tuning_load(path_of("stage.json"), &tuned));
+    const cJSON *best = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sf_tuning_entries(tuned), 0), "best");
+    const cJSON *stage = cJSON_GetObjectItemCaseSensitive(best, "stage");
+    const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(best, "kernel");
+    const sf_kernel *k = cJSON_IsString(kernel) ? sf_kernel_find(kernel->valuestring) : NULL;
+    CHECK(k && cJSON_IsNumber(stage) && stage->valueint == k->stage, "tune -a stage: the entry's stage");
+    sf_tuning_free(tuned);
+    CHECK(sf_test_sh("tune --family fused --direction bwd -a T=4 -a N=64 -a stage=[8] --db %s", path_of("never.json")) == 1 &&
+              strstr(sf_test_slurp("stderr"), "satisfies the constraints"),
+          "-a stage on a backward: %s", sf_test_slurp("stderr"));
+}
+
 static void refused_db(const char *name, const char *text, const char *expect)
 {
     FILE *f = fopen(path_of(name), "w");
@@ -554,6 +588,7 @@ int main(int argc, char **argv)
     test_lookup_levels();
     test_storages();
     test_checkpoint_forms();
+    test_stage_axis();
     test_bad_databases();
     test_heatmap_overflow();
     /* the example program, as another program would link and use the library */

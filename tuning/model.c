@@ -3,7 +3,9 @@
  *   GPU: blocks run in waves of what the SMs hold at once (the occupancy API's blocks per SM x SMs).
  *        A thread loads a step's inputs and waits one DRAM round trip before it can go on (two steps'
  *        loads at unroll >= 2, the fused kernels' pipeline; 1 + prefetch steps' with a prefetch queue;
- *        a chunk's, whose loads do not wait on each other, in a backward that replays chunks), so a
+ *        a tile's, stage steps, where the block stages x in shared memory, the next tile landing while
+ *        it computes one; a chunk's, whose loads do not wait on each other, in a backward that replays
+ *        chunks), so a
  *        wave takes its bytes over the copy
  *        bandwidth plus one latency per round trip: a neuron's bytes over the bytes its thread has
  *        loading at once (Little's law in round-trip form). A kernel whose grid needs more waves, or
@@ -28,13 +30,14 @@ static double gpu_time(const sf_model_device *d, const sf_kernel *k, double grid
         return INFINITY; /* does not launch */
     const double waves = ceil(grid / resident_blocks);
     /* per neuron: the bytes it moves over the bytes its thread has loading at once (one step's loads,
-     * two steps' in a fused kernel unrolled at least twice, more with a prefetch queue or a replayed
-     * chunk), i.e. the round trips it waits */
+     * two steps' in a fused kernel unrolled at least twice, more with a prefetch queue, a staged tile
+     * or a replayed chunk), i.e. the round trips it waits */
     double read, written;
     sf_kernel_step_bytes(k, &read, &written);
     double steps_in_flight = 1;
     if (k->launches_per_step == 0)
-        steps_in_flight = fmax(fmax(fmin(k->unroll, 2), 1 + k->prefetch), k->direction == SF_BWD ? k->chunk : 0);
+        steps_in_flight = fmax(fmax(fmax(fmin(k->unroll, 2), 1 + k->prefetch), k->stage),
+                               k->direction == SF_BWD ? k->chunk : 0);
     const double loads_in_flight = read * steps_in_flight;
     const double round_trips = sf_kernel_bytes(k, T, 1) / loads_in_flight;
     return bytes / d->copy_bw + waves * round_trips * d->latency_s + launches * d->launch_s;

@@ -372,7 +372,7 @@ static sf_status build_space(session *s, int64_t T, int64_t M, sf_candidate **ou
         if (strcmp(k->family, c->family) != 0 || k->direction != c->direction || strcmp(k->form, s->form) != 0 ||
             strcmp(k->dtype, s->dtype) != 0 || !knob_allowed(c->vec, k->vec) || !knob_allowed(c->npt, k->npt) ||
             !knob_allowed(c->unroll, k->unroll) || !knob_allowed(c->chunk, k->chunk) ||
-            !knob_allowed(c->prefetch, k->prefetch) ||
+            !knob_allowed(c->prefetch, k->prefetch) || !knob_allowed(c->stage, k->stage) ||
             !sf_kernel_stores_spikes(k, s->spikes) || (s->replay && !kernel_recorded(&s->k, s->key, k->name)))
             continue;
         for (int b = 0; b < nb; ++b)
@@ -474,6 +474,7 @@ static cJSON *config_json(const cJSON *eval)
         cJSON_AddNumberToObject(j, "unroll", k->unroll);
         cJSON_AddNumberToObject(j, "chunk", k->chunk);
         cJSON_AddNumberToObject(j, "prefetch", k->prefetch);
+        cJSON_AddNumberToObject(j, "stage", k->stage);
     }
     cJSON_AddNumberToObject(j, "block", num(eval, "block"));
     cJSON_AddNumberToObject(j, "threads", num(eval, "threads"));

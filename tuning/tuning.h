@@ -27,9 +27,10 @@ typedef struct sf_tune_config {
     const char *family, *form;
     sf_direction direction;
     sf_axis *T, *N, *B, *block, *threads; /* NULL: defaults (blocks and threads per backend) */
-    sf_axis *vec, *npt, *unroll, *chunk, *prefetch; /* NULL: every registered kernel; else only these knob
-                                             values (chunk: steps per checkpoint, forms ckpt and grad_ckpt;
-                                             prefetch: steps loaded ahead) */
+    sf_axis *vec, *npt, *unroll, *chunk, *prefetch, *stage; /* NULL: every registered kernel; else only
+                                             these knob values (chunk: steps per checkpoint, forms ckpt and
+                                             grad_ckpt; prefetch: steps loaded ahead; stage: steps of x a
+                                             block stages in shared memory) */
     sf_axis *dtype;                       /* storages of the other tensors, each searched into its own entry;
                                              NULL: f32 */
     sf_axis *spikes;                      /* spike storages, likewise; NULL: the dtype's (sf_spikes_default) */
