@@ -5,7 +5,7 @@
 #   1. configure and build for the GPU's architecture (default 90) with carried dependencies (.deps/);
 #   2. run the `gpu` CTest label: every kernel on the device against the float64 reference;
 #   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned, and rows that
-#      staging takes: M = 1000, T = 20, several tiles); racecheck and synccheck on two kernels that stage
+#      staging takes: M = 1000, T = 20, several tiles); racecheck and synccheck on three kernels that stage
 #      x in shared memory ($SF_GPU_RACECHECK; recorded in memcheck.log, not fatal: their hazards are to be read, since the
 #      bulk copies' writes come from the async proxy, which these tools may not model);
 #   3b. the real peers: `spikefuse reproduce --parts peers` into OUT_DIR/peers (fused with the sigmoid
@@ -19,8 +19,9 @@
 #      move fewer bytes (keep=h, recompute; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its
 #      Fig. 5 size, state timeout $SF_GPU_VARIANTS_TIMEOUT (default 1.5 s; 135 states measured: about 3.5
 #      minutes of timing, plus each state's verification on the host),
-#      into OUT_DIR/reproduce/beyond-paper.json; then the pipelining preset (the fp32 training forward
-#      with loads in flight per thread, prefetch, or per block, stage: TMA) into OUT_DIR/pipelining.json;
+#      into OUT_DIR/reproduce/beyond-paper.json; then the pipelining preset (the fp32 training kernels,
+#      fwd and fwd+bwd, with loads in flight per thread, prefetch, or per block, stage: TMA; 28 states)
+#      into OUT_DIR/pipelining.json;
 #   4b. the tuner, exhaustive, for the fused family at the sizes of $SF_GPU_TUNE (default
 #      "fwd:[32,128] bwd:[32,128]", N = 2^20), with its cache, and the model strategy replayed on that
 #      cache with no device (what it would have measured and found); $SF_GPU_TUNE_STORAGES adds storage
@@ -105,8 +106,8 @@ if want memcheck; then
   compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 20 --M 1000 --family fused
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
-# two of the kernels that stage (vec 1 and vec 4), or $SF_GPU_RACECHECK's
-for k in ${SF_GPU_RACECHECK:-fused_fwd_train_f32_v1_n1_u1_s8_b256 fused_fwd_train_f32_v4_n1_u1_s8_b128}; do
+# kernels that stage (forward at vec 1 and 4, a backward), or $SF_GPU_RACECHECK's
+for k in ${SF_GPU_RACECHECK:-fused_fwd_train_f32_v1_n1_u1_s8_b256 fused_fwd_train_f32_v4_n1_u1_s8_b128 fused_bwd_grad_f32_v1_n1_u1_s4_b256}; do
   for tool in racecheck synccheck; do
     echo "== $tool $k" >> "$out/memcheck.log"
     compute-sanitizer --tool "$tool" --print-limit 10 "$sf" verify --backend cuda --T 20 --M 1000 --kernel "$k" \

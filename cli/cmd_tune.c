@@ -14,7 +14,7 @@ static const char help[] =
     "                      [-a T=[32,128]] [-a N=2^20] [-a B=1] [-a block=[...]] [-a threads=[...]]\n"
     "                      [-a vec=[...]] [-a npt=[...]] [-a unroll=[...]] [-a prefetch=[...]] [-a chunk=[...]]\n"
     "                      [-a stage=[...]]\n"
-    "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt; stage: forward)\n"
+    "                      (only kernels with these knobs; chunk: forms ckpt and grad_ckpt)\n"
     "                      [-a dtype=f32,bf16,f16] [-a spikes=f32,u8]   (storages: one entry each, the\n"
     "                      lookup chooses among those its caller accepts; spikes default: the dtype's)\n"
     "       spikefuse tune --lookup --db tuning.json --family F [--direction D] [--backend B] --T T --M M\n"

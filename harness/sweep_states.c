@@ -45,8 +45,7 @@ static const char *sval(const values *v, int i) { return v->strings ? v->strings
 
 /* The registered kernel of (family, direction, form) storing its tensors as the state's dtype and its
  * spikes as its spikes, with the state's knobs (0 = any; prefetch and stage -1). With no knob given: the
- * backend's default kernel, or the variant with its knobs that stores so. Staging is the forward's: a
- * backward of a state with stage > 0 is one that stages nothing. */
+ * backend's default kernel, or the variant with its knobs that stores so. */
 static const sf_kernel *find_kernel(sf_backend b, const sweep_state *s, sf_direction d, const char *form)
 {
     const sf_kernel *dflt = sf_kernel_default(s->family, d, form, b);
@@ -58,7 +57,7 @@ static const sf_kernel *find_kernel(sf_backend b, const sweep_state *s, sf_direc
             strcmp(k->dtype, s->dtype) == 0 && sf_kernel_stores_spikes(k, s->spikes) && (!s->vec || k->vec == s->vec) &&
             (!s->npt || k->npt == s->npt) && (!s->unroll || k->unroll == s->unroll) &&
             (!s->chunk || k->chunk == s->chunk) && (s->prefetch < 0 || k->prefetch == s->prefetch) &&
-            (s->stage < 0 || k->stage == (d == SF_FWD ? s->stage : 0)))
+            (s->stage < 0 || k->stage == s->stage))
             return k;
     }
     return NULL;

@@ -156,9 +156,10 @@ typedef struct sf_kernel {
                               v then [ceil(T / chunk), M] (sf_tensor_rows); 0 for every other form */
     int prefetch;          /* time steps whose loads a thread issues ahead of the one it computes, held in
                               registers (fused only; 0: none) */
-    int stage;             /* time steps of x a block stages into shared memory at a time, two tiles in
-                              flight, by bulk asynchronous copies (TMA) on sm_90 (fused forward only;
-                              0: none; other GPUs, and rows not 16-byte aligned, load directly) */
+    int stage;             /* time steps of its [T,M] inputs a block stages into shared memory at a time,
+                              two tiles in flight, by bulk asynchronous copies (TMA) on sm_90 (fused
+                              train, infer, ckpt, grad, grad_h; 0: none; other GPUs, and rows not 16-byte
+                              aligned, load directly) */
     int default_block;     /* threads per block when the launch gives none; 0 = backend heuristic */
     int launches_per_step; /* kernel launches per time step; 0: one launch for the layer (fused) */
     int reads_per_step;    /* elements read per neuron-step (sf_kernel_step_bytes: in bytes) */

@@ -3,8 +3,8 @@
  *   SF_FORM_GRAD:   dL/dy, y and v (16 bytes in fp32, as the paper's);
  *   SF_FORM_GRAD_H: dL/dy and v only (12 bytes), the spike recomputed as v >= V_th, as SpikingJelly 2.0
  *                   does: exact, since forward fired on the very float it stored.
- * SF_PREFETCH > 0 loads what the next SF_PREFETCH steps read ahead into a register queue, as
- * fused_fwd.cuh does. Written as the parts of a temporal kernel, as fused_fwd.cuh is (temporal.h). */
+ * SF_PREFETCH > 0 loads what the next SF_PREFETCH steps read ahead into a register queue, and SF_STAGE
+ * > 0 stages it in shared memory by tiles of SF_STAGE steps (stage.h), as fused_fwd.cuh does. Written as the parts of a temporal kernel, as fused_fwd.cuh is (temporal.h). */
 #include "template_begin.h"
 
 #define SF_PARAMS                                                                                  \
@@ -16,12 +16,40 @@
 #define SF_REGISTERS(X)                                                                            \
     X(float, g, [SF_NPT][SF_VEC]) X(int64_t, i0, [SF_NPT]) X(int, n, [SF_NPT]) SF_PREFETCH_REGISTERS(X)
 
-/* What step t reads, into gy, ys, vs (ys not for grad_h, which recomputes it). */
-#define SF_FETCH(gy, ys, vs, t, k)                                                                 \
+/* What step t reads, into gy, ys, vs (ys not for grad_h, which recomputes it): from the tensors, or
+ * (SF_STAGE > 0, below) from the block's tiles where the launch stages. */
+#define SF_FETCH_GLOBAL(gy, ys, vs, t, k)                                                          \
     SF_LOAD(gy, grad_y + (t) * M + i0[k], SF_VEC, n[k], vec_ok);                                   \
     if (SF_FORM != SF_FORM_GRAD_H)                                                                 \
         SF_LOAD_Y(ys, y, t, M, i0[k], SF_VEC, n[k], vec_ok);                                       \
     SF_LOAD(vs, v + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
+
+/* Staging (SF_STAGE > 0; stage.h): what step t reads comes from the block's tiles in shared memory,
+ * where the launch stages, the tiles walked from the last step as the loop walks. */
+#if SF_STAGE > 0
+#if SF_FORM == SF_FORM_GRAD_H
+#define SF_STAGED(Y, ...) Y(gy_tile, SF_T, grad_y, 8 * SF_ELEM_BYTES, __VA_ARGS__) Y(v_tile, SF_T, v, 8 * SF_ELEM_BYTES, __VA_ARGS__)
+#define SF_TILE_Y(ys, r, k)
+#else
+#define SF_STAGED(Y, ...)                                                                          \
+    Y(gy_tile, SF_T, grad_y, 8 * SF_ELEM_BYTES, __VA_ARGS__) Y(y_tile, SF_S, y, SF_Y_BITS, __VA_ARGS__) \
+    Y(v_tile, SF_T, v, 8 * SF_ELEM_BYTES, __VA_ARGS__)
+#define SF_TILE_Y(ys, r, k) SF_LOAD_Y(ys, y_tile, r, tile_w, i0[k] - tile_first, SF_VEC, n[k], vec_ok);
+#endif
+#define SF_STAGE_REVERSED 1
+#include "stage.h"
+#define SF_FETCH(gy, ys, vs, t, k)                                                                 \
+    if (staged) {                                                                                  \
+        const int64_t r_ = SF_TILE_ROW(t);                                                         \
+        SF_LOAD(gy, gy_tile + r_ * tile_w + (i0[k] - tile_first), SF_VEC, n[k], vec_ok);           \
+        SF_TILE_Y(ys, r_, k)                                                                       \
+        SF_LOAD(vs, v_tile + r_ * tile_w + (i0[k] - tile_first), SF_VEC, n[k], vec_ok);            \
+    } else {                                                                                       \
+        SF_FETCH_GLOBAL(gy, ys, vs, t, k);                                                         \
+    }
+#else
+#define SF_FETCH SF_FETCH_GLOBAL
+#endif
 
 /* How group k gets step t's: loaded now, or (SF_PREFETCH > 0) taken from the queue filled at init,
  * which then shifts and loads step t - SF_PREFETCH's (zeros before step 0). */
@@ -99,6 +127,8 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
 }
 
 #undef SF_FETCH
+#undef SF_FETCH_GLOBAL
+#undef SF_TILE_Y
 #undef SF_PREFETCH_REGISTERS
 #undef SF_FETCH_AHEAD
 #undef SF_PREFETCH_INIT

@@ -74,54 +74,16 @@
 #define SF_TAKE_X(xs, t, k) SF_LOAD(xs, x + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
 #endif
 
-/* Staging (SF_STAGE > 0). The block's neurons are one stretch, [tile_first, tile_first + tile_w) of each
- * row; tile k (steps [k SF_STAGE, (k+1) SF_STAGE) capped at T) lands in stage k % SF_STAGES of x_tile,
- * row r of it at (stage SF_STAGE + r) tile_w, its barrier x_full[stage] completing phase k / SF_STAGES.
- * Bulk copies need 16-byte aligned rows of whole 16 bytes (`staged`, the same for every block of the
- * launch); else, and before sm_90, the block loads x as an unstaged kernel does. At the start of tile k,
- * after a barrier (every thread is done with tile k - 1), thread 0 refills tile k - 1's stage with tile
- * k + SF_STAGES - 1, and every thread waits for tile k. */
+/* Staging (SF_STAGE > 0; stage.h): x comes from the block's tile in shared memory, where the launch
+ * stages. */
 #if SF_STAGE > 0
-#define SF_STAGES 2
-#define SF_BLOCK_SHARES 1
-#define SF_SHARED(X, block) X(SF_T, x_tile, SF_STAGES * SF_STAGE * (block) * SF_VEC * SF_NPT) X(uint64_t, x_full, SF_STAGES)
-#define SF_ISSUE_TILE(k)                                                                           \
-    if ((k) * SF_STAGE < T) {                                                                      \
-        const int64_t first_ = (k) * SF_STAGE, rows_ = T - first_ < SF_STAGE ? T - first_ : SF_STAGE; \
-        uint64_t *const bar_ = x_full + (k) % SF_STAGES;                                           \
-        sf_stage_expect(bar_, (uint32_t)rows_ * tile_row_bytes);                                   \
-        for (int64_t r_ = 0; r_ < rows_; ++r_)                                                     \
-            sf_stage_copy(x_tile + ((k) % SF_STAGES * SF_STAGE + r_) * tile_w, x + (first_ + r_) * M + tile_first, \
-                          tile_row_bytes, bar_);                                                   \
-    }
-#define SF_BLOCK_INIT()                                                                            \
-    const int64_t tile_w = (int64_t)blockDim.x * SF_VEC * SF_NPT;                                  \
-    const int64_t tile_first = (int64_t)blockIdx.x * tile_w;                                       \
-    const int64_t tile_n = M - tile_first < tile_w ? M - tile_first : tile_w; /* <= 0: a block past M */ \
-    const uint32_t tile_row_bytes = tile_n > 0 ? (uint32_t)(tile_n * SF_ELEM_BYTES) : 0u;          \
-    const int staged = SF_STAGE_CAPABLE && tile_n > 0 && (uintptr_t)x % 16 == 0 && M * SF_ELEM_BYTES % 16 == 0 && \
-                       tile_w * SF_ELEM_BYTES % 16 == 0;                                           \
-    if (staged) {                                                                                  \
-        sf_stage_init(x_full, SF_STAGES);                                                          \
-        if (threadIdx.x == 0)                                                                      \
-            for (int64_t k_ = 0; k_ + 1 < SF_STAGES; ++k_) {                                       \
-                SF_ISSUE_TILE(k_)                                                                  \
-            }                                                                                      \
-    }
-#define SF_BLOCK_STEP(t)                                                                           \
-    if (staged && (t) % SF_STAGE == 0) {                                                           \
-        const int64_t tile_ = (t) / SF_STAGE, next_ = tile_ + SF_STAGES - 1;                       \
-        sf_block_sync();                                                                           \
-        if (threadIdx.x == 0) {                                                                    \
-            SF_ISSUE_TILE(next_)                                                                   \
-        }                                                                                          \
-        sf_stage_wait(x_full + tile_ % SF_STAGES, (uint32_t)(tile_ / SF_STAGES % 2));              \
-    }
+#define SF_STAGED(Y, ...) Y(x_tile, SF_T, x, 8 * SF_ELEM_BYTES, __VA_ARGS__)
+#define SF_STAGE_REVERSED 0
+#include "stage.h"
 #undef SF_TAKE_X
 #define SF_TAKE_X(xs, t, k)                                                                        \
     if (staged)                                                                                    \
-        SF_LOAD(xs, x_tile + ((t) / SF_STAGE % SF_STAGES * SF_STAGE + (t) % SF_STAGE) * tile_w + (i0[k] - tile_first), \
-                SF_VEC, n[k], vec_ok);                                                             \
+        SF_LOAD(xs, x_tile + SF_TILE_ROW(t) * tile_w + (i0[k] - tile_first), SF_VEC, n[k], vec_ok); \
     else                                                                                           \
         SF_LOAD(xs, x + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
 #endif
@@ -187,6 +149,4 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
 #undef SF_FETCH_X
 #undef SF_PREFETCH_INIT
 #undef SF_TAKE_X
-#undef SF_STAGES
-#undef SF_ISSUE_TILE
 #include "template_end.h"

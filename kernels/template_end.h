@@ -27,3 +27,18 @@
 #undef SF_SHARED
 #undef SF_BLOCK_INIT
 #undef SF_BLOCK_STEP
+/* staging (stage.h) */
+#undef SF_STAGED
+#undef SF_STAGE_REVERSED
+#undef SF_STAGES
+#undef SF_ROW_BYTES
+#undef SF_TILE_ARRAY
+#undef SF_TILE_BYTES
+#undef SF_TILE_OK
+#undef SF_TILE_COPY_BYTES
+#undef SF_TILE_COPY
+#undef SF_STAGE_U
+#undef SF_TILE_LO
+#undef SF_TILE_ROWS
+#undef SF_TILE_ROW
+#undef SF_ISSUE_TILE
