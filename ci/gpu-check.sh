@@ -5,8 +5,8 @@
 #   1. configure and build for the GPU's architecture (default 90) with carried dependencies (.deps/);
 #   2. run the `gpu` CTest label: every kernel on the device against the float64 reference;
 #   3. compute-sanitizer memcheck on a small case of every kernel (aligned and misaligned, and rows that
-#      staging takes: M = 1000, T = 20, several tiles); racecheck and synccheck on three kernels that stage
-#      x in shared memory ($SF_GPU_RACECHECK; recorded in memcheck.log, not fatal: their hazards are to be read, since the
+#      staging takes: M = 1000, T = 20, several tiles); racecheck and synccheck on six kernels that stage
+#      their inputs in shared memory ($SF_GPU_RACECHECK; recorded in memcheck.log, not fatal: their hazards are to be read, since the
 #      bulk copies' writes come from the async proxy, which these tools may not model);
 #   3b. the real peers: `spikefuse reproduce --parts peers` into OUT_DIR/peers (fused with the sigmoid
 #      surrogate at paper-fig5's states, then SpikingJelly 0.0.0.0.14 torch/CuPy, 2.0 torch/Triton, snnTorch
@@ -106,8 +106,11 @@ if want memcheck; then
   compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 10 "$sf" verify --backend cuda --T 20 --M 1000 --family fused
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
-# kernels that stage (forward at vec 1 and 4, a backward), or $SF_GPU_RACECHECK's
-for k in ${SF_GPU_RACECHECK:-fused_fwd_train_f32_v1_n1_u1_s8_b256 fused_fwd_train_f32_v4_n1_u1_s8_b128 fused_bwd_grad_f32_v1_n1_u1_s4_b256}; do
+# kernels that stage (forward at vec 1 and 4, packed spikes written, each backward form, packed spikes
+# read), or $SF_GPU_RACECHECK's
+for k in ${SF_GPU_RACECHECK:-fused_fwd_train_f32_v1_n1_u1_s8_b256 fused_fwd_train_f32_v4_n1_u1_s8_b128 \
+  fused_fwd_train_bf16_yb1_v1_n1_u1_s16_b256 fused_bwd_grad_f32_v1_n1_u1_s4_b256 fused_bwd_grad_h_f32_v1_n1_u1_s8_b256 \
+  fused_bwd_grad_bf16_yb1_v1_n1_u1_s8_b256}; do
   for tool in racecheck synccheck; do
     echo "== $tool $k" >> "$out/memcheck.log"
     compute-sanitizer --tool "$tool" --print-limit 10 "$sf" verify --backend cuda --T 20 --M 1000 --kernel "$k" \

@@ -9,12 +9,11 @@ static const char help[] =
     "usage: spikefuse list [--family F] [--direction fwd|bwd]\n"
     "Columns: storage types (dtype: the [T,M] tensors; spikes: y), knobs (vec: neurons per vector access,\n"
     "npt: groups per thread, unroll: time-loop unroll, pf: time steps loaded ahead (prefetch), stage: time\n"
-    "steps of x a block stages in shared memory (TMA on sm_90), chunk: steps\n"
-    "per fp32 v checkpoint of the forms that\n"
-    "keep them, ckpt and grad_ckpt, \"-\" for the others; block: default threads per block, 0 = occupancy API),\n"
-    "launches per step (0 = one launch per layer), bytes read and written per neuron-step (checkpoints\n"
-    "included, 4 / chunk each), [M] workspace vectors, and the backends on which the kernel is its form's\n"
-    "default.\n";
+    "steps of its [T,M] inputs a block stages in shared memory (TMA on sm_90), chunk: steps per fp32 v\n"
+    "checkpoint of the forms that keep them, ckpt and grad_ckpt, \"-\" for the others; block: default\n"
+    "threads per block, 0 = occupancy API), launches per step (0 = one launch per layer), bytes read and\n"
+    "written per neuron-step (checkpoints included, 4 / chunk each), [M] workspace vectors, and the backends\n"
+    "on which the kernel is its form's default.\n";
 
 int cmd_list(int argc, char **argv)
 {

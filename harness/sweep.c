@@ -92,11 +92,32 @@ static sf_status load_previous(const sf_sweep_config *c, const sf_device_info *d
     return s;
 }
 
-/* A state of the earlier run that resume keeps: measured, or skipped for a reason that still holds. */
-static cJSON *find_state(cJSON *prev, const char *id)
+/* Whether a recorded state ran exactly this state's kernels: the id names only the forward one, and a
+ * fwd+bwd state's backward (or a tuned state's pair) can change with the build or the database. */
+static int same_kernels(const cJSON *old, const sweep_state *st)
 {
-    cJSON *s = sf_results_state(prev, id);
-    return s && (strcmp(str(s, "status"), "ok") == 0 || strcmp(str(s, "status"), "skipped") == 0) ? s : NULL;
+    const char *want[2] = {st->fwd ? st->fwd->name : NULL, st->bwd ? st->bwd->name : NULL};
+    const cJSON *ks = cJSON_GetObjectItemCaseSensitive(old, "kernels");
+    int n = 0;
+    for (int i = 0; i < 2; ++i) {
+        if (!want[i])
+            continue;
+        const cJSON *k = cJSON_GetArrayItem(ks, n++);
+        if (!cJSON_IsString(k) || strcmp(k->valuestring, want[i]) != 0)
+            return 0;
+    }
+    return cJSON_GetArraySize(ks) == n;
+}
+
+/* A state of the earlier run that resume keeps: measured, or skipped for a reason that still holds, by
+ * the same kernels; any other is run again and replaced. */
+static cJSON *find_state(cJSON *prev, const sweep_state *st)
+{
+    cJSON *s = sf_results_state(prev, st->id);
+    return s && (strcmp(str(s, "status"), "ok") == 0 || strcmp(str(s, "status"), "skipped") == 0) &&
+                   same_kernels(s, st)
+               ? s
+               : NULL;
 }
 
 static sf_status sweep_locked(sf_sweep_config *c, const sf_device_info *dev);
@@ -279,7 +300,7 @@ static sf_status run_states(sweep_run *r)
     const double start = sf_now();
     for (int64_t i = 0; i < r->n; ++i) {
         const sweep_state *st = &r->states[i];
-        const cJSON *old = r->prev ? find_state(r->prev, st->id) : NULL;
+        const cJSON *old = r->prev ? find_state(r->prev, st) : NULL;
         if (old) {
             cJSON_AddItemToArray(r->out_states, cJSON_Duplicate(old, 1));
             ++r->resumed;

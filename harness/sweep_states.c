@@ -76,7 +76,8 @@ static const char *backward_form(const sweep_state *s)
 }
 
 /* The id names the problem and the forward kernel; keep, spikes and dtype only where they are not the
- * paper's (vtrace, f32, f32), so that the ids of results made before they existed still resume. */
+ * paper's (vtrace, f32, f32), so that the ids of results made before they existed still resume. Resume
+ * also matches the recorded kernels (sweep.c), which name the backward. */
 static void describe(sweep_state *s)
 {
     snprintf(s->id, sizeof s->id, "%s|%s|%s|T=%lld|N=%lld|B=%lld|block=%d%s%s%s%s%s%s", s->family, s->direction,

@@ -150,6 +150,24 @@ static void test_terminal_summary(const char *bin)
           "at a terminal, sweep shows the table: %s", sf_test_slurp("tty.out"));
 }
 
+/* A measured state of a sweep file: ok, and its forward (and for fwd+bwd its backward) verified, with
+ * something compared and nothing mismatched. */
+static int state_verified(const cJSON *s)
+{
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
+    const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
+    const int both = !strcmp(str(s, "direction"), "fwd+bwd");
+    return !strcmp(str(s, "status"), "ok") && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
+           (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0));
+}
+
+/* A state's i-th kernel name ("" if none). */
+static const char *kernel_of(const cJSON *s, int i)
+{
+    const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), i);
+    return cJSON_IsString(k) ? k->valuestring : "";
+}
+
 /* A state's JSON text, for comparing a resumed state with the original. */
 static char *state_text(const char *file, int i)
 {
@@ -194,6 +212,39 @@ static void test_resume(void)
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
               strstr(sf_test_slurp("stderr"), "1 measured, 11 resumed"),
           "a failed state must be run again: %s", sf_test_slurp("stderr"));
+    /* a state recorded with another backward kernel (another build's or database's) is not kept: its id
+     * names only the forward, so resume also matches the kernels and runs this build's again */
+    root = load("r.json");
+    const cJSON *st;
+    cJSON *bwd = NULL;
+    cJSON_ArrayForEach(st, root ? cJSON_GetObjectItemCaseSensitive(root, "states") : NULL)
+    {
+        if (!bwd && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "kernels")) == 2)
+            bwd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "kernels"), 1);
+    }
+    char was[128] = "";
+    if (bwd) {
+        snprintf(was, sizeof was, "%s", bwd->valuestring);
+        cJSON_SetValuestring(bwd, "fused_bwd_from_another_build");
+        char *text = cJSON_Print(root);
+        CHECK_OK(sf_write_atomic(path_of("r.json"), text));
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    CHECK(bwd && sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
+              strstr(sf_test_slurp("stderr"), "1 measured, 11 resumed"),
+          "a state with another backward kernel must be run again: %s", sf_test_slurp("stderr"));
+    root = load("r.json");
+    int restored = 0;
+    cJSON_ArrayForEach(st, root ? cJSON_GetObjectItemCaseSensitive(root, "states") : NULL)
+    {
+        restored += strcmp(kernel_of(st, 1), was) == 0 && state_verified(st);
+    }
+    char *all = root ? cJSON_PrintUnformatted(root) : NULL;
+    CHECK(was[0] && restored >= 1 && all && !strstr(all, "from_another_build"),
+          "the re-run state must record this build's backward %s", was);
+    cJSON_free(all);
+    cJSON_Delete(root);
 }
 
 /* Kill -9 in the middle; the next run finishes only what is missing. */
@@ -429,24 +480,7 @@ static void test_keep(void)
     refused(2, "unknown keep 'all'", "sweep -a keep=all --out x.json");
 }
 
-/* A measured state of a sweep file: ok, and its forward (and for fwd+bwd its backward) verified, with
- * something compared and nothing mismatched. */
-static int state_verified(const cJSON *s)
-{
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(s, "verified");
-    const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ver, "forward"), *vb = cJSON_GetObjectItemCaseSensitive(ver, "backward");
-    const int both = !strcmp(str(s, "direction"), "fwd+bwd");
-    return !strcmp(str(s, "status"), "ok") && num(vf, "mismatches", NULL) == 0 && num(vf, "compared", NULL) > 0 &&
-           (!both || (num(vb, "mismatches", NULL) == 0 && num(vb, "compared", NULL) > 0));
-}
-
-/* A state's i-th kernel name ("" if none) and its bytes per neuron-step by the byte model. */
-static const char *kernel_of(const cJSON *s, int i)
-{
-    const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "kernels"), i);
-    return cJSON_IsString(k) ? k->valuestring : "";
-}
-
+/* A state's bytes per neuron-step by the byte model. */
 static double bytes_per_step(const cJSON *s)
 {
     return num(s, "metrics", "bytes") / (num(s, "T", NULL) * num(s, "M", NULL));
@@ -548,7 +582,6 @@ static void test_prefetch(void)
  * forward and backward, verified; knobs.stage records it. */
 static void test_stage(void)
 {
-    remove(path_of("stage.json")); /* a fresh run: a sweep resumes states of the same id */
     CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd,fwd+bwd -a stage=0,8 -a vec=1 -a npt=1 -a unroll=1 "
                      "-a T=[1,9] -a N=1000 " QUICK " --out %s",
                      path_of("stage.json")) == 0,
