@@ -17,7 +17,7 @@
 #      state's timeout $SF_GPU_TIMEOUT seconds (default 15, nvbench's) so that the run fits a budget;
 #   4a. beyond the paper ($SF_GPU_STEPS "variants"): reproduce's beyond-paper part, fused kernels that
 #      move fewer bytes (keep=h, recompute; dtype=bf16, f16; spikes=u8, b1) beside the paper's at its
-#      Fig. 5 size, state timeout $SF_GPU_VARIANTS_TIMEOUT (default 1.5 s; 135 states measured: about 3.5
+#      Fig. 5 size, state timeout $SF_GPU_VARIANTS_TIMEOUT (default 1.5 s; 155 states measured: about 4
 #      minutes of timing, plus each state's verification on the host),
 #      into OUT_DIR/reproduce/beyond-paper.json; then the pipelining preset (the fp32 training kernels,
 #      fwd and fwd+bwd, with loads in flight per thread, prefetch, or per block, stage: TMA; 28 states)

@@ -217,7 +217,7 @@ static void test_resume(void)
     root = load("r.json");
     const cJSON *st;
     cJSON *bwd = NULL;
-    cJSON_ArrayForEach(st, root ? cJSON_GetObjectItemCaseSensitive(root, "states") : NULL)
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
     {
         if (!bwd && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "kernels")) == 2)
             bwd = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "kernels"), 1);
@@ -236,7 +236,7 @@ static void test_resume(void)
           "a state with another backward kernel must be run again: %s", sf_test_slurp("stderr"));
     root = load("r.json");
     int restored = 0;
-    cJSON_ArrayForEach(st, root ? cJSON_GetObjectItemCaseSensitive(root, "states") : NULL)
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
     {
         restored += strcmp(kernel_of(st, 1), was) == 0 && state_verified(st);
     }
@@ -527,12 +527,12 @@ static void test_spikes(void)
 
 /* keep=recompute: the forward keeps the spikes and fp32 checkpoints (form ckpt), the backward replays
  * (grad_ckpt); both verified on a ragged N at T = 1, 33 (chunks of 16, the last ragged) and with a chunk
- * of 8 asked for, at f32 and bf16 with packed spikes, under the byte model: forward 4 + 1/8 + 4/16,
- * backward 8 + 4/16 read and 4 written (16.625 a training step; bf16 8.625). A forward state is measured
+ * of 8 asked for, at f32, bf16 and f16 with packed spikes, under the byte model: forward 4 + 1/8 + 4/16,
+ * backward 8 + 4/16 read and 4 written (16.625 a training step; 16-bit 8.625). A forward state is measured
  * (its forward differs from keep=vtrace's), and a family without checkpoints says so. */
 static void test_recompute(void)
 {
-    CHECK(sf_test_sh("sweep -a family=fused,step -a keep=recompute -a dtype=f32,bf16 -a spikes=b1 "
+    CHECK(sf_test_sh("sweep -a family=fused,step -a keep=recompute -a dtype=f32,bf16,f16 -a spikes=b1 "
                      "-a direction=fwd,fwd+bwd -a chunk=0,8 -a T=[1,33] -a N=1001 " QUICK " --out %s",
                      path_of("recompute.json")) == 0,
           "recompute: %s", sf_test_slurp("stderr"));
@@ -545,17 +545,35 @@ static void test_recompute(void)
             step_skipped += !strcmp(str(s, "status"), "skipped") && strstr(str(s, "reason"), "form ckpt") != NULL;
             continue;
         }
-        const int both = !strcmp(str(s, "direction"), "fwd+bwd"), bf16 = !strcmp(str(s, "dtype"), "bf16");
+        const int both = !strcmp(str(s, "direction"), "fwd+bwd"), narrow = strcmp(str(s, "dtype"), "f32") != 0;
         const int chunk = (int)num(s, "knobs", "chunk");
-        const double e = bf16 ? 2 : 4, fwd = e + 0.125 + 4.0 / chunk, expect = both ? fwd + 3 * e + 4.0 / chunk : fwd;
+        const double e = narrow ? 2 : 4, fwd = e + 0.125 + 4.0 / chunk, expect = both ? fwd + 3 * e + 4.0 / chunk : fwd;
         right += state_verified(s) && !strcmp(str(s, "keep"), "recompute") && strstr(kernel_of(s, 0), "fused_fwd_ckpt_") &&
                  (!both || strstr(kernel_of(s, 1), "fused_bwd_grad_ckpt_")) && (chunk == 16 || chunk == 8) &&
                  fabs(bytes_per_step(s) - expect) < 1e-9;
     }
-    /* chunk=8 at bf16 has no kernel (registered: f32 with b1 only): those states are skipped and say so */
-    CHECK(right == 12 && step_skipped == 16, "recompute: %d of 12 states verified with their byte model, %d of 16 step states skipped",
+    /* chunk=8 at 16 bits has no kernel (registered: f32 with b1 only): those states are skipped and say so */
+    CHECK(right == 16 && step_skipped == 24, "recompute: %d of 16 states verified with their byte model, %d of 24 step states skipped",
           right, step_skipped);
     cJSON_Delete(root);
+}
+
+/* The verified states of a sweep file whose knobs.<knob> is `value` and each of whose kernels' names has
+ * `mark` (value > 0) or has not (value 0): a knob's states ran its kernels, the others none of them. */
+static int verified_with_knob(const char *file, const char *knob, int value, const char *mark)
+{
+    cJSON *root = load(file);
+    const cJSON *s;
+    int n = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        int marked = 1;
+        for (int i = 0; i < cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "kernels")); ++i)
+            marked &= (strstr(kernel_of(s, i), mark) != NULL) == (value > 0);
+        n += state_verified(s) && (int)num(s, "knobs", knob) == value && marked;
+    }
+    cJSON_Delete(root);
+    return n;
 }
 
 /* prefetch=4: the kernels that load four steps ahead, forward and backward, verified at T below and
@@ -565,39 +583,22 @@ static void test_prefetch(void)
     CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd+bwd -a prefetch=0,4 -a T=[1,9] -a N=1001 " QUICK " --out %s",
                      path_of("prefetch.json")) == 0,
           "prefetch: %s", sf_test_slurp("stderr"));
-    cJSON *root = load("prefetch.json");
-    const cJSON *s;
-    int ahead = 0, none = 0;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
-    {
-        const int p = (int)num(s, "knobs", "prefetch");
-        ahead += p == 4 && state_verified(s) && strstr(kernel_of(s, 0), "_p4") && strstr(kernel_of(s, 1), "_p4");
-        none += p == 0 && state_verified(s) && !strstr(kernel_of(s, 0), "_p") && !strstr(kernel_of(s, 1), "_p");
-    }
+    const int ahead = verified_with_knob("prefetch.json", "prefetch", 4, "_p4");
+    const int none = verified_with_knob("prefetch.json", "prefetch", 0, "_p");
     CHECK(ahead == 2 && none == 2, "prefetch: %d of 2 states with prefetch 4 verified, %d of 2 without", ahead, none);
-    cJSON_Delete(root);
 }
 
 /* stage=0,8: the kernels that stage their inputs in shared memory (N = 1000: rows staging can take),
- * forward and backward, verified; knobs.stage records it. */
+ * forward and backward (a fwd+bwd state stages both), verified; knobs.stage records it. */
 static void test_stage(void)
 {
     CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd,fwd+bwd -a stage=0,8 -a vec=1 -a npt=1 -a unroll=1 "
                      "-a T=[1,9] -a N=1000 " QUICK " --out %s",
                      path_of("stage.json")) == 0,
           "stage: %s", sf_test_slurp("stderr"));
-    cJSON *root = load("stage.json");
-    const cJSON *s;
-    int staged = 0, none = 0;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(root, "states"))
-    {
-        const int st = (int)num(s, "knobs", "stage"), both = !strcmp(str(s, "direction"), "fwd+bwd");
-        staged += st == 8 && state_verified(s) && strstr(kernel_of(s, 0), "_s8_") &&
-                  (!both || strstr(kernel_of(s, 1), "_s8_"));
-        none += st == 0 && state_verified(s) && !strstr(kernel_of(s, 0), "_s8") && !strstr(kernel_of(s, 1), "_s8");
-    }
+    const int staged = verified_with_knob("stage.json", "stage", 8, "_s8_");
+    const int none = verified_with_knob("stage.json", "stage", 0, "_s8");
     CHECK(staged == 4 && none == 4, "stage: %d of 4 states staging 8 steps verified, %d of 4 without", staged, none);
-    cJSON_Delete(root);
 }
 
 /* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
