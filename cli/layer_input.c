@@ -56,7 +56,7 @@ static int unpack(sf_npy *a, const sf_npy *like, int64_t T, int64_t M)
 int read_checkpoints_npy(const char *path, const sf_npy *like, int chunk, const char *kernel, unsigned accept,
                          sf_npy *a)
 {
-    const int64_t T = like->shape[0], rows = (T + chunk - 1) / chunk;
+    const int64_t T = like->shape[0], rows = sf_checkpoint_rows(T, chunk);
     if (sf_npy_read_as(path, accept, a) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
     const size_t trailing = sizeof(int64_t) * (size_t)(like->ndim - 1);

@@ -206,8 +206,12 @@ int64_t sf_tensor_rows(const sf_kernel *k, unsigned tensor, int64_t T);
  * at the kernel's storage type for it: sf_tensor_rows rows; packed spikes take a row of whole 32-bit
  * words, ceil(M / 32) of them; checkpoints are fp32 whatever the dtype. */
 size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M);
-/* The checkpoints a forward of chunk `chunk` keeps, from a [T, M] v trace: rows min((c+1) chunk, T) - 1
- * of it into out, [ceil(T / chunk), M]. out may be trace (the rows move down in place). */
+/* The checkpoints a forward of chunk `chunk` keeps over T steps: ceil(T / chunk) rows, row c the
+ * membrane v at step sf_checkpoint_step(c, T, chunk) = min((c + 1) chunk, T) - 1. */
+int64_t sf_checkpoint_rows(int64_t T, int chunk);
+int64_t sf_checkpoint_step(int64_t c, int64_t T, int chunk);
+/* Those checkpoints from a [T, M] v trace into out, [sf_checkpoint_rows, M]. out may be trace (the rows
+ * move down in place). */
 void sf_checkpoints_of_trace(const float *trace, int64_t T, int64_t M, int chunk, float *out);
 /* A kernel's tensor (one of SF_TENSOR_*; T = 1 for the [M] ones) of a layer of T steps from float host
  * values (sf_tensor_rows(k, tensor, T) rows of M) to its storage type on the backend, and back:

@@ -123,9 +123,19 @@ double sf_kernel_bytes(const sf_kernel *k, int64_t T, int64_t M)
     return (read + written) * (double)T * (double)M;
 }
 
+int64_t sf_checkpoint_rows(int64_t T, int chunk)
+{
+    return (T + chunk - 1) / chunk;
+}
+
+int64_t sf_checkpoint_step(int64_t c, int64_t T, int chunk)
+{
+    return (c + 1) * chunk < T ? (c + 1) * chunk - 1 : T - 1;
+}
+
 int64_t sf_tensor_rows(const sf_kernel *k, unsigned tensor, int64_t T)
 {
-    return tensor == SF_TENSOR_V && k->chunk > 0 ? (T + k->chunk - 1) / k->chunk : T;
+    return tensor == SF_TENSOR_V && k->chunk > 0 ? sf_checkpoint_rows(T, k->chunk) : T;
 }
 
 size_t sf_tensor_bytes(const sf_kernel *k, unsigned tensor, int64_t T, int64_t M)

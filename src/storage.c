@@ -110,9 +110,6 @@ sf_status sf_download_tensor(sf_backend b, const sf_kernel *k, unsigned tensor, 
 
 void sf_checkpoints_of_trace(const float *trace, int64_t T, int64_t M, int chunk, float *out)
 {
-    const int64_t rows = (T + chunk - 1) / chunk;
-    for (int64_t c = 0; c < rows; ++c) {
-        const int64_t t = (c + 1) * chunk < T ? (c + 1) * chunk - 1 : T - 1;
-        memmove(out + c * M, trace + t * M, (size_t)M * sizeof *out);
-    }
+    for (int64_t c = 0; c < sf_checkpoint_rows(T, chunk); ++c)
+        memmove(out + c * M, trace + sf_checkpoint_step(c, T, chunk) * M, (size_t)M * sizeof *out);
 }
