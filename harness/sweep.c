@@ -252,6 +252,7 @@ typedef struct sweep_run {
     cJSON *prev, *root, *out_states;
     sweep_state *states;
     int64_t n, measured, resumed, skipped;
+    int run; /* this run's index in meta.resumes (0: the first run; -1: not yet recorded) */
     double copy_bw;
 } sweep_run;
 
@@ -285,11 +286,33 @@ static sf_status run_open(sweep_run *r, sf_sweep_config *c, const sf_device_info
     fprintf(stderr, "sweep: %lld states on %s (%s), copy bandwidth %.1f GB/s\n", (long long)r->n, r->dev.name,
             r->dev.key, r->copy_bw / 1e9);
     r->root = sweep_new_root(c, &r->dev, r->copy_bw);
-    if (r->prev) /* a resumed run keeps the first run's record and appends this one's argv */
+    r->run = 0;
+    if (r->prev) { /* a resumed run keeps the first run's record; its own goes to meta.resumes (this_run) */
         cJSON_ReplaceItemInObjectCaseSensitive(r->root, "meta",
                                                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r->prev, "meta"), 1));
+        r->run = -1;
+    }
     r->out_states = cJSON_GetObjectItemCaseSensitive(r->root, "states");
     return SF_OK;
+}
+
+/* Tags a state this run adds with the run that produced it. A resumed run's record (argv, commit,
+ * date) is appended to meta.resumes when it adds its first state, so that a file whose states came
+ * from several builds says which build measured which; the first run's states carry no "run". */
+static void this_run(sweep_run *r, cJSON *state)
+{
+    if (r->run < 0) {
+        cJSON *meta = cJSON_GetObjectItemCaseSensitive(r->root, "meta");
+        cJSON *resumes = cJSON_GetObjectItemCaseSensitive(meta, "resumes");
+        if (!cJSON_IsArray(resumes)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(meta, "resumes");
+            resumes = cJSON_AddArrayToObject(meta, "resumes");
+        }
+        cJSON_AddItemToArray(resumes, sf_meta_json(r->c->argc, r->c->argv));
+        r->run = cJSON_GetArraySize(resumes);
+    }
+    if (r->run > 0)
+        cJSON_AddNumberToObject(state, "run", r->run);
 }
 
 /* Every state in order: resumed, skipped or run, the file rewritten after each measured one, so that an
@@ -310,6 +333,7 @@ static sf_status run_states(sweep_run *r)
             break;
         cJSON *j = sweep_state_json(st);
         cJSON_AddItemToArray(r->out_states, j);
+        this_run(r, j);
         if (st->skip[0]) {
             cJSON_AddStringToObject(j, "status", "skipped");
             cJSON_AddStringToObject(j, "reason", st->skip);

@@ -177,8 +177,32 @@ static char *state_text(const char *file, int i)
     return t;
 }
 
+/* How many runs resumed the file (meta.resumes), and the "run" of each state (0: absent). */
+static int resumes_of(const char *file, int *runs, int max)
+{
+    cJSON *root = load(file);
+    const cJSON *st;
+    int i = 0;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(root, "states"))
+    {
+        const cJSON *run = cJSON_GetObjectItemCaseSensitive(st, "run");
+        if (i < max)
+            runs[i++] = cJSON_IsNumber(run) ? run->valueint : 0;
+    }
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    const cJSON *resumes = cJSON_GetObjectItemCaseSensitive(meta, "resumes");
+    const int n = !root ? -1 : cJSON_IsArray(resumes) ? cJSON_GetArraySize(resumes) : 0;
+    const cJSON *last = cJSON_GetArrayItem(resumes, n - 1);
+    if (n > 0 && !(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(last, "git_commit")) &&
+                   cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(last, "argv"))))
+        i = -1; /* a resume record without its build and command */
+    cJSON_Delete(root);
+    return i < 0 ? -1 : n;
+}
+
 static void test_resume(void)
 {
+    int runs[12];
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s --max-states 5", path_of("r.json")) == 0, "partial: %s",
           sf_test_slurp("stderr"));
     char *before[5];
@@ -196,9 +220,15 @@ static void test_resume(void)
               at, before[i] ? before[i] + (at > 20 ? at - 20 : 0) : "", after ? after + (at > 20 ? at - 20 : 0) : "");
         free(after), free(before[i]);
     }
+    /* the resuming run records itself, and which states it added */
+    int tagged = resumes_of("r.json", runs, 12) == 1;
+    for (int i = 0; i < 12; ++i)
+        tagged &= runs[i] == (i < 5 ? 0 : 1);
+    CHECK(tagged, "a resume must append its record to meta.resumes and tag the 7 states it added with run 1");
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
               strstr(sf_test_slurp("stderr"), "0 measured, 12 resumed"),
           "a finished sweep re-run measures nothing: %s", sf_test_slurp("stderr"));
+    CHECK(resumes_of("r.json", runs, 12) == 1, "a run that added nothing must not add a resume record");
     /* a state recorded as failing verification is not kept: the next run verifies and measures it again */
     cJSON *root = load("r.json");
     cJSON *third = root ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "states"), 2) : NULL;
@@ -212,6 +242,8 @@ static void test_resume(void)
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
               strstr(sf_test_slurp("stderr"), "1 measured, 11 resumed"),
           "a failed state must be run again: %s", sf_test_slurp("stderr"));
+    CHECK(resumes_of("r.json", runs, 12) == 2 && runs[2] == 2 && runs[3] == 0,
+          "the re-run state must be tagged with the second resume (%d)", runs[2]);
     /* a state recorded with another backward kernel (another build's or database's) is not kept: its id
      * names only the forward, so resume also matches the kernels and runs this build's again */
     root = load("r.json");
