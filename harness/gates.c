@@ -99,7 +99,13 @@ sf_status sf_check_gates(const char *gates_path, const char *results_path, const
             if ((s = gate_state(&results, g, "faster", i, &fast)) != SF_OK ||
                 (s = gate_state(&results, g, "slower", i, &slow)) != SF_OK)
                 break;
-            value = slow->cold.median_s / fast->cold.median_s;
+            if (fast->run != slow->run) {
+                s = sf_fail(SF_ERR_INVALID, "%s: gate %d (%s): %s and %s were measured by different runs of a "
+                            "resumed file, and a ratio needs one run; measure them again into a new file",
+                            gates_path, i, name, fast->id, slow->id);
+                break;
+            }
+            value = sf_results_speedup(slow, fast);
         } else if (!strcmp(kind, "pct_copy_bw")) {
             const sf_result_state *st = NULL;
             if ((s = gate_state(&results, g, "state", i, &st)) != SF_OK)

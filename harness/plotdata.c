@@ -36,7 +36,7 @@ static double speedup(const sf_results *r, const sf_result_state *s, const char 
     const sf_result_state *o = sf_results_find(r, ref, &p, SF_MATCH_LAUNCH);
     if (!o)
         o = sf_results_find(r, ref, &p, SF_MATCH_SHAPE);
-    return o ? o->cold.median_s / s->cold.median_s : NAN;
+    return sf_results_speedup(o, s); /* NaN: no point, also where runs of a resumed file differ */
 }
 
 /* Whether two states are of one plotted series: measured, of the same family and direction. */

@@ -390,8 +390,10 @@ static void variant_row(sf_text *t, const sf_results *r, const char *direction, 
             continue;
         }
         sf_text_put(t, " %.4g ms, %.0f %%", 1e3 * s->cold.median_s, s->metrics.pct_copy_bw);
-        if (p)
-            sf_text_put(t, ", %.2fx", p->cold.median_s / s->cold.median_s);
+        if (p && p->run != s->run)
+            sf_text_put(t, ", " SF_RATIO_ACROSS_RUNS);
+        else if (p)
+            sf_text_put(t, ", %.2fx", sf_results_speedup(p, s));
         /* fp32 storage flips nothing by construction; a narrower one says what it measured */
         if (strcmp(s->dtype, "f32") == 0)
             sf_text_put(t, ", exact |");

@@ -110,8 +110,10 @@ static const sf_result_state *peer(const sf_results *r, const sf_result_state *l
 
 static void ratio(text *t, const sf_result_state *a, const sf_result_state *b)
 {
-    if (a && b)
-        put(t, " %.2fx |", b->cold.median_s / a->cold.median_s);
+    if (a && b && a->run != b->run)
+        put(t, " " SF_RATIO_ACROSS_RUNS " |");
+    else if (a && b)
+        put(t, " %.2fx |", sf_results_speedup(b, a));
     else
         put(t, " - |");
 }

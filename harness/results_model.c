@@ -190,6 +190,8 @@ static void read_state(field_reader *fr, const cJSON *st, sf_result_state *s)
     c->grad_x_rel_err = num(fr, st, "storage_cost", "grad_x_rel_err");
     c->grad_x_max_err = num(fr, st, "storage_cost", "grad_x_max_err");
     s->peer_implementation = item(fr, st, "peer", NULL) ? str(fr, st, "peer", "implementation") : NULL;
+    const double run = num(fr, st, "run", NULL);
+    s->run = isnan(run) ? 0 : (int)run;
 }
 
 static void read_head(field_reader *fr, const cJSON *root, sf_results *r)
@@ -309,4 +311,11 @@ int sf_results_values(const sf_results *r, sf_problem_axis axis, int ok_only, do
         out[i] = v, ++n;
     }
     return n;
+}
+
+double sf_results_speedup(const sf_result_state *base, const sf_result_state *s)
+{
+    if (!base || !s || base->run != s->run)
+        return NAN;
+    return base->cold.median_s / s->cold.median_s;
 }

@@ -62,6 +62,7 @@ typedef struct sf_result_state {
     sf_result_metrics metrics;
     sf_result_storage_cost storage_cost;
     const char *peer_implementation; /* peers' states: "peer"."implementation"; NULL without a "peer" */
+    int run; /* which run of a resumed file measured it: 0 the first (meta), k meta.resumes[k - 1] */
 } sf_result_state;
 
 typedef struct sf_results {
@@ -104,6 +105,13 @@ int sf_problem_matches(const sf_problem *a, const sf_problem *b, sf_match_rule r
 /* The first measured (ok) state of `family` whose problem matches `p` under `rule`; NULL if none. */
 const sf_result_state *sf_results_find(const sf_results *r, const char *family, const sf_problem *p,
                                        sf_match_rule rule);
+
+/* How many times faster `s` ran than `base` (base's cold median over s's), a ratio only when both were
+ * measured by one run: NaN when either is NULL or a resumed file's runs measured them apart, since a
+ * speedup is a ratio measured in one run on one device. */
+double sf_results_speedup(const sf_result_state *base, const sf_result_state *s);
+/* Why sf_results_speedup gave NaN for two states that exist: "runs differ" (one string for every view). */
+#define SF_RATIO_ACROSS_RUNS "runs differ"
 
 /* The distinct values of T, N or B over the states, ascending (at most max): of every state, or of the
  * measured ones (ok_only). */

@@ -132,6 +132,13 @@ static sf_problem problem_of_json(const cJSON *s)
     return p;
 }
 
+/* Which run of a resumed file added a state (0: the first); a speedup compares states of one run. */
+static int run_of(const cJSON *state)
+{
+    const cJSON *run = cJSON_GetObjectItemCaseSensitive(state, "run");
+    return cJSON_IsNumber(run) ? run->valueint : 0;
+}
+
 /* Speedup of every measured state over the reference family's state of the same direction, T, N, B
  * and block, measured in this sweep (the reference's default kernel, else its first). The tree itself
  * gains the numbers, so this reads the tree rather than the model, through the one matcher. */
@@ -153,7 +160,7 @@ static void add_speedups(cJSON *root, const char *ref_family, sf_backend b)
         {
             const sf_problem have = problem_of_json(r);
             if (strcmp(str(r, "family"), ref_family) != 0 || strcmp(str(r, "status"), "ok") != 0 ||
-                !sf_problem_matches(&have, &want, rule))
+                run_of(r) != run_of(s) || !sf_problem_matches(&have, &want, rule))
                 continue;
             const cJSON *k = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "kernels"), 0);
             const sf_kernel *d =

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
+#include "gates.h"
 #include "results_model.h"
 #include "test_util.h"
 
@@ -102,6 +104,51 @@ static void matches_one_problem(const sf_results *r)
     CHECK(!sf_problem_matches(&absent, &absent, SF_MATCH_SHAPE), "an absent T matches nothing");
 }
 
+/* A ratio is measured in one run: in a resumed file, states that another run added ("run") give no
+ * speedup against the first run's, in the model, the Markdown view and a gate. */
+static void ratios_need_one_run(const char *dir)
+{
+    char body[2048], path[4096], md[4096], gates[4096];
+    snprintf(body, sizeof body, "%s,%s,%s",
+             STATE("e0", "ok", "eager", "fwd", 8, 1000, 1, 0, 4.0), STATE("s0", "ok", "step", "fwd", 8, 1000, 1, 0, 2.0),
+             "{\"id\": \"f\", \"status\": \"ok\", \"family\": \"fused\", \"direction\": \"fwd\", \"run\": 1,"
+             " \"kernels\": [\"k_fused\"], \"T\": 8, \"N\": 1000, \"B\": 1, \"block_requested\": 0,"
+             " \"cold\": {\"median_s\": 1.0, \"samples_s\": [1, 1, 1]}}");
+    cJSON *j = parse(body);
+    sf_results r;
+    if (sf_results_from_json(j, "runs.json", &r) == SF_OK) {
+        const sf_result_state *e = &r.states[0], *st = &r.states[1], *f = &r.states[2];
+        CHECK(e->run == 0 && f->run == 1, "run: %d %d", e->run, f->run);
+        CHECK(sf_results_speedup(e, st) == 2.0, "one run: a ratio (%g)", sf_results_speedup(e, st));
+        CHECK(isnan(sf_results_speedup(e, f)) && isnan(sf_results_speedup(f, st)), "runs differ: no ratio");
+        CHECK(isnan(sf_results_speedup(NULL, f)), "no base: no ratio");
+        snprintf(md, sizeof md, "%s/runs.md", dir);
+        CHECK_OK(sf_results_write_md(&r, md));
+        static char text_buf[16384];
+        FILE *mdf = fopen(md, "r");
+        const size_t got = mdf ? fread(text_buf, 1, sizeof text_buf - 1, mdf) : 0;
+        text_buf[got] = 0;
+        if (mdf)
+            fclose(mdf);
+        const char *text = got ? text_buf : NULL;
+        CHECK(text && strstr(text, SF_RATIO_ACROSS_RUNS) && strstr(text, "2.00x"),
+              "the Markdown view says which ratios it cannot give: %s", text ? text : "(none)");
+        sf_results_free(&r);
+    }
+    char *t = cJSON_Print(j);
+    snprintf(path, sizeof path, "%s/runs.json", dir);
+    CHECK_OK(sf_write_atomic(path, t));
+    cJSON_free(t);
+    cJSON_Delete(j);
+    snprintf(gates, sizeof gates, "%s/gates.json", dir);
+    CHECK_OK(sf_write_atomic(gates, "{\"schema\": \"spikefuse.gates\", \"schema_version\": 1, \"gates\": ["
+                                    "{\"name\": \"g\", \"kind\": \"ratio\", \"faster\": {\"family\": \"fused\"},"
+                                    " \"slower\": {\"family\": \"eager\"}, \"min\": 1}]}"));
+    int failed = 0;
+    CHECK(sf_check_gates(gates, path, NULL, &failed) == SF_ERR_INVALID && strstr(sf_last_error(), "different runs"),
+          "a gate across runs is refused: %s", sf_last_error());
+}
+
 /* A field of the wrong type: SF_ERR_IO naming the file, the state and the field; nothing left loaded. */
 static void refuses(const char *state_json, const char *what)
 {
@@ -156,5 +203,6 @@ int main(int argc, char **argv)
         sf_results_free(&r);
     }
     refuses_malformed_fields(argv[1]);
+    ratios_need_one_run(argv[1]);
     return sf_test_summary();
 }

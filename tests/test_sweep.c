@@ -200,6 +200,33 @@ static int resumes_of(const char *file, int *runs, int max)
     return i < 0 ? -1 : n;
 }
 
+static int run_of(const cJSON *state)
+{
+    const double run = num(state, "run", NULL);
+    return isnan(run) ? 0 : (int)run;
+}
+
+/* Whether every speedup in the file compares states of one run: a state has metrics.speedup exactly when
+ * the eager state of its direction and T was measured by the same run. */
+static int speedups_within_runs(const char *file)
+{
+    cJSON *root = load(file);
+    const cJSON *states = cJSON_GetObjectItemCaseSensitive(root, "states"), *s, *e;
+    int ok = root != NULL, n_speedups = 0;
+    cJSON_ArrayForEach(s, states)
+    {
+        int base = 0;
+        cJSON_ArrayForEach(e, states)
+        base |= !strcmp(str(e, "family"), "eager") && !strcmp(str(e, "direction"), str(s, "direction")) &&
+                num(e, "T", NULL) == num(s, "T", NULL) && run_of(e) == run_of(s);
+        const int has = !isnan(num(s, "metrics", "speedup"));
+        n_speedups += has;
+        ok &= has == base;
+    }
+    cJSON_Delete(root);
+    return ok && n_speedups > 0;
+}
+
 static void test_resume(void)
 {
     int runs[12];
@@ -225,6 +252,7 @@ static void test_resume(void)
     for (int i = 0; i < 12; ++i)
         tagged &= runs[i] == (i < 5 ? 0 : 1);
     CHECK(tagged, "a resume must append its record to meta.resumes and tag the 7 states it added with run 1");
+    CHECK(speedups_within_runs("r.json"), "a speedup must compare two states of one run");
     CHECK(sf_test_sh("sweep " AXES " " QUICK " --out %s", path_of("r.json")) == 0 &&
               strstr(sf_test_slurp("stderr"), "0 measured, 12 resumed"),
           "a finished sweep re-run measures nothing: %s", sf_test_slurp("stderr"));
