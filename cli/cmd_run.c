@@ -57,43 +57,13 @@ typedef struct run_state {
     void *out[4];
 } run_state;
 
-/* The dtypes a non-spike input takes; '<u2' is checked against --bf16-bits after reading, so that the
- * refusal can name the flag. */
-enum { STATE_DTYPES = SF_NPY_F2 | SF_NPY_BF16 };
-
-/* Whether a's dtype is one the options take; 0 after a message. */
-static int dtype_allowed(const run_state *r, const input *in)
-{
-    if (strcmp(in->a.descr, "<u2") == 0 && !r->o->bf16_bits)
-        return fail(SF_EXIT_FAIL, "%s: dtype '<u2' is read only as bf16 bits, with --bf16-bits (else convert "
-                                  "with .astype(np.float32))", in->path), 0;
-    return 1;
-}
-
-/* --spikes, for a layer of like's shape: floats or bytes of that shape, or packed (--packed-spikes). */
-static int load_spikes_file(run_state *r, const sf_npy *like, int64_t *T, int64_t *M)
-{
-    sf_npy *a = &r->y.a;
-    if (r->o->packed_spikes)
-        return read_packed_spikes_npy(r->y.path, like, a);
-    if (!read_layer_npy(r->y.path, NULL, NULL, SF_NPY_U1, a, T, M))
-        return 0;
-    if (a->ndim == like->ndim && memcmp(a->shape, like->shape, sizeof(int64_t) * (size_t)a->ndim) == 0)
-        return 1;
-    const int64_t row = (like->count / like->shape[0] + 7) / 8;
-    const int packed =
-        strcmp(a->descr, "|u1") == 0 && a->ndim == 2 && a->shape[0] == like->shape[0] && a->shape[1] == row;
-    return fail(SF_EXIT_FAIL, "%s: shape differs from the first input's%s", r->y.path,
-                packed ? " (packed spikes? give --packed-spikes)" : ""), 0;
-}
-
 static int load(run_state *r, input *in, int64_t *T, int64_t *M, const sf_npy *like)
 {
     if (!in->path)
         return fail(SF_EXIT_USAGE, "run: %s is required", in->option), 0;
     if (in == &r->y)
-        return load_spikes_file(r, like, T, M);
-    return read_layer_npy(in->path, like, "the first input", STATE_DTYPES, &in->a, T, M) && dtype_allowed(r, in);
+        return read_spikes_npy(in->path, like, r->o->packed_spikes, &in->a);
+    return read_state_npy(in->path, like, "the first input", r->o->bf16_bits, &in->a, T, M);
 }
 
 static void release(run_state *r)
@@ -237,8 +207,7 @@ static int load_state(run_state *r, const sf_kernel *k, int64_t *T, int64_t *M)
     if (!r->v.path)
         return fail(SF_EXIT_USAGE, "run: --v is required (the checkpoints of a ckpt forward of chunk %d)", k->chunk),
                0;
-    return read_checkpoints_npy(r->v.path, &r->gy.a, k->chunk, k->name, STATE_DTYPES, &r->v.a) &&
-           dtype_allowed(r, &r->v);
+    return read_checkpoints_npy(r->v.path, &r->gy.a, k->chunk, k->name, r->o->bf16_bits, &r->v.a);
 }
 
 /* The inputs the direction needs, each [T, M...] of one shape, and v-in where the kernel takes it;
@@ -258,9 +227,9 @@ static int load_inputs(run_state *r, const sf_kernel *k, sf_direction dir, int64
         return ok;
     if (!(k->tensors_in & SF_TENSOR_V_IN))
         return fail(SF_EXIT_USAGE, "run: --v-in applies only to segment kernels (--form segment)"), 0;
-    if (sf_npy_read_as(r->v_in.path, STATE_DTYPES, &r->v_in.a) != SF_OK)
+    if (sf_npy_read_as(r->v_in.path, LAYER_STATE_DTYPES, &r->v_in.a) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
-    if (!dtype_allowed(r, &r->v_in))
+    if (!layer_dtype_allowed(&r->v_in.a, r->v_in.path, r->o->bf16_bits))
         return 0;
     if (r->v_in.a.count != *M || r->v_in.a.ndim != (*first)->ndim - 1 ||
         memcmp(r->v_in.a.shape, (*first)->shape + 1, sizeof(int64_t) * (size_t)r->v_in.a.ndim) != 0)

@@ -24,6 +24,20 @@ int read_layer_npy(const char *path, const sf_npy *like, const char *like_name, 
     return 1;
 }
 
+int layer_dtype_allowed(const sf_npy *a, const char *path, int bf16_bits)
+{
+    if (strcmp(a->descr, "<u2") == 0 && !bf16_bits)
+        return fail(SF_EXIT_FAIL, "%s: dtype '<u2' is read only as bf16 bits, with --bf16-bits (else convert "
+                                  "with .astype(np.float32))", path), 0;
+    return 1;
+}
+
+int read_state_npy(const char *path, const sf_npy *like, const char *like_name, int bf16_bits, sf_npy *a,
+                   int64_t *T, int64_t *M)
+{
+    return read_layer_npy(path, like, like_name, LAYER_STATE_DTYPES, a, T, M) && layer_dtype_allowed(a, path, bf16_bits);
+}
+
 /* "[d0, d1, ...]" */
 static const char *shape_text(const sf_npy *a, char *buf, size_t size)
 {
@@ -53,12 +67,14 @@ static int unpack(sf_npy *a, const sf_npy *like, int64_t T, int64_t M)
     return 1;
 }
 
-int read_checkpoints_npy(const char *path, const sf_npy *like, int chunk, const char *kernel, unsigned accept,
+int read_checkpoints_npy(const char *path, const sf_npy *like, int chunk, const char *kernel, int bf16_bits,
                          sf_npy *a)
 {
     const int64_t T = like->shape[0], rows = sf_checkpoint_rows(T, chunk);
-    if (sf_npy_read_as(path, accept, a) != SF_OK)
+    if (sf_npy_read_as(path, LAYER_STATE_DTYPES, a) != SF_OK)
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
+    if (!layer_dtype_allowed(a, path, bf16_bits))
+        return 0;
     const size_t trailing = sizeof(int64_t) * (size_t)(like->ndim - 1);
     const int same_neurons = a->ndim == like->ndim && memcmp(a->shape + 1, like->shape + 1, trailing) == 0;
     if (same_neurons && a->shape[0] == rows)
@@ -96,4 +112,20 @@ int read_packed_spikes_npy(const char *path, const sf_npy *like, sf_npy *a)
     if (!unpack(a, like, T, M))
         return fail(SF_EXIT_FAIL, "%s", sf_last_error()), 0;
     return 1;
+}
+
+int read_spikes_npy(const char *path, const sf_npy *like, int packed, sf_npy *a)
+{
+    if (packed)
+        return read_packed_spikes_npy(path, like, a);
+    int64_t T, M;
+    if (!read_layer_npy(path, NULL, NULL, SF_NPY_U1, a, &T, &M))
+        return 0;
+    if (a->ndim == like->ndim && memcmp(a->shape, like->shape, sizeof(int64_t) * (size_t)a->ndim) == 0)
+        return 1;
+    const int64_t row = (like->count / like->shape[0] + 7) / 8;
+    const int looks_packed =
+        strcmp(a->descr, "|u1") == 0 && a->ndim == 2 && a->shape[0] == like->shape[0] && a->shape[1] == row;
+    return fail(SF_EXIT_FAIL, "%s: shape differs from the first input's%s", path,
+                looks_packed ? " (packed spikes? give --packed-spikes)" : ""), 0;
 }

@@ -1,15 +1,21 @@
-/* spikefuse verify --outputs DIR: another implementation's outputs (a peer library's, a user's) checked
- * against the float64 reference by the rules every kernel is checked by. peers/ uses it, so that a peer
- * is judged by spikefuse's reference and tolerances, not by its kernels or a second copy of the rules.
+/* spikefuse verify --outputs DIR: another implementation's outputs (a peer library's, a user's, `run`'s)
+ * checked against the float64 reference by the rules every kernel is checked by. peers/ uses it, so that
+ * a peer is judged by spikefuse's reference and tolerances, not by its kernels or a second copy of the
+ * rules.
  *
- * DIR holds float32 .npy files of one shape [T, M] or [T, B, N]:
+ * DIR holds .npy files of one shape [T, M] or [T, B, N], in the dtypes `run` reads (float32, float16,
+ * bf16 bits with --bf16-bits; spikes also uint8, or packed with --packed-spikes):
  *   x.npy          the input (required);
  *   y.npy          the spikes (required);
- *   v.npy          the membrane before the reset (spikefuse's v, SpikingJelly's h), or
+ *   v.npy          the membrane before the reset (spikefuse's v, SpikingJelly's h), or with --chunk K
+ *                  the fp32 checkpoints a ckpt forward keeps ([ceil(T/K), M...]), or
  *   v_reset.npy    the membrane after it (SpikingJelly's v_seq): V_rest where y = 1, else v; or neither;
  *   gy.npy, gx.npy dL/dy given and the dL/dx computed (both or neither).
  * The backward check takes the implementation's own y, and its v where it gave one (else the
- * reference's, rounded to float32, where the spikes agree). */
+ * reference's, rounded as the implementation stores it, where the spikes agree); with --chunk it judges
+ * dL/dx as a backward that replays each chunk from x and the checkpoints. --dtype names the storage:
+ * x and dL/dy are read as the implementation read them (rounded to it), v and dL/dx judged by its
+ * storage model. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +41,10 @@ static void release(outputs *o)
         sf_npy_free(all[i]);
 }
 
-/* Loads DIR/name into a (left empty when optional and absent); 0 after printing why not. */
-static int load(const char *dir, const char *name, int required, const sf_npy *like, sf_npy *a, int64_t *T,
-                int64_t *M)
+/* Loads DIR/name into a (left empty when optional and absent) as the options read it; 0 after printing
+ * why not. */
+static int load(const char *dir, const char *name, int required, const sf_npy *like, const verify_outputs_options *opt,
+                sf_npy *a, int64_t *T, int64_t *M)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -46,7 +53,11 @@ static int load(const char *dir, const char *name, int required, const sf_npy *l
             return fail(0, "verify --outputs: %s is missing", path), 0;
         return 1;
     }
-    return read_layer_npy(path, like, "x.npy", strcmp(name, "y.npy") == 0 ? SF_NPY_U1 : 0, a, T, M);
+    if (strcmp(name, "y.npy") == 0)
+        return read_spikes_npy(path, like, opt->packed_spikes, a);
+    if (strcmp(name, "v.npy") == 0 && opt->chunk > 0)
+        return read_checkpoints_npy(path, like, opt->chunk, "--chunk", opt->bf16_bits, a);
+    return read_state_npy(path, like, "x.npy", opt->bf16_bits, a, T, M);
 }
 
 /* The report as a sweep's state records it, with the verdict and the first mismatch. */
@@ -88,24 +99,39 @@ static float *membrane_from_reset(const outputs *o, const sf_lif_params *p, cons
     return v;
 }
 
-int verify_outputs(const char *dir, const sf_lif_params *p, sf_reset_grad reset_grad, int json)
+/* The inputs' consistency, once loaded; 0 after a message. */
+static int complete(const char *dir, const outputs *o, const verify_outputs_options *opt)
 {
+    if ((!o->gy.data) != (!o->gx.data))
+        return fail(0, "verify --outputs: %s needs both gy.npy and gx.npy, or neither", dir), 0;
+    if (o->v.data && o->v_reset.data)
+        return fail(0, "verify --outputs: %s has v.npy and v_reset.npy; give one", dir), 0;
+    if (opt->chunk > 0 && !o->v.data)
+        return fail(0, "verify --outputs: --chunk %d judges the checkpoints in v.npy, and %s has none%s", opt->chunk,
+                    dir, o->v_reset.data ? " (v_reset.npy is a trace)" : ""), 0;
+    return 1;
+}
+
+int verify_outputs(const char *dir, const verify_outputs_options *opt)
+{
+    const sf_lif_params *p = &opt->lif;
     outputs o;
     memset(&o, 0, sizeof o);
-    int ok = load(dir, "x.npy", 1, NULL, &o.x, &o.T, &o.M) && load(dir, "y.npy", 1, &o.x, &o.y, &o.T, &o.M) &&
-             load(dir, "v.npy", 0, &o.x, &o.v, &o.T, &o.M) && load(dir, "v_reset.npy", 0, &o.x, &o.v_reset, &o.T, &o.M) &&
-             load(dir, "gy.npy", 0, &o.x, &o.gy, &o.T, &o.M) && load(dir, "gx.npy", 0, &o.x, &o.gx, &o.T, &o.M);
-    if (ok && (!o.gy.data) != (!o.gx.data))
-        ok = fail(0, "verify --outputs: %s needs both gy.npy and gx.npy, or neither", dir);
-    if (ok && o.v.data && o.v_reset.data)
-        ok = fail(0, "verify --outputs: %s has v.npy and v_reset.npy; give one", dir);
-    if (!ok)
+    int ok = load(dir, "x.npy", 1, NULL, opt, &o.x, &o.T, &o.M) && load(dir, "y.npy", 1, &o.x, opt, &o.y, &o.T, &o.M) &&
+             load(dir, "v.npy", 0, &o.x, opt, &o.v, &o.T, &o.M) &&
+             load(dir, "v_reset.npy", 0, &o.x, opt, &o.v_reset, &o.T, &o.M) &&
+             load(dir, "gy.npy", 0, &o.x, opt, &o.gy, &o.T, &o.M) && load(dir, "gx.npy", 0, &o.x, opt, &o.gx, &o.T, &o.M);
+    if (!ok || !complete(dir, &o, opt))
         return release(&o), SF_EXIT_USAGE;
     if (sf_verify_check_size(o.T, o.M) != SF_OK)
         return release(&o), fail(SF_EXIT_USAGE, "%s", sf_last_error());
 
-    /* the reference's membrane, rounded as a float32 implementation stores it */
+    /* what the implementation read: x and dL/dy at its storage */
     const size_t n = (size_t)o.x.count;
+    sf_storage_quantize(opt->storage, o.x.data, o.x.count);
+    if (o.gy.data)
+        sf_storage_quantize(opt->storage, o.gy.data, o.gy.count);
+    /* the reference's membrane, rounded as the implementation stores it */
     double *ry = malloc(n * sizeof *ry), *rv = malloc(n * sizeof *rv);
     float *v_ref = malloc(n * sizeof *v_ref), *v_cmp = NULL;
     if (!ry || !rv || !v_ref) {
@@ -116,31 +142,46 @@ int verify_outputs(const char *dir, const sf_lif_params *p, sf_reset_grad reset_
     sf_reference_forward(o.x.data, NULL, o.T, o.M, p, ry, rv, NULL);
     for (size_t i = 0; i < n; ++i)
         v_ref[i] = (float)rv[i];
+    sf_storage_quantize(opt->storage, v_ref, o.x.count);
     free(ry), free(rv);
     int64_t bad_resets = 0;
-    const char *membrane = o.v.data ? "v" : o.v_reset.data ? "v_reset" : "none";
+    const char *membrane = opt->chunk > 0 ? "checkpoints" : o.v.data ? "v" : o.v_reset.data ? "v_reset" : "none";
     if (o.v_reset.data && !(v_cmp = membrane_from_reset(&o, p, v_ref, &bad_resets))) {
         free(v_ref), release(&o);
         return fail(SF_EXIT_FAIL, "verify --outputs: out of memory");
     }
-    const sf_tolerance tol = sf_tolerance_default();
-    sf_check_report fwd = sf_check_forward(o.x.data, NULL, o.T, o.M, p, o.y.data, o.v.data ? o.v.data : v_cmp, NULL, tol);
-    if (bad_resets) { /* a wrong after-reset value is a membrane mismatch */
-        fwd.mismatches += bad_resets;
-        fwd.compared += bad_resets;
+    sf_tolerance tol = sf_tolerance_default();
+    tol.storage = opt->storage;
+    sf_check_report fwd, bwd = {0, 0, 0, 0.0, -1, 0.0, 0.0};
+    if (opt->chunk > 0) {
+        sf_tolerance fp32 = tol;
+        fp32.storage = SF_STORAGE_F32; /* checkpoints are fp32 whatever the storage */
+        fwd = sf_check_forward_checkpoints(o.x.data, o.T, o.M, p, o.y.data, o.v.data, opt->chunk, fp32);
+        if (o.gx.data)
+            bwd = sf_check_backward_replayed(o.gy.data, o.x.data, o.v.data, o.T, o.M, p, opt->chunk, o.gx.data, tol);
+    } else {
+        const float *v = o.v.data ? o.v.data : v_cmp;
+        fwd = sf_check_forward(o.x.data, NULL, o.T, o.M, p, o.y.data, v, NULL, tol);
+        if (bad_resets) { /* a wrong after-reset value is a membrane mismatch */
+            fwd.mismatches += bad_resets;
+            fwd.compared += bad_resets;
+        }
+        if (o.gx.data)
+            bwd = sf_check_backward_reset(o.gy.data, o.y.data, v ? v : v_ref, o.T, o.M, p, opt->reset_grad, o.gx.data,
+                                          tol);
     }
-    sf_check_report bwd = {0, 0, 0, 0.0, -1, 0.0, 0.0};
-    if (o.gx.data)
-        bwd = sf_check_backward_reset(o.gy.data, o.y.data, o.v.data ? o.v.data : v_cmp ? v_cmp : v_ref, o.T, o.M, p, reset_grad,
-                                      o.gx.data, tol);
     const int passed = sf_check_passed(&fwd) && (!o.gx.data || sf_check_passed(&bwd));
+    const char *reset = opt->reset_grad == SF_RESET_GRAD_KEPT ? "kept" : "detached";
 
-    if (json) {
+    if (opt->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "T", (double)o.T);
         cJSON_AddNumberToObject(j, "M", (double)o.M);
+        cJSON_AddStringToObject(j, "dtype", sf_storage_name(opt->storage));
         cJSON_AddStringToObject(j, "membrane", membrane);
-        cJSON_AddStringToObject(j, "reset_grad", reset_grad == SF_RESET_GRAD_KEPT ? "kept" : "detached");
+        if (opt->chunk > 0)
+            cJSON_AddNumberToObject(j, "chunk", opt->chunk);
+        cJSON_AddStringToObject(j, "reset_grad", reset);
         cJSON_AddItemToObject(j, "forward", report_json(&fwd));
         if (o.gx.data)
             cJSON_AddItemToObject(j, "backward", report_json(&bwd));
@@ -151,8 +192,11 @@ int verify_outputs(const char *dir, const sf_lif_params *p, sf_reset_grad reset_
         cJSON_free(text);
         cJSON_Delete(j);
     } else {
-        printf("verify %s: T=%lld M=%lld membrane %s, reset gradient %s\n", dir, (long long)o.T, (long long)o.M,
-               membrane, reset_grad == SF_RESET_GRAD_KEPT ? "kept" : "detached");
+        printf("verify %s: T=%lld M=%lld dtype %s, membrane %s", dir, (long long)o.T, (long long)o.M,
+               sf_storage_name(opt->storage), membrane);
+        if (opt->chunk > 0)
+            printf(" (one every %d steps)", opt->chunk);
+        printf(", reset gradient %s\n", reset);
         print_line("forward", &fwd);
         if (bad_resets)
             printf("          %lld after-reset membranes are not V_rest where y = 1\n", (long long)bad_resets);

@@ -246,6 +246,43 @@ static void narrow_backward(const char *kernel, const char *fwd, const char *fla
     sf_npy_free(&g), sf_npy_free(&gf), sf_npy_free(&y), sf_npy_free(&v);
 }
 
+/* A folder for verify --outputs, name/, of copies of x, y, v, gy and gx (paths under the test folder). */
+static void judge_dir(const char *name, const char *x, const char *y, const char *v, const char *gy, const char *gx)
+{
+    const char *src[] = {x, y, v, gy, gx}, *dst[] = {"x.npy", "y.npy", "v.npy", "gy.npy", "gx.npy"};
+    mkdir(path_of(name), 0777);
+    for (int i = 0; i < 5; ++i) {
+        char cmd[8192], to[4096];
+        snprintf(to, sizeof to, "%s/%s", path_of(name), dst[i]);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path_of(src[i]), to);
+        CHECK(system(cmd) == 0, "%s", cmd);
+    }
+}
+
+/* verify --outputs judges files at the storage `run` writes them (bf16 bits, packed spikes, f16) by that
+ * storage's model: passes with --dtype, fails by fp32's rules, refuses the files without their flags. */
+static void judge_narrow_files(void)
+{
+    judge_dir("b1/judge", "x.npy", "b1/nat/y.npy", "b1/nat/v.npy", "gy.npy", "b1/bnat/gx.npy");
+    const char *d = path_of("b1/judge");
+    CHECK(sh("verify --outputs %s --dtype bf16 --bf16-bits --packed-spikes", d) == 0 && strstr(slurp("stdout"), "passed") &&
+              strstr(slurp("stdout"), "dtype bf16"),
+          "bf16 files with packed spikes: %s%s", slurp("stdout"), slurp("stderr"));
+    CHECK(sh("verify --outputs %s --bf16-bits --packed-spikes", d) == 1 && strstr(slurp("stdout"), "FAILED"),
+          "bf16 files judged by fp32's storage model must fail: %s", slurp("stdout"));
+    refused("verify --outputs, bf16 bits without --bf16-bits", "--bf16-bits",
+            "verify --outputs %s --dtype bf16 --packed-spikes", d);
+    refused("verify --outputs, packed spikes without --packed-spikes", "give --packed-spikes",
+            "verify --outputs %s --dtype bf16 --bf16-bits", d);
+    judge_dir("h/judge", "x.npy", "h/nat/y.npy", "h/nat/v.npy", "gy.npy", "h/bnat/gx.npy");
+    CHECK(sh("verify --outputs %s --dtype f16 --json", path_of("h/judge")) == 0 &&
+              strstr(slurp("stdout"), "\"dtype\":\t\"f16\""),
+          "f16 files: %s%s", slurp("stdout"), slurp("stderr"));
+    CHECK(sh("verify --outputs %s", path_of("h/judge")) == 1, "f16 files judged by fp32's storage model must fail: %s",
+          slurp("stdout"));
+    usage_error("verify --dtype without --outputs", "describe --outputs DIR", "verify --dtype bf16");
+}
+
 /* Packed and 16-bit files: refused where a flag is missing or the packed shape is wrong. */
 static void narrow_refusals(int64_t T, const int64_t *shape)
 {
@@ -316,6 +353,7 @@ static void test_narrow_files(const float *x, const float *gy, int64_t T, const 
     /* an f16 forward fed '<f2' (its own v.npy) and '<f4' of the same values: alike, nothing rounds */
     narrow_forward("fused_fwd_train_f16_yu8_v8_n1_u1", path_of("x.npy"), "h", "<f2", "|u1", T, shape);
     narrow_backward("fused_bwd_grad_f16_yu8_v8_n1_u1", "h", "", "<f2", gy, T, shape);
+    judge_narrow_files();
     CHECK(sh("run --kernel fused_fwd_train_f16_yu8_v8_n1_u1 --input %s --out-dir %s", path_of("h/nat/v.npy"),
              path_of("h/in16")) == 0 &&
               sh("run --kernel fused_fwd_train_f16_yu8_v8_n1_u1 --input %s --out-dir %s", path_of("h/f32/v.npy"),
@@ -385,6 +423,31 @@ static void test_checkpoints(void)
         sf_npy_free(&ty), sf_npy_free(&tv), sf_npy_free(&tg);
     }
 
+    /* verify --outputs --chunk judges the last pair's files (chunk 8, sigmoid) as checkpoints and a replay;
+     * other chunks or none refuse them, a planted checkpoint or gradient fails */
+    judge_dir("ck/judge", "ck/x.npy", "ck/f/y.npy", "ck/f/v.npy", "ck/gy.npy", "ck/b/gx.npy");
+    const char *jd = path_of("ck/judge");
+    CHECK(sh("verify --outputs %s --chunk 8 --surrogate sigmoid", jd) == 0 &&
+              strstr(slurp("stdout"), "membrane checkpoints (one every 8 steps)"),
+          "verify --outputs --chunk 8: %s%s", slurp("stdout"), slurp("stderr"));
+    CHECK(sh("verify --outputs %s --chunk 8", jd) == 1, "the replayed gradient under the other surrogate must fail: %s",
+          slurp("stdout"));
+    refused("verify --outputs, checkpoints of another chunk", "[3, 3, 37]", "verify --outputs %s --chunk 16", jd);
+    refused("verify --outputs, checkpoints without --chunk", "shape differs", "verify --outputs %s", jd);
+    usage_error("verify --outputs --chunk, detached", "does not apply",
+                "verify --outputs /nowhere --chunk 8 --reset-grad detached");
+    {
+        const int64_t c8[3] = {(T + 7) / 8, B, N};
+        sf_npy v = load_as("ck/judge/v.npy", "<f4", 3, c8);
+        v.data[M + 5] += 0.01f;
+        char vp[4096];
+        snprintf(vp, sizeof vp, "%s/v.npy", jd);
+        CHECK_OK(sf_npy_write(vp, v.data, 3, c8));
+        CHECK(sh("verify --outputs %s --chunk 8 --surrogate sigmoid", jd) == 1 && strstr(slurp("stdout"), "FAILED"),
+              "a planted checkpoint must fail: %s", slurp("stdout"));
+        sf_npy_free(&v);
+    }
+
     /* bf16: the checkpoints stay float32 ('<f4'); x read as the forward read it (rounded to bf16) */
     const int64_t c16[3] = {(T + 15) / 16, B, N};
     CHECK(sh("run --kernel fused_fwd_ckpt_bf16_yu8_v1_n1_u1_c16 --input %s --out-dir %s", xp, path_of("ck/h")) == 0 &&
@@ -403,6 +466,9 @@ static void test_checkpoints(void)
               (long long)r.mismatches, (long long)r.compared);
         sf_npy_free(&v), sf_npy_free(&g);
     }
+    judge_dir("ck/hjudge", "ck/x.npy", "ck/h/y.npy", "ck/h/v.npy", "ck/gy.npy", "ck/hb/gx.npy");
+    CHECK(sh("verify --outputs %s --chunk 16 --dtype bf16 --bf16-bits", path_of("ck/hjudge")) == 0,
+          "verify --outputs of bf16 ckpt + grad_ckpt files: %s%s", slurp("stdout"), slurp("stderr"));
 
     /* refusals: a whole trace or other neurons as checkpoints, spikes, no x, x where none is read */
     const char *bwd = "run --family fused --direction bwd --form grad_ckpt";
