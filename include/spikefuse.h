@@ -377,7 +377,8 @@ void sf_fill_uniform(float *dst, int64_t n, uint64_t seed, float lo, float hi);
  * [-0.4, 0.8), dL/dy in [-1, 1)), by the float64 reference and its storage model: one forward and
  * backward with fp32 storage, one with x, the v trace, dL/dy and dL/dx rounded to s where a kernel of
  * that storage stores them (the arithmetic and the membrane state unrounded, as in a kernel's
- * registers). Every kernel of storage s matches the second up to rounding (sf_verify checks it), so
+ * registers; each the tensors sf_reference_saved_forward gives, so spikes fire on the float membrane,
+ * as a kernel's do). Every kernel of storage s matches the second up to rounding (sf_verify checks it), so
  * these are what its numerics cost, on any device. */
 typedef struct sf_storage_cost {
     int64_t neuron_steps;   /* T x M compared */

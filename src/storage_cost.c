@@ -4,23 +4,23 @@
 
 #include "internal.h"
 
-/* One layer's forward and backward by the reference at storage s: x rounded as given, the spikes fired
- * on the float v (the register), then v and dL/dy rounded as stored; dL/dx rounded as stored. */
-static void layer_at(sf_storage s, const float *x, const float *gy, int64_t T, int64_t M, const sf_lif_params *p,
-                     double *y, double *v, float *yf, float *vf, float *gyf, double *gx)
+/* One layer's forward and backward by the reference at storage s: the tensors a kernel of that storage
+ * saves (sf_reference_saved_forward: x as given, the spikes fired on the float v, v rounded as stored),
+ * dL/dy rounded as stored, then dL/dx rounded as stored. */
+static sf_status layer_at(sf_storage s, const float *x, const float *gy, int64_t T, int64_t M, const sf_lif_params *p,
+                          float *y, float *v, float *gyf, double *gx)
 {
     const int64_t TM = T * M;
-    sf_reference_forward(x, NULL, T, M, p, y, v, NULL);
-    for (int64_t i = 0; i < TM; ++i) {
-        vf[i] = (float)v[i];
-        yf[i] = sf_lif_spike(vf[i], p);
+    const sf_status st = sf_reference_saved_forward(x, T, M, p, s, y, v);
+    if (st != SF_OK)
+        return st;
+    for (int64_t i = 0; i < TM; ++i)
         gyf[i] = gy[i];
-    }
-    sf_storage_quantize(s, vf, TM);
     sf_storage_quantize(s, gyf, TM);
-    sf_reference_backward(gyf, yf, vf, T, M, p, gx);
+    sf_reference_backward(gyf, y, v, T, M, p, gx);
     for (int64_t i = 0; i < TM; ++i)
         gx[i] = sf_storage_round(s, (double)(float)gx[i]);
+    return SF_OK;
 }
 
 sf_status sf_storage_cost_of(sf_storage s, int64_t T, int64_t M, const sf_lif_params *p, uint64_t seed,
@@ -32,14 +32,14 @@ sf_status sf_storage_cost_of(sf_storage s, int64_t T, int64_t M, const sf_lif_pa
     if (st != SF_OK)
         return st;
     const int64_t TM = T * M;
-    double *y[2], *v[2], *gx[2];
-    float *x[2], *gy = malloc((size_t)TM * sizeof *gy), *yf = malloc((size_t)TM * sizeof *yf);
-    float *vf = malloc((size_t)TM * sizeof *vf), *gyf = malloc((size_t)TM * sizeof *gyf);
-    int ok = gy && yf && vf && gyf;
+    double *gx[2];
+    float *x[2], *y[2], *gy = malloc((size_t)TM * sizeof *gy), *v = malloc((size_t)TM * sizeof *v);
+    float *gyf = malloc((size_t)TM * sizeof *gyf);
+    int ok = gy && v && gyf;
     for (int k = 0; k < 2; ++k) {
-        y[k] = malloc((size_t)TM * sizeof *y[k]), v[k] = malloc((size_t)TM * sizeof *v[k]);
-        gx[k] = malloc((size_t)TM * sizeof *gx[k]), x[k] = malloc((size_t)TM * sizeof *x[k]);
-        ok = ok && y[k] && v[k] && gx[k] && x[k];
+        y[k] = malloc((size_t)TM * sizeof *y[k]), gx[k] = malloc((size_t)TM * sizeof *gx[k]);
+        x[k] = malloc((size_t)TM * sizeof *x[k]);
+        ok = ok && y[k] && gx[k] && x[k];
     }
     if (!ok) {
         st = sf_fail(SF_ERR_NOMEM, "storage cost: no host memory for T x M = %lld", (long long)TM);
@@ -49,8 +49,11 @@ sf_status sf_storage_cost_of(sf_storage s, int64_t T, int64_t M, const sf_lif_pa
         for (int64_t i = 0; i < TM; ++i)
             x[1][i] = x[0][i];
         sf_storage_quantize(s, x[1], TM);
-        layer_at(SF_STORAGE_F32, x[0], gy, T, M, p, y[0], v[0], yf, vf, gyf, gx[0]);
-        layer_at(s, x[1], gy, T, M, p, y[1], v[1], yf, vf, gyf, gx[1]);
+        st = layer_at(SF_STORAGE_F32, x[0], gy, T, M, p, y[0], v, gyf, gx[0]);
+        if (st == SF_OK)
+            st = layer_at(s, x[1], gy, T, M, p, y[1], v, gyf, gx[1]);
+    }
+    if (st == SF_OK) {
         int64_t flips = 0;
         double diff2 = 0, ref2 = 0, max_diff = 0, max_ref = 0;
         for (int64_t i = 0; i < TM; ++i) {
@@ -64,8 +67,8 @@ sf_status sf_storage_cost_of(sf_storage s, int64_t T, int64_t M, const sf_lif_pa
         out->grad_x_rel_err = ref2 > 0 ? sqrt(diff2 / ref2) : 0.0;
         out->grad_x_max_err = max_ref > 0 ? max_diff / max_ref : 0.0;
     }
-    free(gy), free(yf), free(vf), free(gyf);
+    free(gy), free(v), free(gyf);
     for (int k = 0; k < 2; ++k)
-        free(y[k]), free(v[k]), free(gx[k]), free(x[k]);
+        free(y[k]), free(gx[k]), free(x[k]);
     return st;
 }
