@@ -107,10 +107,10 @@ if want memcheck; then
 } > "$out/memcheck.log" 2>&1 || { tail -40 "$out/memcheck.log"; exit 1; }
 grep "ERROR SUMMARY" "$out/memcheck.log"
 # kernels that stage (forward at vec 1 and 4, packed spikes written, each backward form, packed spikes
-# read), or $SF_GPU_RACECHECK's
+# read, the replaying backward's chunk tiles), or $SF_GPU_RACECHECK's
 for k in ${SF_GPU_RACECHECK:-fused_fwd_train_f32_v1_n1_u1_s8_b256 fused_fwd_train_f32_v4_n1_u1_s8_b128 \
   fused_fwd_train_bf16_yb1_v1_n1_u1_s16_b256 fused_bwd_grad_f32_v1_n1_u1_s4_b256 fused_bwd_grad_h_f32_v1_n1_u1_s8_b256 \
-  fused_bwd_grad_bf16_yb1_v1_n1_u1_s8_b256}; do
+  fused_bwd_grad_bf16_yb1_v1_n1_u1_s8_b256 fused_bwd_grad_ckpt_f32_v1_n1_u1_s8_c8_b256}; do
   for tool in racecheck synccheck; do
     echo "== $tool $k" >> "$out/memcheck.log"
     compute-sanitizer --tool "$tool" --print-limit 10 "$sf" verify --backend cuda --T 20 --M 1000 --kernel "$k" \

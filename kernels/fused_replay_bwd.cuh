@@ -7,11 +7,18 @@
  * The replay is the forward's own arithmetic on the same floats: with y(t-1) 0 or 1, the reset
  * k v (1 - y) + V_rest y rounds once whether or not the compiler contracts it into FMAs, and + x once
  * more, so each replayed v is bit for bit the v forward fired on, and the spikes come out the same.
- * Written as the parts of a temporal kernel (temporal.h) whose time step is one chunk. */
+ * Written as the parts of a temporal kernel (temporal.h) whose time step is one chunk.
+ *
+ * SF_STAGE > 0 (= SF_CHUNK) stages each chunk's dL/dy and x rows in shared memory, a chunk a tile and
+ * two in flight (stage.h, by chunks), so that the next chunk's rows land while the block replays one. */
 #include "template_begin.h"
 
 #if SF_PREFETCH != 0
 #error "fused_replay_bwd.cuh: its loads per chunk are already ahead of their use; prefetch must be 0"
+#endif
+
+#if SF_STAGE > 0 && SF_STAGE != SF_CHUNK
+#error "fused_replay_bwd.cuh: a staged tile is one chunk; stage must equal chunk"
 #endif
 
 #define SF_PARAMS                                                                                  \
@@ -28,6 +35,30 @@
         n[k] = sf_group_size(i0[k], M, SF_VEC);                                                    \
         sf_fill_f32(g[k], 0.0f, SF_VEC); /* g(T) = 0 */                                            \
     }
+
+/* Where step t's x and dL/dy come from: global memory, or (SF_STAGE > 0) the block's tile of the chunk
+ * where the launch stages. */
+#define SF_LOAD_X_GLOBAL(xs, t, k) SF_LOAD(xs, x + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
+#define SF_LOAD_GY_GLOBAL(gy, t, k) SF_LOAD(gy, grad_y + (t) * M + i0[k], SF_VEC, n[k], vec_ok)
+#if SF_STAGE > 0
+#define SF_STAGED(Y, ...) Y(gy_tile, SF_T, grad_y, 8 * SF_ELEM_BYTES, __VA_ARGS__) Y(x_tile, SF_T, x, 8 * SF_ELEM_BYTES, __VA_ARGS__)
+#define SF_STAGE_REVERSED 1
+#define SF_STAGE_CHUNKS 1
+#include "stage.h"
+#define SF_LOAD_X(xs, t, k)                                                                        \
+    if (staged)                                                                                    \
+        SF_LOAD(xs, x_tile + SF_TILE_ROW(t) * tile_w + (i0[k] - tile_first), SF_VEC, n[k], vec_ok); \
+    else                                                                                           \
+        SF_LOAD_X_GLOBAL(xs, t, k)
+#define SF_LOAD_GY(gy, t, k)                                                                       \
+    if (staged)                                                                                    \
+        SF_LOAD(gy, gy_tile + SF_TILE_ROW(t) * tile_w + (i0[k] - tile_first), SF_VEC, n[k], vec_ok); \
+    else                                                                                           \
+        SF_LOAD_GY_GLOBAL(gy, t, k)
+#else
+#define SF_LOAD_X SF_LOAD_X_GLOBAL
+#define SF_LOAD_GY SF_LOAD_GY_GLOBAL
+#endif
 
 /* Chunk c: steps c SF_CHUNK .. min((c+1) SF_CHUNK, T) - 1. The loops over the chunk unroll fully, so
  * that vr[j] is a register on CUDA (an index known at compile time). */
@@ -47,7 +78,7 @@
         for (int s = 0; s < SF_CHUNK; ++s) {                                                       \
             if (t0 + s < T) {                                                                      \
                 float xs[SF_VEC];                                                                  \
-                SF_LOAD(xs, x + (t0 + s) * M + i0[k], SF_VEC, n[k], vec_ok);                       \
+                SF_LOAD_X(xs, t0 + s, k);                                                          \
                 for (int j = 0; j < SF_VEC; ++j) {                                                 \
                     vm[j] = sf_lif_decay_reset(vm[j], sp[j], p) + xs[j];                           \
                     sp[j] = sf_lif_fire(vm[j], p);                                                 \
@@ -61,7 +92,7 @@
         for (int s = SF_CHUNK - 1; s >= 0; --s) {                                                  \
             if (t0 + s < T) {                                                                      \
                 float gy[SF_VEC];                                                                  \
-                SF_LOAD(gy, grad_y + (t0 + s) * M + i0[k], SF_VEC, n[k], vec_ok);                  \
+                SF_LOAD_GY(gy, t0 + s, k);                                                         \
                 for (int j = 0; j < SF_VEC; ++j)                                                   \
                     g[k][j] = sf_lif_grad(g[k][j], gy[j], sf_lif_fire(vr[s][j], p), vr[s][j], p);  \
                 SF_STORE(grad_x + (t0 + s) * M + i0[k], g[k], SF_VEC, n[k], vec_ok);               \
@@ -85,5 +116,10 @@ SF_HOST_EXPORT sf_status SF_RUN_FN(const sf_tensors *t, const sf_lif_params *p, 
                        (SF_T *)t->grad_x, t->T, t->M, *p, vec_ok);
     return SF_OK;
 }
+
+#undef SF_LOAD_X_GLOBAL
+#undef SF_LOAD_GY_GLOBAL
+#undef SF_LOAD_X
+#undef SF_LOAD_GY
 
 #include "template_end.h"

@@ -4,7 +4,10 @@
  *   SF_STAGED(Y, ...)    Y(tile, type, src, bits, __VA_ARGS__) for each input it stages: the shared array
  *                        `tile` of `type`, filled from the [T, M] tensor `src` whose neurons take `bits`
  *                        bits (1: packed words, a row of ceil(M/32) of them);
- *   SF_STAGE_REVERSED    1 where its time loop runs t = T-1 .. 0.
+ *   SF_STAGE_REVERSED    1 where its time loop runs t = T-1 .. 0;
+ *   SF_STAGE_CHUNKS      1 where its loop's variable is a chunk c of SF_STAGE steps (c SF_STAGE ..
+ *                        min((c + 1) SF_STAGE, T) - 1), walked from the last chunk, and each chunk is
+ *                        one tile (fused_replay_bwd.cuh); 0 or undefined: the variable is a step.
  * It defines the block's part of a temporal kernel (temporal.h: SF_BLOCK_SHARES, SF_SHARED,
  * SF_BLOCK_INIT, SF_BLOCK_STEP), and for the template's loads:
  *   staged               whether this launch stages (the same in every block); else the template loads
@@ -44,8 +47,19 @@
     sf_stage_copy((unsigned char *)(void *)tile + ((k) % SF_STAGES * SF_STAGE + r_) * tile##_pitch, \
                   (const unsigned char *)(const void *)(src) + (lo_ + r_) * tile##_row + tile##_at, tile##_copy, bar_);
 
-/* u: the how-many-th step the loop visits t; rows: tile k's steps; lo: its first step in time; a step's
- * row in its stage, in time order. */
+/* u: the how-many-th step the loop visits t (by chunks: the first step of the loop's chunk t, counted
+ * in tiles the loop visits before it); rows: tile k's steps; lo: its first step in time; a step's row in
+ * its stage, in time order. */
+#ifndef SF_STAGE_CHUNKS
+#define SF_STAGE_CHUNKS 0
+#endif
+#if SF_STAGE_CHUNKS
+#define SF_STAGE_TILES ((T + SF_STAGE - 1) / SF_STAGE)
+#define SF_STAGE_U(c) ((SF_STAGE_TILES - 1 - (c)) * SF_STAGE)
+#define SF_TILE_LO(k, rows) ((SF_STAGE_TILES - 1 - (k)) * SF_STAGE)
+#define SF_TILE_ROWS(k) (T - SF_TILE_LO(k, 0) < SF_STAGE ? T - SF_TILE_LO(k, 0) : SF_STAGE)
+#define SF_TILE_ROW(t) ((SF_STAGE_TILES - 1 - (t) / SF_STAGE) % SF_STAGES * SF_STAGE + (t) % SF_STAGE)
+#else
 #if SF_STAGE_REVERSED
 #define SF_STAGE_U(t) (T - 1 - (t))
 #define SF_TILE_LO(k, rows) (T - (k) * SF_STAGE - (rows))
@@ -57,6 +71,7 @@
 #define SF_TILE_ROW(t)                                                                             \
     (SF_STAGE_U(t) / SF_STAGE % SF_STAGES * SF_STAGE + (t) -                                       \
      SF_TILE_LO(SF_STAGE_U(t) / SF_STAGE, SF_TILE_ROWS(SF_STAGE_U(t) / SF_STAGE)))
+#endif
 
 #define SF_ISSUE_TILE(k)                                                                           \
     if ((k) * SF_STAGE < T) {                                                                      \

@@ -30,6 +30,8 @@
 /* staging (stage.h) */
 #undef SF_STAGED
 #undef SF_STAGE_REVERSED
+#undef SF_STAGE_CHUNKS
+#undef SF_STAGE_TILES
 #undef SF_STAGES
 #undef SF_ROW_BYTES
 #undef SF_TILE_ARRAY

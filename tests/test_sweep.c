@@ -659,6 +659,13 @@ static void test_stage(void)
     const int staged = verified_with_knob("stage.json", "stage", 8, "_s8_");
     const int none = verified_with_knob("stage.json", "stage", 0, "_s8");
     CHECK(staged == 4 && none == 4, "stage: %d of 4 states staging 8 steps verified, %d of 4 without", staged, none);
+    /* keep=recompute stages too: the ckpt forward by tiles of steps, the replaying backward a chunk a tile */
+    CHECK(sf_test_sh("sweep -a family=fused -a direction=fwd+bwd -a keep=recompute -a spikes=b1 -a stage=16 -a chunk=16 "
+                     "-a vec=1 -a T=[1,37] -a N=1000 " QUICK " --out %s",
+                     path_of("stage_recompute.json")) == 0,
+          "stage, keep=recompute: %s", sf_test_slurp("stderr"));
+    const int replayed = verified_with_knob("stage_recompute.json", "stage", 16, "_s16_c16_");
+    CHECK(replayed == 2, "stage, keep=recompute: %d of 2 states staging a chunk verified", replayed);
 }
 
 /* dtype=bf16,f16: the 16-bit kernels (spikes a byte each, the dtype's default), verified under their
