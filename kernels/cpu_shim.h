@@ -38,7 +38,11 @@ extern _Thread_local int sf_cpu_streaming;
 #define SF_HOST_EXPORT
 #define SF_LAUNCH_BOUNDS(n)
 #define SF_RESTRICT restrict
+#ifdef SF_CPU_NO_UNROLL /* the sanitizer build: see CMakeLists.txt */
+#define SF_UNROLL(n)
+#else
 #define SF_UNROLL(n) SF_PRAGMA(GCC unroll n)
+#endif
 #define SF_BACKEND_SYM(name) SF_CAT(name, _cpu)
 #define SF_BACKEND_ID SF_BACKEND_CPU
 #define SF_BACKEND_HAS_WARPS 0 /* a block's threads run one after another */

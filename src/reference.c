@@ -297,13 +297,11 @@ sf_check_report sf_check_backward_replayed(const float *grad_y, const float *x, 
         note(&total, 0, NAN, 0.0, 0); /* a check that cannot run must not pass */
         return total;
     }
-    float *col = NULL;
-    double *out = NULL;
-#pragma omp parallel private(col, out)
+#pragma omp parallel
     {
         sf_check_report mine = empty_report();
-        col = malloc((size_t)3 * (size_t)T * sizeof *col); /* one neuron's dL/dy, y and v */
-        out = malloc((size_t)T * sizeof *out);
+        float *col = calloc((size_t)3 * (size_t)T, sizeof *col); /* one neuron's dL/dy, y and v */
+        double *out = malloc((size_t)T * sizeof *out);
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < M; ++i) {
             if (!col || !out) {
